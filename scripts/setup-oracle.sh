@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Creates the Python oracle: one virtualenv per pinned MLflow version, under .oracle/ (or $MLRUNS_ORACLE_DIR).
+# Idempotent: a venv whose stamp matches its pinned spec is kept.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+dir=${MLRUNS_ORACLE_DIR:-$here/.oracle}
+py=${PYTHON:-python3}
+mkdir -p "$dir"
+
+# name | pip requirements
+specs=(
+  "mlflow-3|mlflow-skinny==3.17.2"
+  "mlflow-2|mlflow-skinny==2.22.5"
+  "mlflow-1|mlflow-skinny==1.30.1 protobuf<4 setuptools<70"
+)
+
+for spec in "${specs[@]}"; do
+  name=${spec%%|*}
+  reqs=${spec#*|}
+  venv="$dir/$name"
+  if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$reqs" ]; then
+    echo "oracle: $name ready ($reqs)"
+    continue
+  fi
+  echo "oracle: creating $name ($reqs)"
+  rm -rf "$venv"
+  "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $reqs
+  MLFLOW_ALLOW_FILE_STORE=true "$venv/bin/python" -c "import mlflow, sys; print('oracle:', '$name', 'mlflow', mlflow.__version__, 'python', sys.version.split()[0])"
+  echo "$reqs" > "$venv/.stamp"
+done

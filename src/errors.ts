@@ -1,0 +1,85 @@
+/**
+ * One error class for the whole library, with MLflow's error codes.
+ *
+ * @example
+ * ```ts
+ * try { await client.getRun('nope'); } catch (e) {
+ *   if (e instanceof MlflowError && e.code === 'RESOURCE_DOES_NOT_EXIST') console.log('no such run');
+ * }
+ * ```
+ */
+export type ErrorCode =
+  | 'INVALID_PARAMETER_VALUE'
+  | 'RESOURCE_DOES_NOT_EXIST'
+  | 'RESOURCE_ALREADY_EXISTS'
+  | 'INVALID_STATE'
+  | 'INTERNAL_ERROR'
+  | 'BAD_REQUEST'
+  /** Data on disk that cannot be read (empty or truncated meta.yaml, malformed metric line...). */
+  | 'MALFORMED_DATA'
+  /** The file system refused (permissions, disk full...). */
+  | 'IO_ERROR';
+
+export interface MlflowErrorOptions {
+  /** The file or folder the error is about, when there is one. */
+  path?: string;
+  /** Position in a parsed string (filter, order_by), 0-based. */
+  position?: number;
+  cause?: unknown;
+}
+
+/**
+ * The error thrown by every part of mlruns.
+ *
+ * @example
+ * ```ts
+ * throw new MlflowError('RESOURCE_DOES_NOT_EXIST', "Run 'abc' not found");
+ * ```
+ */
+export class MlflowError extends Error {
+  override readonly name = 'MlflowError';
+  readonly code: ErrorCode;
+  readonly path: string | undefined;
+  readonly position: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: MlflowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.path = options.path;
+    this.position = options.position;
+  }
+}
+
+/** Shorthand constructors, named as MLflow names its codes. */
+export const invalidParameter = (message: string, options?: MlflowErrorOptions): MlflowError =>
+  new MlflowError('INVALID_PARAMETER_VALUE', message, options);
+export const notFound = (message: string, options?: MlflowErrorOptions): MlflowError =>
+  new MlflowError('RESOURCE_DOES_NOT_EXIST', message, options);
+export const alreadyExists = (message: string, options?: MlflowErrorOptions): MlflowError =>
+  new MlflowError('RESOURCE_ALREADY_EXISTS', message, options);
+export const invalidState = (message: string, options?: MlflowErrorOptions): MlflowError =>
+  new MlflowError('INVALID_STATE', message, options);
+export const malformed = (message: string, options?: MlflowErrorOptions): MlflowError =>
+  new MlflowError('MALFORMED_DATA', message, options);
+
+/** A problem found while reading damaged data; readers collect these instead of throwing. */
+export interface ReadWarning {
+  /** Stable machine-readable kind. */
+  code: WarningCode;
+  /** The file or folder at fault. */
+  path: string;
+  message: string;
+}
+
+export type WarningCode =
+  | 'MISSING_META'
+  | 'EMPTY_META'
+  | 'MALFORMED_META'
+  | 'ID_MISMATCH'
+  | 'INVALID_ID'
+  | 'MALFORMED_METRIC'
+  | 'STRAY_ENTRY'
+  | 'MISSING_DATASET'
+  | 'LIFECYCLE_CONFLICT'
+  | 'UNREADABLE'
+  | 'REMAPPED_PATH';
