@@ -53,12 +53,14 @@ export interface RunInfo {
   /** Deprecated alias of runId, kept as Python keeps it. */
   runUuid: string;
   experimentId: string;
-  runName: string;
+  /** null only for very old runs that have neither `run_name` nor an `mlflow.runName` tag. */
+  runName: string | null;
   userId: string;
   status: RunStatus;
   startTime: number | null;
   endTime: number | null;
-  artifactUri: string;
+  /** null when the meta.yaml has none (very old runs). */
+  artifactUri: string | null;
   lifecycleStage: LifecycleStage;
 }
 

@@ -1,0 +1,22 @@
+/**
+ * mlruns: MLflow's file store (`mlruns/`) for Node.js.
+ *
+ * @example
+ * ```ts
+ * import { MlflowClient } from 'mlruns';
+ * const client = new MlflowClient('./mlruns');
+ * const { runs } = await client.searchRuns(['0'], "params.lr = '0.1'", { orderBy: ['metrics.loss ASC'] });
+ * ```
+ */
+export { MlflowError } from './errors.js';
+export type { ErrorCode, ReadWarning, WarningCode } from './errors.js';
+export type * from './entities.js';
+export { RUN_STATUS_FROM_INT, RUN_STATUS_TO_INT } from './entities.js';
+export { MlflowClient, resolveTrackingUri } from './tracking/client.js';
+export type { MlflowClientOptions } from './tracking/client.js';
+export { FileStore } from './store/file/file-store.js';
+export type { FileStoreOptions } from './store/file/file-store.js';
+export type { WriteProfile } from './store/file/records.js';
+export { LocalArtifactRepository } from './store/file/artifacts.js';
+export type { FileInfo } from './store/file/artifacts.js';
+export type { TrackingStore, SearchRunsOptions, SearchExperimentsOptions } from './store/tracking-store.js';

@@ -1,0 +1,1298 @@
+import path from 'node:path';
+import type {
+  Dataset,
+  DatasetInput,
+  Experiment,
+  LoggedModel,
+  LoggedModelInput,
+  LoggedModelOutput,
+  LoggedModelStatus,
+  Metric,
+  PagedList,
+  Param,
+  Run,
+  RunInfo,
+  RunInputs,
+  RunOutputs,
+  RunStatus,
+  RunTag,
+  ViewType,
+} from '../../entities.js';
+import { MlflowError, invalidParameter, invalidState, notFound, alreadyExists } from '../../errors.js';
+import type { ReadWarning, WarningCode } from '../../errors.js';
+import { dumpYaml, parseYaml } from '../../format/yaml.js';
+import {
+  formatMetricLine,
+  formatModelMetricLine,
+  latestMetric,
+  parseModelMetricFile,
+  parseRunMetricFile,
+} from '../../format/metric-line.js';
+import {
+  validateBatchLogData,
+  validateBatchLogLimits,
+  validateExperimentArtifactLocationLength,
+  validateExperimentId,
+  validateExperimentName,
+  validateExperimentTag,
+  validateLoggedModelName,
+  validateMetric,
+  validateMetricName,
+  validateParam,
+  validateParamKeysUnique,
+  validateParamName,
+  validateRunId,
+  validateTagName,
+} from '../../format/validation.js';
+import { generateExperimentId, generateRunName, md5Hex, newLoggedModelId, newRunId } from '../../format/names.js';
+import { searchExperimentsInMemory, searchRunsInMemory } from '../../search/index.js';
+import { paginate, parseStartOffset } from '../../search/paging.js';
+import type {
+  CreateLoggedModelArgs,
+  CreateRunArgs,
+  SearchExperimentsOptions,
+  SearchRunsOptions,
+  TrackingStore,
+} from '../tracking-store.js';
+import { appendToUriPath, isLocalUri, localFileUriToPath, pathToLocalFileUri, resolveUriIfLocal, trackingUriToPath } from '../uri.js';
+import {
+  appendText,
+  isDirectory,
+  isFile,
+  listDir,
+  listSubdirs,
+  mkdirNew,
+  mkdirp,
+  readTextIfExists,
+  removeFile,
+  rename,
+  safeJoin,
+  walkFiles,
+  writeFileAtomic,
+  writeFileExclusive,
+  exists,
+} from './fs.js';
+import {
+  experimentFromDict,
+  experimentToDict,
+  loggedModelFromDict,
+  loggedModelToDict,
+  runInfoFromDict,
+  runInfoToDict,
+} from './records.js';
+import type { WriteProfile, YamlDict } from './records.js';
+
+export const TRASH = '.trash';
+export const META = 'meta.yaml';
+export const MODELS = 'models';
+export const RESERVED_EXPERIMENT_FOLDERS: ReadonlySet<string> = new Set(['tags', 'datasets', 'traces', 'models']);
+export const DEFAULT_EXPERIMENT_ID = '0';
+export const RUN_NAME_TAG = 'mlflow.runName';
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+
+const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
+const RUN_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,255}$/u;
+
+/** Options of a {@link FileStore}. */
+export interface FileStoreOptions {
+  /** What to write: `compat` (default, read by MLflow 1.x-3.x) or `mlflow3` (bytes of the newest 3.x). */
+  profile?: WriteProfile;
+  /** Throw on damaged data instead of skipping it with a warning. */
+  strict?: boolean;
+  /** Called for every problem met while reading (deduplicated per path and kind). */
+  onWarning?: (warning: ReadWarning) => void;
+  /** Artifact root for new experiments; default: the root itself (as a `file:` URI when the root was given as one). */
+  artifactRootUri?: string;
+  /** Clock in ms, for tests that pin time. */
+  now?: () => number;
+}
+
+interface RunLocation {
+  experimentId: string;
+  experimentDir: string;
+  runDir: string;
+}
+
+/**
+ * MLflow's file store (`mlruns/`), read and written as Python MLflow does.
+ *
+ * @example
+ * ```ts
+ * const store = new FileStore('./mlruns');
+ * const expId = await store.createExperiment('demo');
+ * const run = await store.createRun({ experimentId: expId, userId: 'me', startTime: Date.now(), tags: [] });
+ * await store.logMetric(run.info.runId, { key: 'loss', value: 0.5, timestamp: Date.now(), step: 0 });
+ * ```
+ */
+export class FileStore implements TrackingStore {
+  readonly root: string;
+  readonly trashFolder: string;
+  readonly artifactRootUri: string;
+  readonly profile: WriteProfile;
+  readonly strict: boolean;
+  private readonly onWarning: ((w: ReadWarning) => void) | undefined;
+  private readonly seenWarnings = new Set<string>();
+  private readonly recentWarnings: ReadWarning[] = [];
+  private readonly now: () => number;
+  private readonly runDirCache = new Map<string, RunLocation>();
+
+  constructor(rootUri: string, options: FileStoreOptions = {}) {
+    this.root = trackingUriToPath(rootUri);
+    this.trashFolder = path.join(this.root, TRASH);
+    this.profile = options.profile ?? 'compat';
+    this.strict = options.strict ?? false;
+    this.onWarning = options.onWarning;
+    this.now = options.now ?? Date.now;
+    if (options.artifactRootUri) this.artifactRootUri = resolveUriIfLocal(options.artifactRootUri);
+    else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
+  }
+
+  get warnings(): readonly ReadWarning[] {
+    return this.recentWarnings;
+  }
+
+  // ---------------------------------------------------------------- warnings
+
+  /** Records a problem with damaged data; throws instead in strict mode. */
+  protected warn(code: WarningCode, p: string, message: string): void {
+    if (this.strict) throw new MlflowError('MALFORMED_DATA', message, { path: p });
+    const key = `${code}\0${p}`;
+    if (this.seenWarnings.has(key)) return;
+    this.seenWarnings.add(key);
+    const w: ReadWarning = { code, path: p, message };
+    this.recentWarnings.push(w);
+    if (this.recentWarnings.length > 1000) this.recentWarnings.shift();
+    this.onWarning?.(w);
+  }
+
+  // ---------------------------------------------------------------- init
+
+  /** Creates the root (with the Default experiment, as MLflow does for a new root) and `.trash`. */
+  ensureRoot(): void {
+    if (!exists(this.root)) {
+      mkdirp(this.root);
+      this.createExperimentWithId('Default', DEFAULT_EXPERIMENT_ID, null, []);
+    }
+    if (!isDirectory(this.root)) throw invalidParameter(`Tracking root '${this.root}' is not a directory.`);
+    if (!exists(this.trashFolder)) mkdirp(this.trashFolder);
+  }
+
+  /** Reads a YAML file; `undefined` when missing, `null` when empty. Throws MALFORMED_DATA when unparsable. */
+  readYaml(p: string): unknown {
+    const text = readTextIfExists(p);
+    if (text === undefined) return undefined;
+    try {
+      return parseYaml(text);
+    } catch (err) {
+      throw new MlflowError('MALFORMED_DATA', `Cannot parse '${p}': ${(err as Error).message}`, { path: p, cause: err });
+    }
+  }
+
+  private writeYaml(p: string, data: YamlDict, mode: 'new' | 'overwrite'): void {
+    const text = dumpYaml(data);
+    if (mode === 'new') writeFileExclusive(p, text);
+    else writeFileAtomic(p, text);
+  }
+
+  // ---------------------------------------------------------------- experiments: layout
+
+  private activeExperimentIds(): string[] {
+    return listSubdirs(this.root).filter((d) => !d.endsWith(TRASH) && d !== MODELS);
+  }
+
+  private deletedExperimentIds(): string[] {
+    return listSubdirs(this.trashFolder);
+  }
+
+  /** `_get_experiment_path`: the folder of an experiment, active first, then in `.trash`. */
+  experimentDir(experimentId: string, view: ViewType = 'ALL'): string | undefined {
+    if (experimentId === '' || experimentId.includes('/') || experimentId.includes('\\') || experimentId === '.' || experimentId === '..') {
+      return undefined;
+    }
+    if (view !== 'DELETED_ONLY') {
+      const p = path.join(this.root, experimentId);
+      if (experimentId !== TRASH && experimentId !== MODELS && isDirectory(p)) return p;
+    }
+    if (view !== 'ACTIVE_ONLY') {
+      const p = path.join(this.trashFolder, experimentId);
+      if (isDirectory(p)) return p;
+    }
+    return undefined;
+  }
+
+  private readTagsFolder(dir: string, kind: string): Record<string, string> {
+    const tagsDir = path.join(dir, 'tags');
+    const tags: Record<string, string> = {};
+    for (const key of walkFiles(tagsDir).sort()) {
+      if (!this.isValidKey(key)) {
+        this.warn('STRAY_ENTRY', path.join(tagsDir, key), `Ignoring ${kind} tag file with an invalid name '${key}'`);
+        continue;
+      }
+      const value = readTextIfExists(path.join(tagsDir, key));
+      if (value !== undefined) tags[key] = value;
+    }
+    return tags;
+  }
+
+  private isValidKey(key: string): boolean {
+    try {
+      validateTagName(key);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * `_get_experiment`: reads one experiment folder; undefined (with a warning) when it is damaged.
+   */
+  private readExperimentAt(dir: string, dirId: string): Experiment | undefined {
+    if (!EXPERIMENT_ID_RE.test(dirId)) {
+      this.warn('INVALID_ID', dir, `Ignoring '${dir}': '${dirId}' is not a valid experiment id`);
+      return undefined;
+    }
+    const metaPath = path.join(dir, META);
+    let meta: unknown;
+    try {
+      meta = this.readYaml(metaPath);
+    } catch (err) {
+      this.warn('MALFORMED_META', metaPath, `Malformed experiment '${dirId}': ${(err as Error).message}`);
+      return undefined;
+    }
+    if (meta === undefined) {
+      this.warn('MISSING_META', dir, `Malformed experiment '${dirId}': no meta.yaml in '${dir}'`);
+      return undefined;
+    }
+    if (meta === null) {
+      this.warn('EMPTY_META', metaPath, `Experiment ${dirId} is invalid with empty meta.yaml in directory '${dir}'`);
+      return undefined;
+    }
+    const read = experimentFromDict(meta, this.readTagsFolder(dir, 'experiment'));
+    if (!read.ok) {
+      this.warn('MALFORMED_META', metaPath, `Malformed experiment '${dirId}': ${read.reason}`);
+      return undefined;
+    }
+    const exp = read.value;
+    if (exp.experimentId !== dirId) {
+      this.warn(
+        'ID_MISMATCH',
+        metaPath,
+        `Experiment ID mismatch for exp ${dirId}. ID recorded as '${exp.experimentId}' in meta data. Experiment will be ignored.`,
+      );
+      return undefined;
+    }
+    if (exp.lifecycleStage !== 'active' && exp.lifecycleStage !== 'deleted') {
+      this.warn('MALFORMED_META', metaPath, `Experiment '${dirId}' has an invalid lifecycle_stage '${exp.lifecycleStage}'`);
+    }
+    const inTrash = path.dirname(dir) === this.trashFolder;
+    if (inTrash && exp.lifecycleStage === 'active') {
+      this.warn(
+        'LIFECYCLE_CONFLICT',
+        metaPath,
+        `Experiment '${dirId}' is in .trash but its meta.yaml says 'active' (deleted by MLflow <= 2.2); it is listed as MLflow 2.3+ lists it: active`,
+      );
+    }
+    return exp;
+  }
+
+  /** All readable experiments of a view, damaged ones skipped with a warning. */
+  listExperiments(view: ViewType = 'ACTIVE_ONLY'): Experiment[] {
+    const out: Experiment[] = [];
+    if (!isDirectory(this.root)) return out;
+    if (view !== 'DELETED_ONLY') {
+      for (const id of this.activeExperimentIds()) {
+        const e = this.readExperimentAt(path.join(this.root, id), id);
+        if (e) out.push(e);
+      }
+    }
+    if (view !== 'ACTIVE_ONLY') {
+      for (const id of this.deletedExperimentIds()) {
+        // `_get_experiment(id, view)` looks in the root first for ALL: a duplicate id reads the active one.
+        const dir = this.experimentDir(id, view) ?? path.join(this.trashFolder, id);
+        const e = this.readExperimentAt(dir, id);
+        if (e) out.push(e);
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- experiments: API
+
+  async searchExperiments(options: SearchExperimentsOptions = {}): Promise<PagedList<Experiment>> {
+    const view = options.viewType ?? 'ACTIVE_ONLY';
+    return searchExperimentsInMemory(this.listExperiments(view), {
+      filterString: options.filterString ?? null,
+      orderBy: options.orderBy ?? null,
+      maxResults: options.maxResults ?? 1000,
+      pageToken: options.pageToken ?? null,
+    });
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return this.getExperimentSync(experimentId);
+  }
+
+  getExperimentSync(experimentId: string | null | undefined): Experiment {
+    const id = experimentId ?? DEFAULT_EXPERIMENT_ID;
+    validateExperimentId(id);
+    const dir = this.experimentDir(id);
+    if (!dir) throw notFound(`Could not find experiment with ID ${id}`);
+    const exp = this.readExperimentAt(dir, id);
+    if (!exp) throw notFound(`Experiment '${id}' does not exist.`);
+    return exp;
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    return this.findExperimentByName(name) ?? null;
+  }
+
+  private findExperimentByName(name: string): Experiment | undefined {
+    return this.listExperiments('ALL').find((e) => e.name === name);
+  }
+
+  private validateExperimentDoesNotExist(name: string): void {
+    const existing = this.findExperimentByName(name);
+    if (!existing) return;
+    if (existing.lifecycleStage === 'deleted') {
+      throw alreadyExists(
+        `Experiment '${existing.name}' already exists in deleted state. You can restore the experiment, or permanently delete the experiment from the .trash folder (under tracking server's root folder) in order to use this experiment name again.`,
+      );
+    }
+    throw alreadyExists(`Experiment '${existing.name}' already exists.`);
+  }
+
+  async createExperiment(name: string, artifactLocation?: string | null, tags: RunTag[] = []): Promise<string> {
+    validateExperimentName(name);
+    if (artifactLocation) validateExperimentArtifactLocationLength(artifactLocation);
+    for (const t of tags) validateExperimentTag(t.key, t.value);
+    this.ensureRoot();
+    this.validateExperimentDoesNotExist(name);
+    for (let attempt = 0; ; attempt++) {
+      const id = generateExperimentId();
+      if (exists(path.join(this.root, id)) || exists(path.join(this.trashFolder, id))) {
+        if (attempt < 10) continue;
+      }
+      return this.createExperimentWithId(name, id, artifactLocation ?? null, tags);
+    }
+  }
+
+  private createExperimentWithId(name: string, id: string, artifactLocation: string | null, tags: RunTag[]): string {
+    const artifactUri = artifactLocation ? resolveUriIfLocal(artifactLocation) : appendToUriPath(this.artifactRootUri, id);
+    const dir = path.join(this.root, id);
+    if (!mkdirNew(dir)) throw alreadyExists(`Experiment with ID ${id} already exists.`);
+    const t = this.now();
+    const exp: Experiment = {
+      experimentId: id,
+      name,
+      artifactLocation: artifactUri,
+      lifecycleStage: 'active',
+      tags: {},
+      creationTime: t,
+      lastUpdateTime: t,
+    };
+    // Tags first, meta.yaml last: a reader never sees a half-created experiment.
+    for (const tag of tags) this.writeValueFile(path.join(dir, 'tags'), tag.key, tag.value);
+    this.writeYaml(path.join(dir, META), experimentToDict(exp, this.profile), 'new');
+    return id;
+  }
+
+  private rewriteExperimentMeta(dir: string, exp: Experiment): void {
+    const metaPath = path.join(dir, META);
+    let previous: YamlDict | null = null;
+    try {
+      const prev = this.readYaml(metaPath);
+      if (prev && typeof prev === 'object' && !Array.isArray(prev)) previous = prev as YamlDict;
+    } catch {
+      previous = null;
+    }
+    this.writeYaml(metaPath, experimentToDict(exp, this.profile, { withTags: true, previous }), 'overwrite');
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    if (String(experimentId) === DEFAULT_EXPERIMENT_ID) {
+      throw invalidParameter(
+        `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
+      );
+    }
+    validateExperimentId(experimentId);
+    const dir = this.experimentDir(experimentId, 'ACTIVE_ONLY');
+    if (!dir) throw notFound(`Could not find experiment with ID ${experimentId}`);
+    const exp = this.getExperimentSync(experimentId);
+    const target = path.join(this.trashFolder, experimentId);
+    if (exists(target)) {
+      throw alreadyExists(`Cannot delete experiment ${experimentId}: '${target}' already exists in .trash.`);
+    }
+    const t = this.now();
+    for (const { info, runDir } of this.listRunInfos(experimentId, dir, 'ACTIVE_ONLY')) {
+      this.writeRunInfo(runDir, { ...info, lifecycleStage: 'deleted' }, t);
+    }
+    this.rewriteExperimentMeta(dir, { ...exp, lifecycleStage: 'deleted', lastUpdateTime: t });
+    mkdirp(this.trashFolder);
+    rename(dir, target);
+    this.runDirCache.clear();
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    validateExperimentId(experimentId);
+    const dir = this.experimentDir(experimentId, 'DELETED_ONLY');
+    if (!dir) throw notFound(`Could not find deleted experiment with ID ${experimentId}`);
+    if (this.experimentDir(experimentId, 'ACTIVE_ONLY')) {
+      throw alreadyExists(`Cannot restore experiment with ID ${experimentId}. An experiment with same ID already exists.`);
+    }
+    const target = path.join(this.root, experimentId);
+    rename(dir, target);
+    this.runDirCache.clear();
+    const exp = this.getExperimentSync(experimentId);
+    const t = this.now();
+    for (const { info, runDir } of this.listRunInfos(experimentId, target, 'DELETED_ONLY')) {
+      this.writeRunInfo(runDir, { ...info, lifecycleStage: 'active' });
+    }
+    this.rewriteExperimentMeta(target, { ...exp, lifecycleStage: 'active', lastUpdateTime: t });
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    validateExperimentName(newName);
+    const exp = this.getExperimentSync(experimentId);
+    this.validateExperimentDoesNotExist(newName);
+    if (exp.lifecycleStage !== 'active') {
+      throw invalidState(`Cannot rename experiment in non-active lifecycle stage. Current stage: ${exp.lifecycleStage}`);
+    }
+    const dir = this.experimentDir(experimentId) as string;
+    this.rewriteExperimentMeta(dir, { ...exp, name: newName, lastUpdateTime: this.now() });
+  }
+
+  async setExperimentTag(experimentId: string, tag: RunTag): Promise<void> {
+    validateExperimentTag(tag.key, tag.value);
+    const exp = this.getExperimentSync(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw invalidParameter(`The experiment ${exp.experimentId} must be in the 'active' lifecycle_stage to set tags`);
+    }
+    this.writeValueFile(path.join(this.experimentDir(experimentId) as string, 'tags'), tag.key, tag.value);
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    const exp = this.getExperimentSync(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw invalidParameter(`The experiment ${exp.experimentId} must be in the 'active' lifecycle_stage to delete tags`);
+    }
+    validateTagName(key);
+    const p = safeJoin(path.join(this.experimentDir(experimentId) as string, 'tags'), key);
+    if (!isFile(p)) throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
+    removeFile(p);
+  }
+
+  /** Writes a param/tag value file (`<dir>/<key>`, key may hold '/'): exact bytes, no newline. */
+  private writeValueFile(dir: string, key: string, value: string): void {
+    const p = safeJoin(dir, key);
+    mkdirp(path.dirname(p));
+    writeFileAtomic(p, value);
+  }
+
+  // ---------------------------------------------------------------- runs: layout and reading
+
+  /**
+   * `_list_run_infos`: the readable runs of one experiment folder matching a view.
+   */
+  listRunInfos(experimentId: string, experimentDir: string, view: ViewType): { info: RunInfo; runDir: string }[] {
+    const out: { info: RunInfo; runDir: string }[] = [];
+    for (const name of listSubdirs(experimentDir)) {
+      if (RESERVED_EXPERIMENT_FOLDERS.has(name)) continue;
+      const runDir = path.join(experimentDir, name);
+      const info = this.readRunInfoAt(runDir, experimentId, true);
+      if (!info) continue;
+      if (!matchesView(view, info.lifecycleStage)) continue;
+      out.push({ info, runDir });
+    }
+    return out;
+  }
+
+  /** Reads a run's meta.yaml; undefined (with a warning) when damaged. */
+  private readRunInfoAt(runDir: string, experimentId: string, listing: boolean): RunInfo | undefined {
+    const metaPath = path.join(runDir, META);
+    let meta: unknown;
+    try {
+      meta = this.readYaml(metaPath);
+    } catch (err) {
+      this.warn('MALFORMED_META', metaPath, `Malformed run '${path.basename(runDir)}': ${(err as Error).message}`);
+      return undefined;
+    }
+    if (meta === undefined) {
+      this.warn('MISSING_META', runDir, `Ignoring '${runDir}': not a run (no meta.yaml)`);
+      return undefined;
+    }
+    if (meta === null) {
+      this.warn('EMPTY_META', metaPath, `Run '${path.basename(runDir)}' has an empty meta.yaml ('${metaPath}'); skipped`);
+      return undefined;
+    }
+    const read = runInfoFromDict(meta);
+    if (!read.ok) {
+      this.warn('MALFORMED_META', metaPath, `Malformed run '${path.basename(runDir)}' ('${metaPath}'): ${read.reason}`);
+      return undefined;
+    }
+    const info = read.value;
+    if (info.experimentId !== experimentId) {
+      if (listing) {
+        this.warn(
+          'ID_MISMATCH',
+          metaPath,
+          `Wrong experiment ID (${info.experimentId}) recorded for run '${info.runId}'. It should be ${experimentId}. Run will be ignored.`,
+        );
+      }
+      return undefined;
+    }
+    return info;
+  }
+
+  /** `_find_run_root`: where a run lives (validated structure, as MLflow 3.8+). */
+  private findRun(runId: string): RunLocation | undefined {
+    const cached = this.runDirCache.get(runId);
+    if (cached && isFile(path.join(cached.runDir, META))) return cached;
+    if (!isDirectory(this.root)) return undefined;
+    const candidates: [string, string][] = [
+      ...this.activeExperimentIds().map((id): [string, string] => [id, path.join(this.root, id)]),
+      ...this.deletedExperimentIds().map((id): [string, string] => [id, path.join(this.trashFolder, id)]),
+    ];
+    for (const [experimentId, experimentDir] of candidates) {
+      const runDir = path.join(experimentDir, runId);
+      if (!isDirectory(runDir)) continue;
+      if (!(isDirectory(path.join(runDir, 'metrics')) && isDirectory(path.join(runDir, 'params')) && isDirectory(path.join(runDir, 'artifacts')))) {
+        continue;
+      }
+      const loc = { experimentId, experimentDir, runDir };
+      this.runDirCache.set(runId, loc);
+      return loc;
+    }
+    return undefined;
+  }
+
+  /** `_get_run_info`: the run's info, checked as MLflow checks it. */
+  private getRunInfoAndDir(runId: string): { info: RunInfo; loc: RunLocation } {
+    validateRunId(runId);
+    const loc = this.findRun(runId);
+    if (!loc) throw notFound(`Run '${runId}' not found`);
+    const info = this.readRunInfoAt(loc.runDir, loc.experimentId, false);
+    if (!info || info.runId !== path.basename(loc.runDir)) {
+      throw invalidState(`Run '${runId}' metadata is in invalid state.`);
+    }
+    return { info, loc };
+  }
+
+  private getActiveRun(runId: string): { info: RunInfo; loc: RunLocation } {
+    const r = this.getRunInfoAndDir(runId);
+    if (r.info.lifecycleStage !== 'active') {
+      throw invalidParameter(`The run ${r.info.runId} must be in 'active' lifecycle_stage.`);
+    }
+    return r;
+  }
+
+  /** Builds the whole Run from its folder (metrics, params, tags, inputs, outputs). */
+  readRun(info: RunInfo, runDir: string, experimentDir: string): Run {
+    const metrics: Record<string, number> = {};
+    const metricsDir = path.join(runDir, 'metrics');
+    for (const key of walkFiles(metricsDir).sort()) {
+      const points = this.readMetricFile(metricsDir, key, info);
+      if (points && points.length > 0) metrics[key] = latestMetric(points).value;
+    }
+    const params = this.readValueFolder(path.join(runDir, 'params'), 'param');
+    const tags = this.readValueFolder(path.join(runDir, 'tags'), 'tag');
+    const runInfo = { ...info };
+    if (!runInfo.runName) {
+      const fromTag = tags[RUN_NAME_TAG];
+      if (fromTag) runInfo.runName = fromTag;
+    }
+    return {
+      info: runInfo,
+      data: { metrics, params, tags },
+      inputs: this.readInputs(runDir, experimentDir, info.runId),
+      outputs: this.readOutputs(runDir),
+    };
+  }
+
+  private readValueFolder(dir: string, kind: 'param' | 'tag'): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const key of walkFiles(dir).sort()) {
+      try {
+        if (kind === 'param') validateParamName(key);
+        else validateTagName(key);
+      } catch (err) {
+        this.warn('STRAY_ENTRY', path.join(dir, key), `Ignoring ${kind} file '${path.join(dir, key)}': ${(err as Error).message}`);
+        continue;
+      }
+      const value = readTextIfExists(path.join(dir, key));
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  }
+
+  /** All points of a run metric file; undefined (with a warning) when it is damaged. */
+  private readMetricFile(metricsDir: string, key: string, info: RunInfo): Metric[] | undefined {
+    const p = path.join(metricsDir, key);
+    try {
+      validateMetricName(key);
+    } catch (err) {
+      this.warn('STRAY_ENTRY', p, `Ignoring metric file '${p}': ${(err as Error).message}`);
+      return undefined;
+    }
+    const text = readTextIfExists(p);
+    if (text === undefined) return undefined;
+    try {
+      return parseRunMetricFile(text, key, { runId: info.runId, experimentId: info.experimentId, path: p });
+    } catch (err) {
+      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private readInputs(runDir: string, experimentDir: string, runId: string): RunInputs {
+    const inputsDir = path.join(runDir, 'inputs');
+    const result: RunInputs = { datasetInputs: [], modelInputs: [] };
+    const inputIds = listSubdirs(inputsDir).sort();
+    if (inputIds.length === 0) return result;
+    const datasetsDir = path.join(experimentDir, 'datasets');
+    const hasDatasets = isDirectory(datasetsDir);
+    for (const inputId of inputIds) {
+      const metaPath = path.join(inputsDir, inputId, META);
+      let meta: unknown;
+      try {
+        meta = this.readYaml(metaPath);
+      } catch (err) {
+        this.warn('MALFORMED_META', metaPath, `Ignoring input '${metaPath}': ${(err as Error).message}`);
+        continue;
+      }
+      if (!meta || typeof meta !== 'object') {
+        this.warn('MALFORMED_META', metaPath, `Ignoring input '${metaPath}': missing or empty meta.yaml`);
+        continue;
+      }
+      const m = meta as YamlDict;
+      const sourceType = m['source_type'];
+      const sourceId = String(m['source_id'] ?? '');
+      if (sourceType === 'MODEL') {
+        result.modelInputs.push({ modelId: sourceId });
+      } else if (sourceType === 'DATASET') {
+        if (!hasDatasets) continue;
+        const dsMetaPath = path.join(datasetsDir, sourceId, META);
+        let ds: unknown;
+        try {
+          ds = isDirectory(path.join(datasetsDir, sourceId)) ? this.readYaml(dsMetaPath) : undefined;
+        } catch (err) {
+          this.warn('MALFORMED_META', dsMetaPath, `Ignoring dataset '${dsMetaPath}': ${(err as Error).message}`);
+          continue;
+        }
+        if (ds === undefined) {
+          this.warn(
+            'MISSING_DATASET',
+            metaPath,
+            `Failed to find dataset with ID '${sourceId}' referenced as an input of the run with ID '${runId}'. Skipping.`,
+          );
+          continue;
+        }
+        const dataset = datasetFromDict(ds);
+        if (!dataset) {
+          this.warn('MALFORMED_META', dsMetaPath, `Ignoring dataset '${dsMetaPath}': malformed meta.yaml`);
+          continue;
+        }
+        const tagsObj = m['tags'];
+        const tags =
+          tagsObj && typeof tagsObj === 'object'
+            ? Object.entries(tagsObj as YamlDict).map(([key, value]) => ({ key, value: String(value) }))
+            : [];
+        result.datasetInputs.push({ dataset, tags });
+      }
+    }
+    return result;
+  }
+
+  private readOutputs(runDir: string): RunOutputs {
+    const outputsDir = path.join(runDir, 'outputs');
+    const result: RunOutputs = { modelOutputs: [] };
+    for (const id of listSubdirs(outputsDir).sort()) {
+      const metaPath = path.join(outputsDir, id, META);
+      let meta: unknown;
+      try {
+        meta = this.readYaml(metaPath);
+      } catch (err) {
+        this.warn('MALFORMED_META', metaPath, `Ignoring output '${metaPath}': ${(err as Error).message}`);
+        continue;
+      }
+      if (!meta || typeof meta !== 'object') continue;
+      const m = meta as YamlDict;
+      if (m['destination_type'] !== 'MODEL_OUTPUT') continue;
+      result.modelOutputs.push({ modelId: String(m['destination_id']), step: typeof m['step'] === 'number' ? m['step'] : 0 });
+    }
+    return result;
+  }
+
+  /** Every readable run of the given experiments and view (the scan behind search). */
+  listRuns(experimentIds: string[], view: ViewType = 'ACTIVE_ONLY'): Run[] {
+    const runs: Run[] = [];
+    for (const experimentId of experimentIds) {
+      const dir = this.experimentDir(String(experimentId));
+      if (!dir) continue;
+      for (const { info, runDir } of this.listRunInfos(String(experimentId), dir, view)) {
+        runs.push(this.readRun(info, runDir, dir));
+      }
+    }
+    return runs;
+  }
+
+  // ---------------------------------------------------------------- runs: API
+
+  async searchRuns(experimentIds: string[], options: SearchRunsOptions = {}): Promise<PagedList<Run>> {
+    const maxResults = options.maxResults ?? 1000;
+    if (maxResults > 50000) {
+      throw invalidParameter(
+        `Invalid value for request parameter max_results. It must be at most 50000, but got value ${maxResults}`,
+      );
+    }
+    const view = options.runViewType ?? 'ACTIVE_ONLY';
+    const runs = this.listRuns(experimentIds, view);
+    return searchRunsInMemory(runs, {
+      filterString: options.filterString ?? null,
+      orderBy: options.orderBy ?? null,
+      maxResults,
+      pageToken: options.pageToken ?? null,
+      runViewType: view,
+    });
+  }
+
+  async createRun(args: CreateRunArgs): Promise<Run> {
+    const experimentId = args.experimentId ?? DEFAULT_EXPERIMENT_ID;
+    const exp = this.getExperimentSync(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw invalidState(`Could not create run under non-active experiment with ID ${experimentId}.`);
+    }
+    const tags = [...args.tags];
+    const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (args.runName && tagName && args.runName !== tagName) {
+      throw invalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${args.runName}', mlflow.runName='${tagName}').`,
+      );
+    }
+    const runName = args.runName || tagName || generateRunName();
+    if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
+    for (const t of tags) validateTagName(t.key);
+    const runId = newRunId();
+    const expDir = this.experimentDir(experimentId) as string;
+    const runDir = path.join(expDir, runId);
+    const info: RunInfo = {
+      runId,
+      runUuid: runId,
+      experimentId,
+      runName,
+      userId: args.userId,
+      status: 'RUNNING',
+      startTime: args.startTime,
+      endTime: null,
+      artifactUri: appendToUriPath(exp.artifactLocation, runId, 'artifacts'),
+      lifecycleStage: 'active',
+    };
+    if (!mkdirNew(runDir)) throw alreadyExists(`Run '${runId}' already exists`);
+    for (const sub of ['metrics', 'params', 'artifacts']) mkdirp(path.join(runDir, sub));
+    for (const t of tags) this.writeValueFile(path.join(runDir, 'tags'), t.key, t.value);
+    // meta.yaml last: until it exists, readers skip the folder. Its content is what MLflow leaves
+    // after create_run (the runName tag rewrite drops `deleted_time`).
+    this.writeYaml(path.join(runDir, META), runInfoToDict(info, this.profile), 'new');
+    this.runDirCache.set(runId, { experimentId, experimentDir: expDir, runDir });
+    return this.readRun(info, runDir, expDir);
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const { info, loc } = this.getRunInfoAndDir(runId);
+    return this.readRun(info, loc.runDir, loc.experimentDir);
+  }
+
+  private writeRunInfo(runDir: string, info: RunInfo, deletedTime?: number | null): void {
+    this.writeYaml(path.join(runDir, META), runInfoToDict(info, this.profile, deletedTime), 'overwrite');
+  }
+
+  async updateRunInfo(runId: string, status: RunStatus | null, endTime: number | null, runName: string | null): Promise<RunInfo> {
+    const { info, loc } = this.getActiveRun(runId);
+    const next: RunInfo = { ...info };
+    if (status) next.status = status;
+    if (endTime) next.endTime = endTime;
+    if (next.endTime === 0) next.endTime = null;
+    if (runName) {
+      next.runName = runName;
+      this.writeValueFile(path.join(loc.runDir, 'tags'), RUN_NAME_TAG, runName);
+    }
+    this.writeRunInfo(loc.runDir, next);
+    return next;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    const { info, loc } = this.getRunInfoAndDir(runId);
+    this.writeRunInfo(loc.runDir, { ...info, lifecycleStage: 'deleted' }, this.now());
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    const { info, loc } = this.getRunInfoAndDir(runId);
+    this.writeRunInfo(loc.runDir, { ...info, lifecycleStage: 'active' });
+  }
+
+  async logMetric(runId: string, metric: Metric): Promise<void> {
+    validateRunId(runId);
+    validateMetric(metric.key, metric.value, metric.timestamp, metric.step);
+    const { info, loc } = this.getActiveRun(runId);
+    this.appendRunMetrics(loc, [metric]);
+    if (metric.modelId) this.appendModelMetrics(info.experimentId, runId, [metric]);
+  }
+
+  /** Appends metric lines, one write per metric file. */
+  private appendRunMetrics(loc: RunLocation, metrics: Metric[]): void {
+    const byKey = new Map<string, string>();
+    for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
+    for (const [key, text] of byKey) {
+      const p = safeJoin(path.join(loc.runDir, 'metrics'), key);
+      mkdirp(path.dirname(p));
+      appendText(p, text);
+    }
+  }
+
+  private appendModelMetrics(experimentId: string, runId: string, metrics: Metric[]): void {
+    const byPath = new Map<string, string>();
+    for (const m of metrics) {
+      if (!m.modelId) continue;
+      const modelDir = this.modelDir(experimentId, m.modelId);
+      validateMetricName(m.key);
+      const p = safeJoin(path.join(modelDir, 'metrics'), m.key);
+      byPath.set(p, (byPath.get(p) ?? '') + formatModelMetricLine({ ...m, runId }));
+    }
+    for (const [p, text] of byPath) {
+      mkdirp(path.dirname(p));
+      appendText(p, text);
+    }
+  }
+
+  async logParam(runId: string, param: Param): Promise<void> {
+    validateRunId(runId);
+    const p = validateParam(param.key, param.value);
+    const { loc } = this.getActiveRun(runId);
+    this.writeParam(loc, runId, p);
+  }
+
+  private writeParam(loc: RunLocation, runId: string, param: Param): void {
+    const p = safeJoin(path.join(loc.runDir, 'params'), param.key);
+    const current = readTextIfExists(p);
+    if (current !== undefined) {
+      if (current !== param.value) {
+        throw invalidParameter(
+          `Changing param values is not allowed. Param with key='${param.key}' was already logged with value='${current}' for run ID='${runId}'. Attempted logging new value '${param.value}'.`,
+        );
+      }
+      return;
+    }
+    mkdirp(path.dirname(p));
+    writeFileAtomic(p, param.value);
+  }
+
+  async setTag(runId: string, tag: RunTag): Promise<void> {
+    validateRunId(runId);
+    validateTagName(tag.key);
+    const { info, loc } = this.getActiveRun(runId);
+    this.writeValueFile(path.join(loc.runDir, 'tags'), tag.key, tag.value);
+    if (tag.key === RUN_NAME_TAG) this.writeRunInfo(loc.runDir, { ...info, runName: tag.value });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    validateRunId(runId);
+    const { loc } = this.getActiveRun(runId);
+    validateTagName(key);
+    const p = safeJoin(path.join(loc.runDir, 'tags'), key);
+    if (!isFile(p)) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+    removeFile(p);
+  }
+
+  async logBatch(runId: string, batch: { metrics?: Metric[]; params?: Param[]; tags?: RunTag[] }): Promise<void> {
+    validateRunId(runId);
+    const { metrics, params, tags } = validateBatchLogData(batch.metrics ?? [], batch.params ?? [], batch.tags ?? []);
+    validateBatchLogLimits(metrics, params, tags);
+    validateParamKeysUnique(params);
+    const { info, loc } = this.getActiveRun(runId);
+    try {
+      for (const p of params) this.writeParam(loc, runId, p);
+      this.appendRunMetrics(loc, metrics);
+      this.appendModelMetrics(info.experimentId, runId, metrics);
+      let current = info;
+      for (const t of tags) {
+        if (t.key === RUN_NAME_TAG) {
+          current = { ...current, runName: t.value };
+          this.writeRunInfo(loc.runDir, current);
+        }
+        this.writeValueFile(path.join(loc.runDir, 'tags'), t.key, t.value);
+      }
+    } catch (err) {
+      if (err instanceof MlflowError && err.code !== 'IO_ERROR') {
+        throw new MlflowError('INTERNAL_ERROR', err.message, { cause: err, path: err.path });
+      }
+      throw err;
+    }
+  }
+
+  async getMetricHistory(
+    runId: string,
+    key: string,
+    options: { maxResults?: number | null; pageToken?: string | null } = {},
+  ): Promise<PagedList<Metric>> {
+    validateRunId(runId);
+    validateMetricName(key);
+    const { info, loc } = this.getRunInfoAndDir(runId);
+    const metricsDir = path.join(loc.runDir, 'metrics');
+    const p = safeJoin(metricsDir, key);
+    const text = readTextIfExists(p);
+    if (text === undefined) return { items: [], token: null };
+    const all = parseRunMetricFile(text, key, { runId, experimentId: info.experimentId, path: p });
+    if (options.maxResults === undefined || options.maxResults === null) {
+      const offset = parseStartOffset(options.pageToken ?? null);
+      return { items: all.slice(offset), token: null };
+    }
+    return paginate(all, options.maxResults, options.pageToken ?? null);
+  }
+
+  async logInputs(runId: string, datasets: DatasetInput[] = [], models: LoggedModelInput[] = []): Promise<void> {
+    validateRunId(runId);
+    const { loc } = this.getActiveRun(runId);
+    for (const di of datasets) {
+      const ds = di.dataset;
+      const datasetId = md5Hex(ds.name + ds.digest);
+      const datasetDir = path.join(loc.experimentDir, 'datasets', datasetId);
+      if (!exists(datasetDir)) {
+        mkdirp(datasetDir);
+        this.writeYaml(path.join(datasetDir, META), datasetToDict(ds), 'overwrite');
+      }
+      const inputId = md5Hex(datasetId + runId);
+      const inputDir = path.join(loc.runDir, 'inputs', inputId);
+      if (!exists(inputDir)) {
+        mkdirp(inputDir);
+        const tags: YamlDict = {};
+        for (const t of di.tags) tags[t.key] = t.value;
+        this.writeYaml(
+          path.join(inputDir, META),
+          { destination_id: datasetId, destination_type: 'RUN', source_id: datasetId, source_type: 'DATASET', tags },
+          'overwrite',
+        );
+      }
+    }
+    for (const mi of models) {
+      const inputId = md5Hex(mi.modelId + runId);
+      const inputDir = path.join(loc.runDir, 'inputs', inputId);
+      if (!exists(inputDir)) {
+        mkdirp(inputDir);
+        this.writeYaml(
+          path.join(inputDir, META),
+          { destination_id: mi.modelId, destination_type: 'RUN', source_id: mi.modelId, source_type: 'MODEL', tags: {} },
+          'overwrite',
+        );
+      }
+    }
+  }
+
+  async logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
+    validateRunId(runId);
+    const { loc } = this.getActiveRun(runId);
+    for (const mo of models) {
+      const outDir = safeJoin(path.join(loc.runDir, 'outputs'), mo.modelId);
+      if (exists(outDir)) continue;
+      mkdirp(outDir);
+      this.writeYaml(
+        path.join(outDir, META),
+        {
+          destination_id: mo.modelId,
+          destination_type: 'MODEL_OUTPUT',
+          source_id: mo.modelId,
+          source_type: 'RUN_OUTPUT',
+          step: mo.step,
+          tags: {},
+        },
+        'overwrite',
+      );
+    }
+  }
+
+  async recordLoggedModel(runId: string, modelDict: Record<string, unknown>): Promise<void> {
+    validateRunId(runId);
+    const { loc } = this.getActiveRun(runId);
+    const p = path.join(loc.runDir, 'tags', LOGGED_MODELS_TAG);
+    const current = readTextIfExists(p);
+    let list: unknown[] = [];
+    if (current !== undefined && current.trim() !== '') {
+      try {
+        const parsed: unknown = JSON.parse(current);
+        if (Array.isArray(parsed)) list = parsed;
+      } catch (err) {
+        throw new MlflowError('INTERNAL_ERROR', `Cannot parse the '${LOGGED_MODELS_TAG}' tag of run ${runId}: ${(err as Error).message}`, {
+          path: p,
+        });
+      }
+    }
+    list.push(modelDict);
+    this.writeValueFile(path.join(loc.runDir, 'tags'), LOGGED_MODELS_TAG, pythonJsonDumps(list));
+  }
+
+  // ---------------------------------------------------------------- logged models (MLflow 3)
+
+  private modelDir(experimentId: string, modelId: string): string {
+    const expDir = this.experimentDir(experimentId);
+    if (!expDir) throw notFound(`Experiment ${experimentId} does not exist.`);
+    return safeJoin(path.join(expDir, MODELS), modelId);
+  }
+
+  private findModel(modelId: string): { experimentId: string; modelDir: string } | undefined {
+    if (!isDirectory(this.root)) return undefined;
+    const ids: [string, string][] = [
+      ...this.activeExperimentIds().map((id): [string, string] => [id, path.join(this.root, id)]),
+      ...this.deletedExperimentIds().map((id): [string, string] => [id, path.join(this.trashFolder, id)]),
+    ];
+    for (const [experimentId, dir] of ids) {
+      const modelDir = path.join(dir, MODELS, modelId);
+      if (modelId && !modelId.includes('/') && isDirectory(modelDir)) return { experimentId, modelDir };
+    }
+    return undefined;
+  }
+
+  private readLoggedModelAt(modelDir: string): (LoggedModel & { lifecycleStage: string | null }) | undefined {
+    const metaPath = path.join(modelDir, META);
+    let meta: unknown;
+    try {
+      meta = this.readYaml(metaPath);
+    } catch (err) {
+      this.warn('MALFORMED_META', metaPath, `Malformed logged model: ${(err as Error).message}`);
+      return undefined;
+    }
+    if (meta === undefined || meta === null) {
+      this.warn(meta === undefined ? 'MISSING_META' : 'EMPTY_META', metaPath, `Malformed logged model '${modelDir}': missing or empty meta.yaml`);
+      return undefined;
+    }
+    const read = loggedModelFromDict(meta);
+    if (!read.ok) {
+      this.warn('MALFORMED_META', metaPath, `Malformed logged model '${modelDir}': ${read.reason}`);
+      return undefined;
+    }
+    const metrics: Metric[] = [];
+    const metricsDir = path.join(modelDir, 'metrics');
+    for (const key of walkFiles(metricsDir).sort()) {
+      const p = path.join(metricsDir, key);
+      const text = readTextIfExists(p);
+      if (text === undefined) continue;
+      try {
+        validateMetricName(key);
+        metrics.push(...parseModelMetricFile(text, key, { modelId: read.value.modelId, path: p }));
+      } catch (err) {
+        this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of logged model '${read.value.modelId}': ${(err as Error).message}`);
+      }
+    }
+    return {
+      ...read.value,
+      tags: this.readValueFolder(path.join(modelDir, 'tags'), 'tag'),
+      params: this.readValueFolder(path.join(modelDir, 'params'), 'param'),
+      metrics,
+    };
+  }
+
+  async createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel> {
+    const experimentId = args.experimentId ?? DEFAULT_EXPERIMENT_ID;
+    validateLoggedModelName(args.name ?? null);
+    const exp = this.getExperimentSync(experimentId);
+    if (exp.lifecycleStage !== 'active') {
+      throw invalidState(`Could not create model under non-active experiment with ID ${experimentId}.`);
+    }
+    const params = (args.params ?? []).map((p) => validateParam(p.key, p.value));
+    for (const t of args.tags ?? []) validateTagName(t.key);
+    const name = args.name || generateRunName();
+    const modelId = newLoggedModelId();
+    const t = this.now();
+    const model: LoggedModel = {
+      modelId,
+      experimentId,
+      name,
+      artifactLocation: appendToUriPath(exp.artifactLocation, MODELS, modelId, 'artifacts'),
+      creationTimestamp: t,
+      lastUpdatedTimestamp: t,
+      modelType: args.modelType ?? null,
+      sourceRunId: args.sourceRunId ?? null,
+      status: 'PENDING',
+      statusMessage: null,
+      tags: {},
+      params: {},
+      metrics: [],
+      modelUri: `models:/${modelId}`,
+    };
+    const dir = this.modelDir(experimentId, modelId);
+    mkdirp(dir);
+    mkdirp(path.join(dir, 'metrics'));
+    mkdirp(path.join(dir, 'params'));
+    for (const p of params) this.writeValueFile(path.join(dir, 'params'), p.key, p.value);
+    for (const tag of args.tags ?? []) this.writeValueFile(path.join(dir, 'tags'), tag.key, tag.value);
+    this.writeYaml(path.join(dir, META), { ...loggedModelToDict(model), lifecycle_stage: 'active' }, 'new');
+    return this.getLoggedModel(modelId);
+  }
+
+  async getLoggedModel(modelId: string, options: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
+    const found = this.findModel(modelId);
+    if (!found) throw notFound(`Model '${modelId}' not found`);
+    const m = this.readLoggedModelAt(found.modelDir);
+    if (!m) throw invalidState(`Model '${modelId}' metadata is in invalid state.`);
+    if (!options.allowDeleted && m.lifecycleStage === 'deleted') throw notFound(`Model '${modelId}' not found`);
+    if (m.experimentId !== found.experimentId) throw invalidState(`Model '${modelId}' metadata is in invalid state.`);
+    const { lifecycleStage: _ignored, ...model } = m;
+    return model;
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    const model = await this.getLoggedModel(modelId);
+    const next = { ...model, status, lastUpdatedTimestamp: this.now() };
+    this.writeYaml(path.join(this.modelDir(model.experimentId, modelId), META), loggedModelToDict(next), 'overwrite');
+    return this.getLoggedModel(modelId);
+  }
+
+  async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
+    const checked = params.map((p) => validateParam(p.key, p.value));
+    const model = await this.getLoggedModel(modelId);
+    const dir = this.modelDir(model.experimentId, modelId);
+    for (const p of checked) this.writeValueFile(path.join(dir, 'params'), p.key, p.value);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: RunTag[]): Promise<void> {
+    const model = await this.getLoggedModel(modelId);
+    const dir = this.modelDir(model.experimentId, modelId);
+    for (const t of tags) {
+      validateTagName(t.key);
+      this.writeValueFile(path.join(dir, 'tags'), t.key, t.value);
+    }
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    validateTagName(key);
+    const model = await this.getLoggedModel(modelId);
+    const p = safeJoin(path.join(this.modelDir(model.experimentId, modelId), 'tags'), key);
+    if (!isFile(p)) throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
+    removeFile(p);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    const model = await this.getLoggedModel(modelId);
+    const next = { ...model, lastUpdatedTimestamp: this.now() };
+    this.writeYaml(
+      path.join(this.modelDir(model.experimentId, modelId), META),
+      { ...loggedModelToDict(next), lifecycle_stage: 'deleted' },
+      'overwrite',
+    );
+  }
+
+  async listLoggedModels(experimentIds: string[]): Promise<LoggedModel[]> {
+    const out: LoggedModel[] = [];
+    for (const experimentId of experimentIds) {
+      const expDir = this.experimentDir(experimentId);
+      if (!expDir) continue;
+      const modelsDir = path.join(expDir, MODELS);
+      for (const name of listSubdirs(modelsDir).sort()) {
+        if (RESERVED_EXPERIMENT_FOLDERS.has(name)) continue;
+        const m = this.readLoggedModelAt(path.join(modelsDir, name));
+        if (!m || m.lifecycleStage === 'deleted') continue;
+        if (m.experimentId !== experimentId) {
+          this.warn(
+            'ID_MISMATCH',
+            path.join(modelsDir, name, META),
+            `Wrong experiment ID (${m.experimentId}) recorded for model '${m.modelId}'. It should be ${experimentId}. Model will be ignored.`,
+          );
+          continue;
+        }
+        const { lifecycleStage: _ignored, ...model } = m;
+        out.push(model);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The local folder of a run's artifacts. When the run's `artifact_uri` points at a place that
+   * does not exist here (another machine's path, a Windows path, a moved root), and the run has
+   * the usual `<run>/artifacts` folder, that folder is used and a REMAPPED_PATH warning says so.
+   */
+  resolveRunArtifactDir(info: RunInfo, runId: string): string {
+    const { loc } = this.getRunInfoAndDir(runId);
+    const local = path.join(loc.runDir, 'artifacts');
+    const uri = info.artifactUri;
+    if (!uri) return local;
+    const conventional = /(^|[\\/])([0-9a-f]{32}|[^\\/]+)[\\/]artifacts[\\/]?$/.test(uri) && uri.replace(/[\\/]+$/, '').endsWith(`${runId}/artifacts`);
+    if (!isLocalUri(uri)) {
+      if (conventional && isDirectory(local)) {
+        this.warn('REMAPPED_PATH', uri, `Artifact URI '${uri}' of run ${runId} is not local; reading '${local}'`);
+        return local;
+      }
+      throw invalidParameter(`Artifact URI '${uri}' of run ${runId} is not local; only local artifacts are supported`);
+    }
+    const p = path.resolve(localFileUriToPath(uri));
+    if (p === local || isDirectory(p)) return p;
+    if (conventional) {
+      this.warn('REMAPPED_PATH', uri, `Artifact URI '${uri}' of run ${runId} does not exist here; reading '${local}'`);
+      return local;
+    }
+    return p;
+  }
+
+  /** Folder of a run (for artifacts and tools); throws when the run does not exist. */
+  runLocation(runId: string): { runDir: string; experimentDir: string; experimentId: string } {
+    const { loc } = this.getRunInfoAndDir(runId);
+    return loc;
+  }
+
+  /** Entries directly under the root that are neither experiments nor MLflow's own (for doctor tools). */
+  strayRootEntries(): string[] {
+    return listDir(this.root)
+      .filter((e) => !e.isDirectory() && e.name !== TRASH)
+      .map((e) => path.join(this.root, e.name));
+  }
+}
+
+function matchesView(view: ViewType, stage: string): boolean {
+  if (view === 'ALL') return true;
+  if (view === 'ACTIVE_ONLY') return stage === 'active';
+  return stage === 'deleted';
+}
+
+function datasetToDict(ds: Dataset): YamlDict {
+  return {
+    digest: ds.digest,
+    name: ds.name,
+    profile: ds.profile ?? null,
+    schema: ds.schema ?? null,
+    source: ds.source,
+    source_type: ds.sourceType,
+  };
+}
+
+function datasetFromDict(d: unknown): Dataset | undefined {
+  if (!d || typeof d !== 'object' || Array.isArray(d)) return undefined;
+  const m = d as YamlDict;
+  if (m['name'] === undefined || m['digest'] === undefined) return undefined;
+  const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
+  return {
+    name: String(m['name']),
+    digest: String(m['digest']),
+    sourceType: String(m['source_type'] ?? ''),
+    source: String(m['source'] ?? ''),
+    schema: str(m['schema']),
+    profile: str(m['profile']),
+  };
+}
+
+/** `json.dumps` with Python's default separators (", ", ": ") and ASCII escaping. */
+export function pythonJsonDumps(value: unknown): string {
+  const enc = (v: unknown): string => {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'number') {
+      if (Number.isNaN(v)) return 'NaN';
+      if (v === Infinity) return 'Infinity';
+      if (v === -Infinity) return '-Infinity';
+      return JSON.stringify(v);
+    }
+    if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+    if (Array.isArray(v)) return '[' + v.map(enc).join(', ') + ']';
+    if (typeof v === 'object') {
+      return '{' + Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => enc(k) + ': ' + enc(x)).join(', ') + '}';
+    }
+    return enc(String(v));
+  };
+  return enc(value);
+}

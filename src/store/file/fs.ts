@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MlflowError } from '../../errors.js';
+
+/**
+ * File-system primitives of the file store. Reads are synchronous on purpose: a scan of many
+ * small files is several times faster without the thread-pool round trip, and the public API
+ * stays async. Expected races (a file gone before it is read) are turned into `undefined` here,
+ * in one place, instead of at every call.
+ */
+
+/** Wraps an fs error into an MlflowError naming the path. */
+export function ioError(err: unknown, what: string, p: string): MlflowError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const reason =
+    code === 'ENOSPC'
+      ? 'no space left on device'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'read-only file system'
+          : (err as Error)?.message ?? String(err);
+  return new MlflowError('IO_ERROR', `Cannot ${what} '${p}': ${reason}`, { path: p, cause: err });
+}
+
+const isMissing = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+};
+
+/** Text of a file decoded as UTF-8, or undefined when it does not exist. */
+export function readTextIfExists(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw ioError(err, 'read', p);
+  }
+}
+
+export function exists(p: string): boolean {
+  return fs.existsSync(p);
+}
+
+export function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Entries of a folder (names), [] when it does not exist. */
+export function listDir(p: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(p, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw ioError(err, 'list', p);
+  }
+}
+
+/** Names of sub-folders (following symlinks to folders, as os.path.isdir does). */
+export function listSubdirs(p: string): string[] {
+  const out: string[] = [];
+  for (const e of listDir(p)) {
+    if (e.isDirectory()) out.push(e.name);
+    else if (e.isSymbolicLink() && isDirectory(path.join(p, e.name))) out.push(e.name);
+  }
+  return out;
+}
+
+/**
+ * Every file below `dir`, as POSIX paths relative to it (what `os.walk` finds), [] if `dir` is missing.
+ * Symlinked folders are not followed (os.walk's default).
+ */
+export function walkFiles(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (abs: string, rel: string): void => {
+    for (const e of listDir(abs)) {
+      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
+      else if (e.isSymbolicLink()) {
+        if (!isDirectory(path.join(abs, e.name))) out.push(childRel);
+      } else out.push(childRel);
+    }
+  };
+  visit(dir, '');
+  return out;
+}
+
+export function mkdirp(p: string): void {
+  try {
+    fs.mkdirSync(p, { recursive: true });
+  } catch (err) {
+    throw ioError(err, 'create folder', p);
+  }
+}
+
+/** Creates a folder that must not exist yet; false when it already does. */
+export function mkdirNew(p: string): boolean {
+  try {
+    fs.mkdirSync(p);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError(err, 'create folder', p);
+  }
+}
+
+/**
+ * Writes a whole file atomically: a temp file in the same folder, fsync'd data, then rename.
+ * The final bytes are what Python writes; a reader never sees a half-written file. The file
+ * mode of an existing target is kept. Returns false (and writes nothing) when the file already
+ * holds exactly these bytes, so git sees no change.
+ */
+export function writeFileAtomic(p: string, content: string, options: { skipIfSame?: boolean } = {}): boolean {
+  const data = Buffer.from(content, 'utf8');
+  let mode: number | undefined;
+  try {
+    const st = fs.statSync(p);
+    mode = st.mode & 0o777;
+    if (options.skipIfSame !== false && st.size === data.length) {
+      const current = fs.readFileSync(p);
+      if (current.equals(data)) return false;
+    }
+  } catch (err) {
+    if (!isMissing(err)) throw ioError(err, 'write', p);
+  }
+  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', mode ?? 0o666);
+    fs.writeSync(fd, data, 0, data.length, 0);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, p);
+    return true;
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already failing */
+      }
+    }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* may not exist */
+    }
+    throw ioError(err, 'write', p);
+  }
+}
+
+/** Writes a new file that must not exist yet (like MLflow's write_yaml without overwrite). */
+export function writeFileExclusive(p: string, content: string): void {
+  // Temp + link gives "create only if absent" and atomic content at once.
+  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, { encoding: 'utf8', flag: 'wx' });
+    fs.linkSync(tmp, p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new MlflowError('RESOURCE_ALREADY_EXISTS', `File '${p}' already exists`, { path: p });
+    }
+    throw ioError(err, 'write', p);
+  } finally {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+/**
+ * Appends bytes with one `write` on an O_APPEND descriptor, so concurrent appenders (Python or
+ * ours) never interleave inside a line. Resolves only after the bytes are in the file.
+ */
+export function appendText(p: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(p, 'a');
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+  } catch (err) {
+    throw ioError(err, 'append to', p);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+export function removeFile(p: string): void {
+  try {
+    fs.unlinkSync(p);
+  } catch (err) {
+    throw ioError(err, 'remove', p);
+  }
+}
+
+export function removeTree(p: string): void {
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch (err) {
+    throw ioError(err, 'remove', p);
+  }
+}
+
+export function rename(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    throw ioError(err, 'move', from);
+  }
+}
+
+/**
+ * Resolves `rel` (a POSIX relative path such as a metric key) under `base` and checks that it
+ * stays inside it, so no key can name a file outside its folder.
+ */
+export function safeJoin(base: string, rel: string): string {
+  if (rel.includes('\0')) {
+    throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid path ${JSON.stringify(rel)}: contains a NUL byte`);
+  }
+  const resolved = path.resolve(base, ...rel.split('/'));
+  const baseResolved = path.resolve(base);
+  if (resolved !== baseResolved && !resolved.startsWith(baseResolved + path.sep)) {
+    throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid path '${rel}': it leaves '${base}'`);
+  }
+  return resolved;
+}

@@ -1,0 +1,98 @@
+import type {
+  DatasetInput,
+  Experiment,
+  LoggedModel,
+  LoggedModelInput,
+  LoggedModelOutput,
+  LoggedModelStatus,
+  Metric,
+  PagedList,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  RunTag,
+  ViewType,
+} from '../entities.js';
+import type { ReadWarning } from '../errors.js';
+
+/** Options of a run search, as MLflow's `search_runs`. */
+export interface SearchRunsOptions {
+  filterString?: string | null;
+  runViewType?: ViewType;
+  maxResults?: number;
+  orderBy?: string[] | null;
+  pageToken?: string | null;
+}
+
+export interface SearchExperimentsOptions {
+  viewType?: ViewType;
+  maxResults?: number;
+  filterString?: string | null;
+  orderBy?: string[] | null;
+  pageToken?: string | null;
+}
+
+export interface CreateRunArgs {
+  experimentId: string;
+  userId: string;
+  startTime: number;
+  tags: RunTag[];
+  runName?: string | null;
+}
+
+export interface CreateLoggedModelArgs {
+  experimentId: string;
+  name?: string | null;
+  sourceRunId?: string | null;
+  tags?: RunTag[];
+  params?: Param[];
+  modelType?: string | null;
+}
+
+/**
+ * The tracking store: what MLflow's `AbstractStore` does, in camelCase. The file store implements
+ * it over `mlruns/`; a REST store against an MLflow tracking server can implement the same.
+ */
+export interface TrackingStore {
+  // Experiments
+  searchExperiments(options?: SearchExperimentsOptions): Promise<PagedList<Experiment>>;
+  createExperiment(name: string, artifactLocation?: string | null, tags?: RunTag[]): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment | null>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  setExperimentTag(experimentId: string, tag: RunTag): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  // Runs
+  createRun(args: CreateRunArgs): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRunInfo(runId: string, status: RunStatus | null, endTime: number | null, runName: string | null): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  logMetric(runId: string, metric: Metric): Promise<void>;
+  logParam(runId: string, param: Param): Promise<void>;
+  setTag(runId: string, tag: RunTag): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logBatch(runId: string, batch: { metrics?: Metric[]; params?: Param[]; tags?: RunTag[] }): Promise<void>;
+  getMetricHistory(runId: string, key: string, options?: { maxResults?: number | null; pageToken?: string | null }): Promise<PagedList<Metric>>;
+  searchRuns(experimentIds: string[], options?: SearchRunsOptions): Promise<PagedList<Run>>;
+  logInputs(runId: string, datasets?: DatasetInput[], models?: LoggedModelInput[]): Promise<void>;
+  logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void>;
+  recordLoggedModel(runId: string, modelDict: Record<string, unknown>): Promise<void>;
+
+  // Logged models (MLflow 3)
+  createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel>;
+  getLoggedModel(modelId: string, options?: { allowDeleted?: boolean }): Promise<LoggedModel>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  logLoggedModelParams(modelId: string, params: Param[]): Promise<void>;
+  setLoggedModelTags(modelId: string, tags: RunTag[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  listLoggedModels(experimentIds: string[]): Promise<LoggedModel[]>;
+
+  /** Problems met while reading damaged data (most recent last). */
+  readonly warnings: readonly ReadWarning[];
+}

@@ -1,0 +1,396 @@
+import type {
+  DatasetInput,
+  Experiment,
+  LoggedModel,
+  LoggedModelInput,
+  LoggedModelOutput,
+  LoggedModelStatus,
+  Metric,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  RunTag,
+  ViewType,
+} from '../entities.js';
+import { invalidParameter } from '../errors.js';
+import type { ReadWarning } from '../errors.js';
+import { pythonStr } from '../format/float.js';
+import { FileStore } from '../store/file/file-store.js';
+import type { FileStoreOptions } from '../store/file/file-store.js';
+import { LocalArtifactRepository } from '../store/file/artifacts.js';
+import type { FileInfo } from '../store/file/artifacts.js';
+import { uriScheme } from '../store/uri.js';
+
+/** Options of {@link MlflowClient}. */
+export interface MlflowClientOptions extends FileStoreOptions {}
+
+const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
+
+/**
+ * The tracking URI to use: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`.
+ * Only local stores (`file:` URIs and paths) are supported.
+ *
+ * @example
+ * ```ts
+ * resolveTrackingUri(); // './mlruns' unless MLFLOW_TRACKING_URI is set
+ * ```
+ */
+export function resolveTrackingUri(uri?: string | null): string {
+  const chosen = uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
+  const scheme = uriScheme(chosen);
+  if (scheme !== '' && scheme !== 'file') {
+    throw invalidParameter(
+      `Tracking URI '${chosen}' is not supported: mlruns works on MLflow's file store (a path or a file: URI)`,
+    );
+  }
+  return chosen;
+}
+
+function checkStatus(status: string): RunStatus {
+  const s = status.toUpperCase();
+  if (!RUN_STATUSES.has(s)) {
+    throw invalidParameter(`Invalid run status '${status}': expected one of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED`);
+  }
+  return s as RunStatus;
+}
+
+function checkMetricValue(key: string, value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  throw invalidParameter(
+    `Got invalid value ${JSON.stringify(value)} for metric '${key}' (timestamp=?). Please specify value as a valid double (64-bit floating point)`,
+  );
+}
+
+/**
+ * MLflow's `MlflowClient`, in camelCase, over the file store. Optional arguments go in one
+ * trailing options object.
+ *
+ * @example
+ * ```ts
+ * const client = new MlflowClient('./mlruns');
+ * const expId = await client.createExperiment('sweep');
+ * const run = await client.createRun(expId, { runName: 'lr-0.1' });
+ * await client.logParam(run.info.runId, 'lr', 0.1);
+ * await client.logMetric(run.info.runId, 'loss', 0.25, { step: 1 });
+ * await client.setTerminated(run.info.runId);
+ * const { runs } = await client.searchRuns([expId], 'metrics.loss < 0.5');
+ * ```
+ */
+export class MlflowClient {
+  readonly trackingUri: string;
+  readonly store: FileStore;
+
+  constructor(trackingUri?: string | null, options: MlflowClientOptions = {}) {
+    this.trackingUri = resolveTrackingUri(trackingUri);
+    this.store = new FileStore(this.trackingUri, options);
+  }
+
+  /** Problems met while reading damaged data. */
+  get warnings(): readonly ReadWarning[] {
+    return this.store.warnings;
+  }
+
+  // ------------------------------------------------------------ experiments
+
+  /** Creates an experiment and returns its id. */
+  async createExperiment(
+    name: string,
+    options: { artifactLocation?: string | null; tags?: Record<string, unknown> } = {},
+  ): Promise<string> {
+    const tags = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) }));
+    return this.store.createExperiment(name, options.artifactLocation ?? null, tags);
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    return this.store.getExperiment(String(experimentId));
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | null> {
+    return this.store.getExperimentByName(name);
+  }
+
+  /** Experiments of a view type, filtered and ordered with MLflow's experiment grammar. */
+  async searchExperiments(
+    options: {
+      viewType?: ViewType;
+      maxResults?: number;
+      filterString?: string | null;
+      orderBy?: string[] | null;
+      pageToken?: string | null;
+    } = {},
+  ): Promise<{ experiments: Experiment[]; token: string | null }> {
+    const page = await this.store.searchExperiments(options);
+    return { experiments: page.items, token: page.token };
+  }
+
+  async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    return this.store.renameExperiment(String(experimentId), newName);
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    return this.store.deleteExperiment(String(experimentId));
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    return this.store.restoreExperiment(String(experimentId));
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: unknown): Promise<void> {
+    return this.store.setExperimentTag(String(experimentId), { key, value: pythonStr(value) });
+  }
+
+  async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    return this.store.deleteExperimentTag(String(experimentId), key);
+  }
+
+  // ------------------------------------------------------------ runs
+
+  /**
+   * Creates a run. `userId` comes from the `mlflow.user` tag, else 'unknown', as in Python.
+   */
+  async createRun(
+    experimentId: string,
+    options: { runName?: string | null; tags?: Record<string, unknown>; startTime?: number | null } = {},
+  ): Promise<Run> {
+    const tags: RunTag[] = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) }));
+    const userId = tags.find((t) => t.key === 'mlflow.user')?.value ?? 'unknown';
+    return this.store.createRun({
+      experimentId: String(experimentId),
+      userId,
+      startTime: options.startTime || Date.now(),
+      tags,
+      runName: options.runName ?? null,
+    });
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return this.store.getRun(runId);
+  }
+
+  /** Updates a run's status and/or name (`update_run`). */
+  async updateRun(runId: string, options: { status?: RunStatus | null; name?: string | null } = {}): Promise<RunInfo> {
+    const run = await this.store.getRun(runId);
+    const status = options.status ? checkStatus(options.status) : run.info.status;
+    return this.store.updateRunInfo(runId, status, run.info.endTime, options.name ?? null);
+  }
+
+  /** Ends a run: status FINISHED unless given, end time now unless given. */
+  async setTerminated(runId: string, status?: RunStatus | null, endTime?: number | null): Promise<void> {
+    await this.store.updateRunInfo(runId, checkStatus(status ?? 'FINISHED'), endTime || Date.now(), null);
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    return this.store.deleteRun(runId);
+  }
+
+  async restoreRun(runId: string): Promise<void> {
+    return this.store.restoreRun(runId);
+  }
+
+  /** Logs a param; the value is stored as Python's `str()` stores it (`true` → `True`). Returns the value. */
+  async logParam<T>(runId: string, key: string, value: T): Promise<T> {
+    await this.store.logParam(runId, { key, value: pythonStr(value) });
+    return value;
+  }
+
+  async logMetric(
+    runId: string,
+    key: string,
+    value: number,
+    options: {
+      timestamp?: number | null;
+      step?: number | null;
+      datasetName?: string | null;
+      datasetDigest?: string | null;
+      modelId?: string | null;
+    } = {},
+  ): Promise<void> {
+    await this.store.logMetric(runId, {
+      key,
+      value: checkMetricValue(key, value),
+      timestamp: options.timestamp ?? Date.now(),
+      step: options.step ?? 0,
+      datasetName: options.datasetName ?? null,
+      datasetDigest: options.datasetDigest ?? null,
+      modelId: options.modelId ?? null,
+    });
+  }
+
+  /**
+   * Logs metrics, params and tags at once, split into MLflow's batch sizes (100 params/tags and
+   * 1000 entities per request) as the Python client does.
+   */
+  async logBatch(
+    runId: string,
+    batch: {
+      metrics?: Array<Partial<Metric> & { key: string; value: number }>;
+      params?: Array<{ key: string; value: unknown }>;
+      tags?: Array<{ key: string; value: unknown }>;
+    },
+  ): Promise<void> {
+    const now = Date.now();
+    const metrics: Metric[] = (batch.metrics ?? []).map((m) => ({
+      key: m.key,
+      value: checkMetricValue(m.key, m.value),
+      timestamp: m.timestamp ?? now,
+      step: m.step ?? 0,
+      datasetName: m.datasetName ?? null,
+      datasetDigest: m.datasetDigest ?? null,
+      modelId: m.modelId ?? null,
+    }));
+    const params: Param[] = (batch.params ?? []).map((p) => ({ key: p.key, value: pythonStr(p.value) }));
+    const tags: RunTag[] = (batch.tags ?? []).map((t) => ({ key: t.key, value: pythonStr(t.value) }));
+    if (metrics.length === 0 && params.length === 0 && tags.length === 0) return;
+    const chunks = <T>(xs: T[], n: number): T[][] => {
+      const out: T[][] = [];
+      for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+      return out;
+    };
+    const paramBatches = chunks(params, 100);
+    const tagBatches = chunks(tags, 100);
+    let mi = 0;
+    const rounds = Math.max(paramBatches.length, tagBatches.length);
+    for (let i = 0; i < rounds; i++) {
+      const p = paramBatches[i] ?? [];
+      const t = tagBatches[i] ?? [];
+      const room = 1000 - p.length - t.length;
+      const m = metrics.slice(mi, mi + room);
+      mi += m.length;
+      await this.store.logBatch(runId, { metrics: m, params: p, tags: t });
+    }
+    while (mi < metrics.length) {
+      const m = metrics.slice(mi, mi + 1000);
+      mi += m.length;
+      await this.store.logBatch(runId, { metrics: m, params: [], tags: [] });
+    }
+  }
+
+  async setTag(runId: string, key: string, value: unknown): Promise<void> {
+    return this.store.setTag(runId, { key, value: pythonStr(value) });
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    return this.store.deleteTag(runId, key);
+  }
+
+  /** Every logged value of a metric, in the order logged. */
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const page = await this.store.getMetricHistory(runId, key);
+    return page.items;
+  }
+
+  async logInputs(runId: string, datasets?: DatasetInput[] | null, models?: LoggedModelInput[] | null): Promise<void> {
+    return this.store.logInputs(runId, datasets ?? [], models ?? []);
+  }
+
+  async logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
+    return this.store.logOutputs(runId, models);
+  }
+
+  /** Runs of the given experiments matching MLflow's filter grammar, in `orderBy` order. */
+  async searchRuns(
+    experimentIds: string | string[],
+    filterString = '',
+    options: { runViewType?: ViewType; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
+  ): Promise<{ runs: Run[]; token: string | null }> {
+    const ids = (Array.isArray(experimentIds) ? experimentIds : [experimentIds]).map(String);
+    const page = await this.store.searchRuns(ids, { ...options, filterString });
+    return { runs: page.items, token: page.token };
+  }
+
+  // ------------------------------------------------------------ artifacts
+
+  private async artifactRepo(runId: string): Promise<LocalArtifactRepository> {
+    const run = await this.store.getRun(runId);
+    const dir = this.store.resolveRunArtifactDir(run.info, runId);
+    return new LocalArtifactRepository(run.info.artifactUri ?? '', dir);
+  }
+
+  /** Copies a local file into the run's artifacts (under `artifactPath` when given). */
+  async logArtifact(runId: string, localPath: string, artifactPath?: string | null): Promise<void> {
+    (await this.artifactRepo(runId)).logArtifact(localPath, artifactPath);
+  }
+
+  /** Copies a local folder's contents into the run's artifacts. */
+  async logArtifacts(runId: string, localDir: string, artifactPath?: string | null): Promise<void> {
+    (await this.artifactRepo(runId)).logArtifacts(localDir, artifactPath);
+  }
+
+  async logText(runId: string, text: string, artifactFile: string): Promise<void> {
+    (await this.artifactRepo(runId)).logText(text, artifactFile);
+  }
+
+  /** Logs a dictionary as JSON, or YAML for `.yml`/`.yaml` files. */
+  async logDict(runId: string, dictionary: Record<string, unknown>, artifactFile: string): Promise<void> {
+    (await this.artifactRepo(runId)).logDict(dictionary, artifactFile);
+  }
+
+  async listArtifacts(runId: string, path?: string | null): Promise<FileInfo[]> {
+    return (await this.artifactRepo(runId)).listArtifacts(path);
+  }
+
+  /** Local path of an artifact, copied to `dstPath` first when given. */
+  async downloadArtifacts(runId: string, path: string, dstPath?: string | null): Promise<string> {
+    return (await this.artifactRepo(runId)).downloadArtifacts(path, dstPath);
+  }
+
+  // ------------------------------------------------------------ logged models (MLflow 3)
+
+  async createLoggedModel(
+    experimentId: string,
+    options: {
+      name?: string | null;
+      sourceRunId?: string | null;
+      tags?: Record<string, unknown>;
+      params?: Record<string, unknown>;
+      modelType?: string | null;
+    } = {},
+  ): Promise<LoggedModel> {
+    return this.store.createLoggedModel({
+      experimentId: String(experimentId),
+      name: options.name ?? null,
+      sourceRunId: options.sourceRunId ?? null,
+      tags: Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) })),
+      params: Object.entries(options.params ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) })),
+      modelType: options.modelType ?? null,
+    });
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    return this.store.getLoggedModel(modelId);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.store.finalizeLoggedModel(modelId, status);
+  }
+
+  async logModelParams(modelId: string, params: Record<string, unknown>): Promise<void> {
+    return this.store.logLoggedModelParams(
+      modelId,
+      Object.entries(params).map(([key, value]) => ({ key, value: pythonStr(value) })),
+    );
+  }
+
+  async setLoggedModelTags(modelId: string, tags: Record<string, unknown>): Promise<void> {
+    return this.store.setLoggedModelTags(
+      modelId,
+      Object.entries(tags).map(([key, value]) => ({ key, value: pythonStr(value) })),
+    );
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return this.store.deleteLoggedModelTag(modelId, key);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    return this.store.deleteLoggedModel(modelId);
+  }
+
+  /** The logged models of experiments (not deleted). */
+  async searchLoggedModels(experimentIds: string[]): Promise<LoggedModel[]> {
+    return this.store.listLoggedModels(experimentIds.map(String));
+  }
+}
