@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../../errors.js';
 import { dumpYaml } from '../../format/yaml.js';
+import type { YamlMap } from '../../format/yaml.js';
 import { isLocalUri, localFileUriToPath, uriScheme } from '../uri.js';
 import { ioError, mkdirp, writeFileAtomic } from './fs.js';
 
@@ -112,7 +113,7 @@ export class LocalArtifactRepository {
    */
   logDict(dictionary: Record<string, unknown>, artifactFile: string): void {
     const ext = path.posix.extname(artifactFile);
-    const text = ext === '.yml' || ext === '.yaml' ? dumpYaml(dictionary) : pythonJsonIndent2(dictionary);
+    const text = ext === '.yml' || ext === '.yaml' ? dumpYaml(dictionary as YamlMap) : pythonJsonIndent2(dictionary);
     this.logText(text, artifactFile);
   }
 

@@ -21,17 +21,19 @@ import type {
 import { MlflowError, invalidParameter, invalidState, notFound, alreadyExists } from '../../errors.js';
 import type { ReadWarning, WarningCode } from '../../errors.js';
 import { dumpYaml, parseYaml } from '../../format/yaml.js';
+import type { YamlMap } from '../../format/yaml.js';
 import {
   formatMetricLine,
   formatModelMetricLine,
   latestMetric,
+  latestModelMetrics,
   parseModelMetricFile,
   parseRunMetricFile,
 } from '../../format/metric-line.js';
 import {
   validateBatchLogData,
   validateBatchLogLimits,
-  validateExperimentArtifactLocationLength,
+  validateExperimentArtifactLocation,
   validateExperimentId,
   validateExperimentName,
   validateExperimentTag,
@@ -91,7 +93,6 @@ export const RUN_NAME_TAG = 'mlflow.runName';
 export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
 
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
-const RUN_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,255}$/u;
 
 /** Options of a {@link FileStore}. */
 export interface FileStoreOptions {
@@ -105,7 +106,24 @@ export interface FileStoreOptions {
   artifactRootUri?: string;
   /** Clock in ms, for tests that pin time. */
   now?: () => number;
+  /** Id and name sources, for tests that pin them (default: MLflow's random ones). */
+  ids?: Partial<IdSource>;
 }
+
+/** Where new ids and generated names come from. */
+export interface IdSource {
+  experimentId(): string;
+  runId(): string;
+  loggedModelId(): string;
+  runName(): string;
+}
+
+const DEFAULT_IDS: IdSource = {
+  experimentId: generateExperimentId,
+  runId: newRunId,
+  loggedModelId: newLoggedModelId,
+  runName: generateRunName,
+};
 
 interface RunLocation {
   experimentId: string;
@@ -134,6 +152,7 @@ export class FileStore implements TrackingStore {
   private readonly seenWarnings = new Set<string>();
   private readonly recentWarnings: ReadWarning[] = [];
   private readonly now: () => number;
+  private readonly ids: IdSource;
   private readonly runDirCache = new Map<string, RunLocation>();
 
   constructor(rootUri: string, options: FileStoreOptions = {}) {
@@ -143,6 +162,7 @@ export class FileStore implements TrackingStore {
     this.strict = options.strict ?? false;
     this.onWarning = options.onWarning;
     this.now = options.now ?? Date.now;
+    this.ids = { ...DEFAULT_IDS, ...options.ids };
     if (options.artifactRootUri) this.artifactRootUri = resolveUriIfLocal(options.artifactRootUri);
     else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
   }
@@ -189,7 +209,7 @@ export class FileStore implements TrackingStore {
   }
 
   private writeYaml(p: string, data: YamlDict, mode: 'new' | 'overwrite'): void {
-    const text = dumpYaml(data);
+    const text = dumpYaml(data as YamlMap);
     if (mode === 'new') writeFileExclusive(p, text);
     else writeFileAtomic(p, text);
   }
@@ -286,11 +306,14 @@ export class FileStore implements TrackingStore {
     }
     const inTrash = path.dirname(dir) === this.trashFolder;
     if (inTrash && exp.lifecycleStage === 'active') {
+      // Deleted by MLflow <= 2.2, which moved the folder but kept 'active' in meta.yaml and
+      // derived the stage from the location. We read it as those versions did: deleted.
       this.warn(
         'LIFECYCLE_CONFLICT',
         metaPath,
-        `Experiment '${dirId}' is in .trash but its meta.yaml says 'active' (deleted by MLflow <= 2.2); it is listed as MLflow 2.3+ lists it: active`,
+        `Experiment '${dirId}' is in .trash but its meta.yaml says 'active' (deleted by MLflow <= 2.2); read as deleted`,
       );
+      return { ...exp, lifecycleStage: 'deleted' };
     }
     return exp;
   }
@@ -363,12 +386,12 @@ export class FileStore implements TrackingStore {
 
   async createExperiment(name: string, artifactLocation?: string | null, tags: RunTag[] = []): Promise<string> {
     validateExperimentName(name);
-    if (artifactLocation) validateExperimentArtifactLocationLength(artifactLocation);
+    if (artifactLocation) validateExperimentArtifactLocation(artifactLocation);
     for (const t of tags) validateExperimentTag(t.key, t.value);
     this.ensureRoot();
     this.validateExperimentDoesNotExist(name);
     for (let attempt = 0; ; attempt++) {
-      const id = generateExperimentId();
+      const id = this.ids.experimentId();
       if (exists(path.join(this.root, id)) || exists(path.join(this.trashFolder, id))) {
         if (attempt < 10) continue;
       }
@@ -636,7 +659,7 @@ export class FileStore implements TrackingStore {
     const text = readTextIfExists(p);
     if (text === undefined) return undefined;
     try {
-      return parseRunMetricFile(text, key, { runId: info.runId, experimentId: info.experimentId, path: p });
+      return parseRunMetricFile(text, key, p, { runId: info.runId, experimentId: info.experimentId });
     } catch (err) {
       this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
       return undefined;
@@ -768,10 +791,10 @@ export class FileStore implements TrackingStore {
         `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${args.runName}', mlflow.runName='${tagName}').`,
       );
     }
-    const runName = args.runName || tagName || generateRunName();
+    const runName = args.runName || tagName || this.ids.runName();
     if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
     for (const t of tags) validateTagName(t.key);
-    const runId = newRunId();
+    const runId = this.ids.runId();
     const expDir = this.experimentDir(experimentId) as string;
     const runDir = path.join(expDir, runId);
     const info: RunInfo = {
@@ -910,8 +933,8 @@ export class FileStore implements TrackingStore {
     const { info, loc } = this.getActiveRun(runId);
     try {
       for (const p of params) this.writeParam(loc, runId, p);
-      this.appendRunMetrics(loc, metrics);
-      this.appendModelMetrics(info.experimentId, runId, metrics);
+      this.appendRunMetrics(loc, [...metrics]);
+      this.appendModelMetrics(info.experimentId, runId, [...metrics]);
       let current = info;
       for (const t of tags) {
         if (t.key === RUN_NAME_TAG) {
@@ -940,7 +963,7 @@ export class FileStore implements TrackingStore {
     const p = safeJoin(metricsDir, key);
     const text = readTextIfExists(p);
     if (text === undefined) return { items: [], token: null };
-    const all = parseRunMetricFile(text, key, { runId, experimentId: info.experimentId, path: p });
+    const all = parseRunMetricFile(text, key, p, { runId, experimentId: info.experimentId, allowEmpty: true });
     if (options.maxResults === undefined || options.maxResults === null) {
       const offset = parseStartOffset(options.pageToken ?? null);
       return { items: all.slice(offset), token: null };
@@ -1025,7 +1048,7 @@ export class FileStore implements TrackingStore {
       }
     }
     list.push(modelDict);
-    this.writeValueFile(path.join(loc.runDir, 'tags'), LOGGED_MODELS_TAG, pythonJsonDumps(list));
+    this.writeValueFile(path.join(loc.runDir, 'tags'), LOGGED_MODELS_TAG, jsonDumpsPython(list));
   }
 
   // ---------------------------------------------------------------- logged models (MLflow 3)
@@ -1075,7 +1098,7 @@ export class FileStore implements TrackingStore {
       if (text === undefined) continue;
       try {
         validateMetricName(key);
-        metrics.push(...parseModelMetricFile(text, key, { modelId: read.value.modelId, path: p }));
+        metrics.push(...latestModelMetrics(parseModelMetricFile(text, key, p, { modelId: read.value.modelId })));
       } catch (err) {
         this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of logged model '${read.value.modelId}': ${(err as Error).message}`);
       }
@@ -1097,8 +1120,8 @@ export class FileStore implements TrackingStore {
     }
     const params = (args.params ?? []).map((p) => validateParam(p.key, p.value));
     for (const t of args.tags ?? []) validateTagName(t.key);
-    const name = args.name || generateRunName();
-    const modelId = newLoggedModelId();
+    const name = args.name || this.ids.runName();
+    const modelId = this.ids.loggedModelId();
     const t = this.now();
     const model: LoggedModel = {
       modelId,
@@ -1277,7 +1300,7 @@ function datasetFromDict(d: unknown): Dataset | undefined {
 }
 
 /** `json.dumps` with Python's default separators (", ", ": ") and ASCII escaping. */
-export function pythonJsonDumps(value: unknown): string {
+export function jsonDumpsPython(value: unknown): string {
   const enc = (v: unknown): string => {
     if (v === null || v === undefined) return 'null';
     if (typeof v === 'boolean') return v ? 'true' : 'false';

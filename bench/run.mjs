@@ -1,0 +1,213 @@
+/**
+ * `npm run bench`: measures mlruns and Python MLflow (the oracle's newest 3.x) on the same
+ * generated folders, in one run, and reports medians (min–max) with ratios to Python and to the
+ * floor (reading every file of the folder once from Node). Writes bench/results/latest.{md,json}
+ * and the table between the bench markers of README.md.
+ *
+ * Env: BENCH_SIZES=1000,10000  BENCH_REPS=3  BENCH_PY_REPS=2  BENCH_HISTORY_POINTS=1000000
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { generateStore, generateLongMetric } from './generate.mjs';
+import { FileStore } from '../dist/store/file/file-store.js';
+import { MlflowClient } from '../dist/tracking/client.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const reps = Number(process.env.BENCH_REPS ?? 3);
+const pyReps = Number(process.env.BENCH_PY_REPS ?? 2);
+const historyPoints = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
+const python = path.join(repo, '.oracle/mlflow-3/bin/python');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-bench-'));
+
+const FILTER = "metrics.accuracy > 0.5 and params.lr = '0.01'";
+const ORDER_BY = ['metrics.loss ASC'];
+
+function stats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  const mid = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: mid, min: s[0], max: s[s.length - 1], n: s.length };
+}
+
+async function timeAsync(fn, n) {
+  const times = [];
+  let out;
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    out = await fn();
+    times.push((performance.now() - t) / 1000);
+  }
+  return { times, out };
+}
+
+function floor(root) {
+  // Reading every file of the folder once: the least any full scan must do.
+  let bytes = 0;
+  let files = 0;
+  const visit = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) visit(p);
+      else {
+        bytes += fs.readFileSync(p).length;
+        files++;
+      }
+    }
+  };
+  visit(root);
+  return { bytes, files };
+}
+
+function runPython(tasks) {
+  const res = spawnSync(python, [path.join(here, 'py_bench.py')], {
+    input: JSON.stringify(tasks),
+    env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) throw new Error(`python bench failed: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+const rows = [];
+const fmt = (s) => (s < 0.01 ? `${(s * 1000).toFixed(2)} ms` : s < 1 ? `${(s * 1000).toFixed(0)} ms` : `${s.toFixed(2)} s`);
+const fmtStat = (st) => `${fmt(st.median)} (${fmt(st.min)}–${fmt(st.max)})`;
+const fmtRate = (r) => `${Math.round(r).toLocaleString('en-US')}/s`;
+
+function addTimeRow(name, ours, py, floorStat, note = '') {
+  rows.push({
+    name,
+    ours: fmtStat(ours),
+    python: py ? fmtStat(py) : '—',
+    vsPython: py ? `${(py.median / ours.median).toFixed(1)}x faster` : '—',
+    vsFloor: floorStat ? `${(ours.median / floorStat.median).toFixed(2)}x floor` : '—',
+    raw: { ours, py, floor: floorStat },
+    note,
+  });
+}
+
+function addRateRow(name, oursRate, pyRate, note = '') {
+  rows.push({
+    name,
+    ours: fmtRate(oursRate),
+    python: pyRate ? fmtRate(pyRate) : '—',
+    vsPython: pyRate ? `${(oursRate / pyRate).toFixed(1)}x` : '—',
+    vsFloor: '—',
+    raw: { oursRate, pyRate },
+    note,
+  });
+}
+
+async function main() {
+  console.log(`bench: work dir ${work}`);
+  for (const n of sizes) {
+    const root = path.join(work, `store-${n}`);
+    console.log(`bench: generating ${n} runs...`);
+    const { experimentId } = generateStore(root, { runs: n });
+    // Warm the page cache once so every contender reads from memory.
+    const fl = floor(root);
+    const floorTimes = [];
+    for (let i = 0; i < reps; i++) {
+      const t = performance.now();
+      floor(root);
+      floorTimes.push((performance.now() - t) / 1000);
+    }
+    const floorStat = stats(floorTimes);
+    console.log(`bench: ${n} runs = ${fl.files} files, ${(fl.bytes / 1e6).toFixed(1)} MB; floor ${fmt(floorStat.median)}`);
+
+    const ours = await timeAsync(async () => {
+      const store = new FileStore(root);
+      return store.searchRuns([experimentId], { filterString: FILTER, orderBy: ORDER_BY, maxResults: 1000 });
+    }, reps);
+    const py = runPython([{ kind: 'search', root, experiment_ids: [experimentId], filter: FILTER, order_by: ORDER_BY, reps: pyReps }]);
+    const pyRes = py.results[0];
+    if (pyRes.error) throw new Error(pyRes.error);
+    const same = JSON.stringify(ours.out.items.slice(0, 5).map((r) => r.info.runId)) === JSON.stringify(pyRes.first) && ours.out.items.length === pyRes.count;
+    addTimeRow(`searchRuns full scan, ${n} runs (filter + order_by)`, stats(ours.times), stats(pyRes.times), floorStat, same ? 'same runs, same order' : 'RESULTS DIFFER');
+  }
+
+  // getMetricHistory of a long metric.
+  {
+    const root = path.join(work, 'history');
+    console.log(`bench: generating a ${historyPoints}-point metric...`);
+    const { runId, key } = generateLongMetric(root, historyPoints);
+    const ours = await timeAsync(async () => new MlflowClient(root).getMetricHistory(runId, key), reps);
+    const py = runPython([{ kind: 'metric_history', root, run_id: runId, key, reps: pyReps }]).results[0];
+    if (py.error) throw new Error(py.error);
+    addTimeRow(`getMetricHistory, ${historyPoints.toLocaleString('en-US')} points`, stats(ours.times), stats(py.times), null,
+      ours.out.length === py.count ? 'same count' : 'COUNTS DIFFER');
+  }
+
+  // Write throughput (each call resolves after its bytes are written, as Python's).
+  {
+    const root = path.join(work, 'writes-ours');
+    const pyRoot = path.join(work, 'writes-py');
+    const client = new MlflowClient(root);
+    const expId = await client.createExperiment('bench-writes');
+    const N = 2000;
+    const run1 = await client.createRun(expId);
+    let t = performance.now();
+    for (let i = 0; i < N; i++) await client.logMetric(run1.info.runId, 'm', i * 0.5, { step: i });
+    const oursMetric = N / ((performance.now() - t) / 1000);
+    const P = 500;
+    const run2 = await client.createRun(expId);
+    t = performance.now();
+    for (let i = 0; i < P; i++) await client.logParam(run2.info.runId, `p${i}`, i);
+    const oursParam = P / ((performance.now() - t) / 1000);
+    const B = 100_000;
+    const run3 = await client.createRun(expId);
+    const ts = Date.now();
+    t = performance.now();
+    for (let s = 0; s < B; s += 1000) {
+      const metrics = [];
+      for (let i = s; i < Math.min(B, s + 1000); i++) metrics.push({ key: 'm', value: i * 0.5, timestamp: ts, step: i });
+      await client.logBatch(run3.info.runId, { metrics });
+    }
+    const oursBatch = B / ((performance.now() - t) / 1000);
+    const py = runPython([
+      { kind: 'log_metric', root: pyRoot, n: N },
+      { kind: 'log_param', root: pyRoot, n: P },
+      { kind: 'log_batch', root: pyRoot, n: B },
+    ]).results;
+    for (const r of py) if (r.error) throw new Error(r.error);
+    addRateRow('logMetric calls', oursMetric, N / py[0].times[0]);
+    addRateRow('logParam calls', oursParam, P / py[1].times[0]);
+    addRateRow('logBatch metric points (1000 per call)', oursBatch, B / py[2].times[0]);
+  }
+
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const pyVersion = execFileSync(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow-skinny"))'], { encoding: 'utf8' }).trim();
+  const header = `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Python MLflow ${pyVersion}; ${new Date().toISOString().slice(0, 10)}. Medians of ${reps} (mlruns) and ${pyReps} (Python) repetitions, (min–max).`;
+  const md = [
+    header,
+    '',
+    '| benchmark | mlruns | Python MLflow | mlruns vs Python | vs floor | check |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.ours} | ${r.python} | ${r.vsPython} | ${r.vsFloor} | ${r.note} |`),
+    '',
+    '"floor" = reading every file of the folder once from Node (the least a full scan can do).',
+  ].join('\n');
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(here, 'results/latest.md'), md + '\n');
+  fs.writeFileSync(path.join(here, 'results/latest.json'), JSON.stringify({ header, rows }, null, 2) + '\n');
+  const readmePath = path.join(repo, 'README.md');
+  const readme = fs.readFileSync(readmePath, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (readme.includes(start) && readme.includes(end)) {
+    const next = readme.slice(0, readme.indexOf(start) + start.length) + '\n' + md + '\n' + readme.slice(readme.indexOf(end));
+    fs.writeFileSync(readmePath, next);
+  }
+  console.log('\n' + md);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
