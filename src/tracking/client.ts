@@ -13,7 +13,7 @@ import type {
   RunTag,
   ViewType,
 } from '../entities.js';
-import { invalidParameter } from '../errors.js';
+import { MlflowError, invalidParameter } from '../errors.js';
 import type { ReadWarning } from '../errors.js';
 import { pythonStr } from '../format/float.js';
 import { FileStore } from '../store/file/file-store.js';
@@ -21,6 +21,35 @@ import type { FileStoreOptions } from '../store/file/file-store.js';
 import { LocalArtifactRepository } from '../store/file/artifacts.js';
 import type { FileInfo } from '../store/file/artifacts.js';
 import { uriScheme } from '../store/uri.js';
+
+/** The explanation MLflow's client appends to an invalid-param error (`PARAM_VALIDATION_MSG`). */
+export const PARAM_VALIDATION_MSG = `
+
+The cause of this error is typically due to repeated calls
+to an individual run_id event logging.
+
+Incorrect Example:
+---------------------------------------
+with mlflow.start_run():
+    mlflow.log_param("depth", 3)
+    mlflow.log_param("depth", 5)
+---------------------------------------
+
+Which will throw an MlflowException for overwriting a
+logged parameter.
+
+Correct Example:
+---------------------------------------
+with mlflow.start_run():
+    with mlflow.start_run(nested=True):
+        mlflow.log_param("depth", 3)
+    with mlflow.start_run(nested=True):
+        mlflow.log_param("depth", 5)
+---------------------------------------
+
+Which will create a new nested run for each individual
+model and prevent parameter key collisions within the
+tracking store.`;
 
 /** Options of {@link MlflowClient}. */
 export interface MlflowClientOptions extends FileStoreOptions {}
@@ -192,7 +221,15 @@ export class MlflowClient {
 
   /** Logs a param; the value is stored as Python's `str()` stores it (`true` → `True`). Returns the value. */
   async logParam<T>(runId: string, key: string, value: T): Promise<T> {
-    await this.store.logParam(runId, { key, value: pythonStr(value) });
+    try {
+      await this.store.logParam(runId, { key, value: pythonStr(value) });
+    } catch (err) {
+      // As Python's client: invalid-parameter errors get MLflow's explanation appended.
+      if (err instanceof MlflowError && err.code === 'INVALID_PARAMETER_VALUE') {
+        throw new MlflowError('INVALID_PARAMETER_VALUE', `${err.message}${PARAM_VALIDATION_MSG}`, { cause: err, path: err.path });
+      }
+      throw err;
+    }
     return value;
   }
 

@@ -34,7 +34,14 @@ export async function dumpWithOurLibrary(
     runs[e.experimentId] = list;
     for (const r of list) {
       const h: Record<string, Metric[]> = {};
-      for (const key of Object.keys(r.data.metrics)) h[key] = await client.getMetricHistory(r.info.runId, key);
+      for (const key of Object.keys(r.data.metrics)) {
+        try {
+          h[key] = await client.getMetricHistory(r.info.runId, key);
+        } catch (err) {
+          // Python records the same kind of failure (e.g. a run folder without artifacts/).
+          (h as Record<string, unknown>)[key] = { error: { type: 'MlflowError', code: (err as { code?: string }).code ?? null, message: (err as Error).message } };
+        }
+      }
       metricHistory[r.info.runId] = h;
     }
     if (Number(version) >= 3) loggedModels[e.experimentId] = await client.searchLoggedModels([e.experimentId]);

@@ -433,7 +433,8 @@ export class FileStore implements TrackingStore {
 
   async deleteExperiment(experimentId: string): Promise<void> {
     if (String(experimentId) === DEFAULT_EXPERIMENT_ID) {
-      throw invalidParameter(
+      throw new MlflowError(
+        'INTERNAL_ERROR',
         `Cannot delete the default experiment '${DEFAULT_EXPERIMENT_ID}'. This is an internally reserved experiment.`,
       );
     }
