@@ -781,6 +781,7 @@ export class FileStore implements TrackingStore {
 
   async createRun(args: CreateRunArgs): Promise<Run> {
     const experimentId = args.experimentId ?? DEFAULT_EXPERIMENT_ID;
+    this.ensureRoot();
     const exp = this.getExperimentSync(experimentId);
     if (exp.lifecycleStage !== 'active') {
       throw invalidState(`Could not create run under non-active experiment with ID ${experimentId}.`);
@@ -1115,6 +1116,7 @@ export class FileStore implements TrackingStore {
   async createLoggedModel(args: CreateLoggedModelArgs): Promise<LoggedModel> {
     const experimentId = args.experimentId ?? DEFAULT_EXPERIMENT_ID;
     validateLoggedModelName(args.name ?? null);
+    this.ensureRoot();
     const exp = this.getExperimentSync(experimentId);
     if (exp.lifecycleStage !== 'active') {
       throw invalidState(`Could not create model under non-active experiment with ID ${experimentId}.`);
