@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     { lr: 0.5, epochs: 30, l2: 0 },
     { lr: 0.1, epochs: 100, l2: 0.01 },
     { lr: 0.5, epochs: 100, l2: 0.01 },
-    { lr: 1.0, epochs: 100, l2: 0.001 },
+    { lr: 0.8, epochs: 100, l2: 0.001 },
   ];
   for (const hp of grid) {
     const { train, test } = split(data.map((s) => ({ x: [...s.x], y: s.y })), 42);

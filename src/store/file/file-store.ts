@@ -83,6 +83,25 @@ import {
   runInfoToDict,
 } from './records.js';
 import type { WriteProfile, YamlDict } from './records.js';
+import { fastLatestMetric } from './metric-scan.js';
+import { parseFlatMeta } from './fast-meta.js';
+
+const validKeyCache = new Map<string, boolean>();
+/** validateMetricName as a cached boolean: a scan meets the same few keys thousands of times. */
+function isValidMetricKey(key: string): boolean {
+  let ok = validKeyCache.get(key);
+  if (ok === undefined) {
+    try {
+      validateMetricName(key);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (validKeyCache.size > 100_000) validKeyCache.clear();
+    validKeyCache.set(key, ok);
+  }
+  return ok;
+}
 
 export const TRASH = '.trash';
 export const META = 'meta.yaml';
@@ -201,6 +220,8 @@ export class FileStore implements TrackingStore {
   readYaml(p: string): unknown {
     const text = readTextIfExists(p);
     if (text === undefined) return undefined;
+    const fast = parseFlatMeta(text);
+    if (fast) return fast;
     try {
       return parseYaml(text);
     } catch (err) {
@@ -614,8 +635,8 @@ export class FileStore implements TrackingStore {
     const metrics: Record<string, number> = {};
     const metricsDir = path.join(runDir, 'metrics');
     for (const key of walkFiles(metricsDir).sort()) {
-      const points = this.readMetricFile(metricsDir, key, info);
-      if (points && points.length > 0) metrics[key] = latestMetric(points).value;
+      const latest = this.readLatestMetric(metricsDir, key, info);
+      if (latest !== undefined) metrics[key] = latest;
     }
     const params = this.readValueFolder(path.join(runDir, 'params'), 'param');
     const tags = this.readValueFolder(path.join(runDir, 'tags'), 'tag');
@@ -624,11 +645,12 @@ export class FileStore implements TrackingStore {
       const fromTag = tags[RUN_NAME_TAG];
       if (fromTag) runInfo.runName = fromTag;
     }
+    const names = new Set(listDir(runDir).map((e) => e.name));
     return {
       info: runInfo,
       data: { metrics, params, tags },
-      inputs: this.readInputs(runDir, experimentDir, info.runId),
-      outputs: this.readOutputs(runDir),
+      inputs: names.has('inputs') ? this.readInputs(runDir, experimentDir, info.runId) : { datasetInputs: [], modelInputs: [] },
+      outputs: names.has('outputs') ? this.readOutputs(runDir) : { modelOutputs: [] },
     };
   }
 
@@ -648,8 +670,22 @@ export class FileStore implements TrackingStore {
     return out;
   }
 
+  /** The latest value of a run metric (fast path, exact fallback); undefined when damaged. */
+  private readLatestMetric(metricsDir: string, key: string, info: RunInfo): number | undefined {
+    if (!isValidMetricKey(key)) {
+      this.readMetricFile(metricsDir, key, info); // warns with MLflow's message
+      return undefined;
+    }
+    const text = readTextIfExists(path.join(metricsDir, key));
+    if (text === undefined) return undefined;
+    const fast = text.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(text);
+    if (fast) return fast.value;
+    const points = this.readMetricFile(metricsDir, key, info, text);
+    return points && points.length > 0 ? latestMetric(points).value : undefined;
+  }
+
   /** All points of a run metric file; undefined (with a warning) when it is damaged. */
-  private readMetricFile(metricsDir: string, key: string, info: RunInfo): Metric[] | undefined {
+  private readMetricFile(metricsDir: string, key: string, info: RunInfo, known?: string): Metric[] | undefined {
     const p = path.join(metricsDir, key);
     try {
       validateMetricName(key);
@@ -657,7 +693,7 @@ export class FileStore implements TrackingStore {
       this.warn('STRAY_ENTRY', p, `Ignoring metric file '${p}': ${(err as Error).message}`);
       return undefined;
     }
-    const text = readTextIfExists(p);
+    const text = known ?? readTextIfExists(p);
     if (text === undefined) return undefined;
     try {
       return parseRunMetricFile(text, key, p, { runId: info.runId, experimentId: info.experimentId });

@@ -715,30 +715,10 @@ export class FileRegistryStore {
     validateRegisteredModelName(name);
     const tags = args.tags ?? [];
     for (const t of tags) validateModelVersionTag(t.key, t.value);
-    let runId = args.runId ?? null;
     const modelId = args.modelId ?? null;
-    let storageLocation = source;
-    if (uriScheme(source) === 'models') {
-      const parsed = parseModelUri(source);
-      try {
-        if (parsed.modelId !== null) {
-          const model = await this.requireLoggedModels().getLoggedModel(parsed.modelId);
-          storageLocation = model.artifactLocation;
-          runId = runId || model.sourceRunId;
-        } else {
-          if (parsed.version === null) {
-            throw new Error("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
-          }
-          storageLocation = await this.getModelVersionDownloadUri(parsed.name, parsed.version);
-        }
-      } catch (err) {
-        throw new MlflowError(
-          'INTERNAL_ERROR',
-          `Unable to fetch model from model URI source artifact location '${source}'.Error: ${(err as Error).message}`,
-          { cause: err },
-        );
-      }
-    }
+    const resolved = await this.resolveSource(source, args.runId ?? null);
+    const storageLocation = resolved.storageLocation;
+    let runId = resolved.runId;
     if (!runId && modelId) runId = (await this.requireLoggedModels().getLoggedModel(modelId)).sourceRunId;
 
     let lastError: unknown;
@@ -802,6 +782,38 @@ export class FileRegistryStore {
       `Model Version creation error (name=${name}). Error: ${(lastError as Error)?.message ?? String(lastError)}. Giving up after ${CREATE_MODEL_VERSION_RETRIES} attempts.`,
       { cause: lastError },
     );
+  }
+
+  /**
+   * Where a version made from `source` keeps its files (`storage_location`) and its run: the
+   * source itself, or for `models:/m-<id>` the logged model's artifact location (and its run
+   * when none is given), for `models:/<name>/<version>` that version's download URI. Throws
+   * as `create_model_version` does, before anything is written.
+   *
+   * @example
+   * ```ts
+   * await registry.resolveSource('models:/iris/1', null); // { storageLocation: '/…/artifacts/model', runId: null }
+   * ```
+   */
+  async resolveSource(source: string, runId: string | null): Promise<{ storageLocation: string; runId: string | null }> {
+    if (uriScheme(source) !== 'models') return { storageLocation: source, runId };
+    const parsed = parseModelUri(source);
+    try {
+      if (parsed.modelId !== null) {
+        const model = await this.requireLoggedModels().getLoggedModel(parsed.modelId);
+        return { storageLocation: model.artifactLocation, runId: runId || model.sourceRunId };
+      }
+      if (parsed.version === null) {
+        throw new Error("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
+      }
+      return { storageLocation: await this.getModelVersionDownloadUri(parsed.name, parsed.version), runId };
+    } catch (err) {
+      throw new MlflowError(
+        'INTERNAL_ERROR',
+        `Unable to fetch model from model URI source artifact location '${source}'.Error: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
   }
 
   /** Rewrites a model read moments ago, with fresh aliases (as `_update_registered_model_last_updated_time`). */
