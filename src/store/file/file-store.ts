@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type {
   Dataset,
@@ -125,6 +126,8 @@ export interface FileStoreOptions {
   artifactRootUri?: string;
   /** Clock in ms, for tests that pin time. */
   now?: () => number;
+  /** fsync every whole-file write before its rename (default false: durable against process crashes, as MLflow). */
+  fsync?: boolean;
   /** Id and name sources, for tests that pin them (default: MLflow's random ones). */
   ids?: Partial<IdSource>;
 }
@@ -173,6 +176,8 @@ export class FileStore implements TrackingStore {
   private readonly now: () => number;
   private readonly ids: IdSource;
   private readonly runDirCache = new Map<string, RunLocation>();
+  private readonly metaCache = new Map<string, { ino: number; size: number; mtimeMs: number; value: unknown }>();
+  private readonly fsync: boolean;
 
   constructor(rootUri: string, options: FileStoreOptions = {}) {
     this.root = trackingUriToPath(rootUri);
@@ -182,6 +187,7 @@ export class FileStore implements TrackingStore {
     this.onWarning = options.onWarning;
     this.now = options.now ?? Date.now;
     this.ids = { ...DEFAULT_IDS, ...options.ids };
+    this.fsync = options.fsync ?? false;
     if (options.artifactRootUri) this.artifactRootUri = resolveUriIfLocal(options.artifactRootUri);
     else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
   }
@@ -229,10 +235,30 @@ export class FileStore implements TrackingStore {
     }
   }
 
+  /**
+   * A run's meta.yaml for the write path, cached by (inode, size, mtime): every meta rewrite is a
+   * rename of a new file, so a changed file always has a new inode.
+   */
+  private readRunMetaCached(p: string): unknown {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      this.metaCache.delete(p);
+      return undefined;
+    }
+    const hit = this.metaCache.get(p);
+    if (hit && hit.ino === st.ino && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
+    const value = this.readYaml(p);
+    if (this.metaCache.size > 10_000) this.metaCache.clear();
+    this.metaCache.set(p, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value });
+    return value;
+  }
+
   private writeYaml(p: string, data: YamlDict, mode: 'new' | 'overwrite'): void {
     const text = dumpYaml(data as YamlMap);
     if (mode === 'new') writeFileExclusive(p, text);
-    else writeFileAtomic(p, text);
+    else writeFileAtomic(p, text, { fsync: this.fsync });
   }
 
   // ---------------------------------------------------------------- experiments: layout
@@ -530,7 +556,7 @@ export class FileStore implements TrackingStore {
   private writeValueFile(dir: string, key: string, value: string): void {
     const p = safeJoin(dir, key);
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, value);
+    writeFileAtomic(p, value, { fsync: this.fsync });
   }
 
   // ---------------------------------------------------------------- runs: layout and reading
@@ -556,7 +582,7 @@ export class FileStore implements TrackingStore {
     const metaPath = path.join(runDir, META);
     let meta: unknown;
     try {
-      meta = this.readYaml(metaPath);
+      meta = listing ? this.readYaml(metaPath) : this.readRunMetaCached(metaPath);
     } catch (err) {
       this.warn('MALFORMED_META', metaPath, `Malformed run '${path.basename(runDir)}': ${(err as Error).message}`);
       return undefined;
@@ -902,11 +928,7 @@ export class FileStore implements TrackingStore {
   private appendRunMetrics(loc: RunLocation, metrics: Metric[]): void {
     const byKey = new Map<string, string>();
     for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
-    for (const [key, text] of byKey) {
-      const p = safeJoin(path.join(loc.runDir, 'metrics'), key);
-      mkdirp(path.dirname(p));
-      appendText(p, text);
-    }
+    for (const [key, text] of byKey) appendText(safeJoin(path.join(loc.runDir, 'metrics'), key), text);
   }
 
   private appendModelMetrics(experimentId: string, runId: string, metrics: Metric[]): void {
@@ -933,7 +955,7 @@ export class FileStore implements TrackingStore {
 
   private writeParam(loc: RunLocation, runId: string, param: Param): void {
     const p = safeJoin(path.join(loc.runDir, 'params'), param.key);
-    const current = readTextIfExists(p);
+    const current = readTextIfExists(p, true);
     if (current !== undefined) {
       if (current !== param.value) {
         throw invalidParameter(
@@ -943,7 +965,7 @@ export class FileStore implements TrackingStore {
       return;
     }
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, param.value);
+    writeFileAtomic(p, param.value, { fsync: this.fsync });
   }
 
   async setTag(runId: string, tag: RunTag): Promise<void> {

@@ -30,7 +30,10 @@ const isMissing = (err: unknown): boolean => {
 };
 
 /** Text of a file decoded as UTF-8, or undefined when it does not exist. */
-export function readTextIfExists(p: string): string | undefined {
+export function readTextIfExists(p: string, probe = false): string | undefined {
+  // With `probe`, a cheap stat first: for files that usually do not exist (a new param), it avoids
+  // the cost of an ENOENT exception.
+  if (probe && !fs.existsSync(p)) return undefined;
   try {
     return fs.readFileSync(p, 'utf8');
   } catch (err) {
@@ -119,20 +122,22 @@ export function mkdirNew(p: string): boolean {
 }
 
 /**
- * Writes a whole file atomically: a temp file in the same folder, fsync'd data, then rename.
+ * Writes a whole file atomically: a temp file in the same folder (fsync'd on request), then rename.
  * The final bytes are what Python writes; a reader never sees a half-written file. The file
  * mode of an existing target is kept. Returns false (and writes nothing) when the file already
  * holds exactly these bytes, so git sees no change.
  */
-export function writeFileAtomic(p: string, content: string, options: { skipIfSame?: boolean } = {}): boolean {
+export function writeFileAtomic(p: string, content: string, options: { skipIfSame?: boolean; fsync?: boolean } = {}): boolean {
   const data = Buffer.from(content, 'utf8');
   let mode: number | undefined;
   try {
-    const st = fs.statSync(p);
-    mode = st.mode & 0o777;
-    if (options.skipIfSame !== false && st.size === data.length) {
-      const current = fs.readFileSync(p);
-      if (current.equals(data)) return false;
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (st) {
+      mode = st.mode & 0o777;
+      if (options.skipIfSame !== false && st.size === data.length) {
+        const current = fs.readFileSync(p);
+        if (current.equals(data)) return false;
+      }
     }
   } catch (err) {
     if (!isMissing(err)) throw ioError(err, 'write', p);
@@ -142,7 +147,7 @@ export function writeFileAtomic(p: string, content: string, options: { skipIfSam
   try {
     fd = fs.openSync(tmp, 'wx', mode ?? 0o666);
     fs.writeSync(fd, data, 0, data.length, 0);
-    fs.fsyncSync(fd);
+    if (options.fsync) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
     fs.renameSync(tmp, p);
@@ -192,7 +197,13 @@ export function writeFileExclusive(p: string, content: string): void {
 export function appendText(p: string, text: string): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(p, 'a');
+    try {
+      fd = fs.openSync(p, 'a');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fd = fs.openSync(p, 'a');
+    }
     const buf = Buffer.from(text, 'utf8');
     let off = 0;
     while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);

@@ -43,24 +43,71 @@ import type { WriteProfile, YamlDict } from './records.js';
  * {@link LoggedModelLookup} used for `models:/m-<id>` sources.
  */
 
-/** Folder of the registry under the tracking root. */
+/**
+ * Folder of the registry under the tracking root (`<root>/models/`).
+ *
+ * @example
+ * ```ts
+ * path.join(root, REGISTRY_FOLDER, 'iris', 'version-1', 'meta.yaml');
+ * ```
+ */
 export const REGISTRY_FOLDER = 'models';
 const META = 'meta.yaml';
 const TAGS = 'tags';
 const ALIASES = 'aliases';
 const VERSION_PREFIX = 'version-';
 
+/**
+ * The legacy stages, spelled as MLflow stores them (`current_stage` in a version's meta.yaml).
+ *
+ * @example
+ * ```ts
+ * (await registry.getModelVersion('iris', '1')).currentStage === STAGE_PRODUCTION;
+ * ```
+ */
 export const STAGE_NONE = 'None';
+/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_STAGING)` */
 export const STAGE_STAGING = 'Staging';
+/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_PRODUCTION, true)` */
 export const STAGE_PRODUCTION = 'Production';
+/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_ARCHIVED)` */
 export const STAGE_ARCHIVED = 'Archived';
-/** The stage of a soft-deleted version (2.2+): kept on disk, invisible to every read. */
+/**
+ * The stage of a soft-deleted version (2.2+): kept on disk, invisible to every read.
+ *
+ * @example
+ * ```ts
+ * await registry.deleteModelVersion('iris', '1'); // version-1/meta.yaml now says current_stage: Deleted_Internal
+ * ```
+ */
 export const STAGE_DELETED_INTERNAL = 'Deleted_Internal';
-/** `ALL_STAGES`, in MLflow's order. */
+/**
+ * `ALL_STAGES`, in MLflow's order (the default of `getLatestVersions`).
+ *
+ * @example
+ * ```ts
+ * await registry.getLatestVersions('iris', [...ALL_STAGES]);
+ * ```
+ */
 export const ALL_STAGES: readonly string[] = [STAGE_NONE, STAGE_STAGING, STAGE_PRODUCTION, STAGE_ARCHIVED];
-/** `DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS`: the stages `archiveExistingVersions` works with. */
+/**
+ * `DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS`: the stages `archiveExistingVersions` works with.
+ *
+ * @example
+ * ```ts
+ * ACTIVE_STAGES.includes(getCanonicalStage('production')); // true
+ * ```
+ */
 export const ACTIVE_STAGES: readonly string[] = [STAGE_STAGING, STAGE_PRODUCTION];
-/** The tag that marks a registered model as a prompt (hidden from `RegisteredModel.tags`). */
+/**
+ * The tag that marks a registered model as a prompt (hidden from `RegisteredModel.tags`, and
+ * prompts are left out of registry searches).
+ *
+ * @example
+ * ```ts
+ * IS_PROMPT_TAG_KEY in (await registry.getRegisteredModel('iris')).tags; // always false
+ * ```
+ */
 export const IS_PROMPT_TAG_KEY = 'mlflow.prompt.is_prompt';
 /** Attempts of `create_model_version` before giving up. */
 const CREATE_MODEL_VERSION_RETRIES = 3;
@@ -82,12 +129,26 @@ export function getCanonicalStage(stage: string): string {
   return found;
 }
 
-/** What the registry needs from the tracking store: a logged model's location and run (3.x). */
+/**
+ * What the registry needs from the tracking store: a logged model's location and run (3.x).
+ *
+ * @example
+ * ```ts
+ * new FileRegistryStore(root, { loggedModels: new FileStore(root) });
+ * ```
+ */
 export interface LoggedModelLookup {
   getLoggedModel(modelId: string): Promise<{ artifactLocation: string; sourceRunId: string | null }>;
 }
 
-/** Options of a {@link FileRegistryStore}. */
+/**
+ * Options of a {@link FileRegistryStore}.
+ *
+ * @example
+ * ```ts
+ * new FileRegistryStore(root, { profile: 'mlflow3', strict: true, now: () => 1717000000000 });
+ * ```
+ */
 export interface FileRegistryStoreOptions {
   /** What to write: `compat` (default, what MLflow 2.22 writes) or `mlflow3` (what 3.17 writes). */
   profile?: WriteProfile;
@@ -101,13 +162,27 @@ export interface FileRegistryStoreOptions {
   loggedModels?: LoggedModelLookup;
 }
 
-/** A registered model tag or a model version tag. */
+/**
+ * A registered model tag or a model version tag.
+ *
+ * @example
+ * ```ts
+ * await registry.setRegisteredModelTag('iris', { key: 'team', value: 'ml' });
+ * ```
+ */
 export interface RegistryTag {
   key: string;
   value: string;
 }
 
-/** Optional arguments of {@link FileRegistryStore.createModelVersion}. */
+/**
+ * Optional arguments of {@link FileRegistryStore.createModelVersion}.
+ *
+ * @example
+ * ```ts
+ * await registry.createModelVersion('iris', '/models/iris', { runId, tags: [{ key: 'k', value: 'v' }] });
+ * ```
+ */
 export interface CreateModelVersionArgs {
   runId?: string | null;
   tags?: RegistryTag[];
@@ -116,7 +191,14 @@ export interface CreateModelVersionArgs {
   modelId?: string | null;
 }
 
-/** Options of the registry searches (MLflow's `filter_string`, `max_results`, `order_by`, `page_token`). */
+/**
+ * Options of the registry searches (MLflow's `filter_string`, `max_results`, `order_by`, `page_token`).
+ *
+ * @example
+ * ```ts
+ * await registry.searchModelVersions({ filterString: "name = 'iris'", orderBy: ['version_number DESC'], maxResults: 10 });
+ * ```
+ */
 export interface RegistrySearchOptions {
   filterString?: string | null;
   maxResults?: number;
@@ -726,8 +808,13 @@ export class FileRegistryStore {
       try {
         const creation = this.now();
         const rm = this.getModelRecord(name);
-        const versions = this.listVersionsAt(rm.dir, rm.aliases);
-        const version = versions.length > 0 ? Math.max(...versions.map((v) => v.version)) + 1 : 1;
+        // max + 1 over every version folder: soft-deleted ones, and unreadable ones too (another
+        // writer's version in the making, a crash leftover), so a number is never taken twice.
+        const taken = listSubdirs(rm.dir)
+          .map((d) => /^version-(\d+)$/.exec(d)?.[1])
+          .filter((n): n is string => n !== undefined)
+          .map(Number);
+        const version = Math.max(0, ...taken) + 1;
         const finalDir = path.join(rm.dir, `${VERSION_PREFIX}${version}`);
         if (exists(finalDir)) throw new Error(`'${finalDir}' already exists`);
         const mv: MvRecord = {
@@ -1023,7 +1110,14 @@ export function stripPromptTag(m: RegisteredModel): RegisteredModel {
   return { ...m, tags };
 }
 
-/** `ParsedModelUri`: exactly one of model id, version, stage, alias (or none: latest). */
+/**
+ * `ParsedModelUri`: exactly one of model id, version, stage, alias (or none: latest).
+ *
+ * @example
+ * ```ts
+ * const { name, version } = parseModelUri('models:/iris/3'); // 'iris', '3'
+ * ```
+ */
 export interface ParsedModelUri {
   modelId: string | null;
   name: string;
