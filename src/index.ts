@@ -20,3 +20,27 @@ export type { WriteProfile } from './store/file/records.js';
 export { LocalArtifactRepository } from './store/file/artifacts.js';
 export type { FileInfo } from './store/file/artifacts.js';
 export type { TrackingStore, SearchRunsOptions, SearchExperimentsOptions } from './store/tracking-store.js';
+export * as mlflow from './tracking/fluent.js';
+export {
+  setTrackingUri,
+  getTrackingUri,
+  setExperiment,
+  startRun,
+  withRun,
+  endRun,
+  activeRun,
+  lastActiveRun,
+  logParam,
+  logParams,
+  logMetric,
+  logMetrics,
+  setTag,
+  setTags,
+  logArtifact,
+  logArtifacts,
+  logText,
+  logDict,
+  logInput,
+} from './tracking/fluent.js';
+export type { ActiveRun, StartRunOptions, DatasetSpec } from './tracking/fluent.js';
+export { saveMlModel, loadMlModel, logMlModel } from './models/mlmodel.js';

@@ -87,7 +87,6 @@ function checkStatus(status: string): RunStatus {
 function checkMetricValue(key: string, value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'boolean') return value ? 1 : 0;
   throw invalidParameter(
     `Got invalid value ${JSON.stringify(value)} for metric '${key}' (timestamp=?). Please specify value as a valid double (64-bit floating point)`,
   );

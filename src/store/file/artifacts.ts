@@ -67,8 +67,20 @@ export class LocalArtifactRepository {
     return abs;
   }
 
-  /** Copies one local file to `<artifactPath>/<basename>`. */
+  /** Copies one local file to `<artifactPath>/<basename>`; a folder is copied whole under its name, as Python does. */
   logArtifact(localFile: string, artifactPath?: string | null): void {
+    let isDir = false;
+    try {
+      isDir = fs.statSync(localFile).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (isDir) {
+      const base = path.basename(path.resolve(localFile));
+      const rel = checkArtifactPath(artifactPath);
+      this.logArtifacts(localFile, rel === '' ? base : `${rel}/${base}`);
+      return;
+    }
     const destDir = this.resolve(artifactPath);
     mkdirp(destDir);
     const dest = path.join(destDir, path.basename(localFile));

@@ -49,7 +49,7 @@ import {
 } from '../../format/validation.js';
 import { generateExperimentId, generateRunName, md5Hex, newLoggedModelId, newRunId } from '../../format/names.js';
 import { searchExperimentsInMemory, searchRunsInMemory } from '../../search/index.js';
-import { paginate, parseStartOffset } from '../../search/paging.js';
+import { createPageToken, paginate, parseStartOffset } from '../../search/paging.js';
 import type {
   CreateLoggedModelArgs,
   CreateRunArgs,
@@ -67,6 +67,9 @@ import {
   mkdirNew,
   mkdirp,
   readTextIfExists,
+  readSmallTextIfExists,
+  readLineChunks,
+  fileSize,
   removeFile,
   rename,
   safeJoin,
@@ -86,6 +89,13 @@ import {
 import type { WriteProfile, YamlDict } from './records.js';
 import { fastLatestMetric } from './metric-scan.js';
 import { parseFlatMeta } from './fast-meta.js';
+
+/** Python's `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)` (NaN compares false). */
+function pythonTupleGreater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
 
 const validKeyCache = new Map<string, boolean>();
 /** validateMetricName as a cached boolean: a scan meets the same few keys thousands of times. */
@@ -109,6 +119,10 @@ export const META = 'meta.yaml';
 export const MODELS = 'models';
 export const RESERVED_EXPERIMENT_FOLDERS: ReadonlySet<string> = new Set(['tags', 'datasets', 'traces', 'models']);
 export const DEFAULT_EXPERIMENT_ID = '0';
+/** A meta.yaml larger than this is treated as damaged (MLflow's are under a few KB). */
+export const MAX_META_BYTES = 16 * 1024 * 1024;
+/** Metric files larger than this are read in chunks. */
+export const METRIC_CHUNK_THRESHOLD = 64 * 1024 * 1024;
 export const RUN_NAME_TAG = 'mlflow.runName';
 export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
 
@@ -224,8 +238,11 @@ export class FileStore implements TrackingStore {
 
   /** Reads a YAML file; `undefined` when missing, `null` when empty. Throws MALFORMED_DATA when unparsable. */
   readYaml(p: string): unknown {
-    const text = readTextIfExists(p);
+    const text = readSmallTextIfExists(p, MAX_META_BYTES);
     if (text === undefined) return undefined;
+    if (typeof text !== 'string') {
+      throw new MlflowError('MALFORMED_DATA', `'${p}' is ${text.tooLarge} bytes, too large for a meta.yaml (limit ${MAX_META_BYTES})`, { path: p });
+    }
     const fast = parseFlatMeta(text);
     if (fast) return fast;
     try {
@@ -702,12 +719,35 @@ export class FileStore implements TrackingStore {
       this.readMetricFile(metricsDir, key, info); // warns with MLflow's message
       return undefined;
     }
-    const text = readTextIfExists(path.join(metricsDir, key));
+    const p = path.join(metricsDir, key);
+    const size = fileSize(p);
+    if (size === undefined) return undefined;
+    if (size > METRIC_CHUNK_THRESHOLD) return this.readLatestMetricChunked(p, key, info);
+    const text = readTextIfExists(p);
     if (text === undefined) return undefined;
     const fast = text.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(text);
     if (fast) return fast.value;
     const points = this.readMetricFile(metricsDir, key, info, text);
     return points && points.length > 0 ? latestMetric(points).value : undefined;
+  }
+
+  /** The latest value of a metric file too large for one string: a sequential fold over chunks. */
+  private readLatestMetricChunked(p: string, key: string, info: RunInfo): number | undefined {
+    let best: Metric | undefined;
+    try {
+      readLineChunks(p, (chunk) => {
+        const points = parseRunMetricFile(chunk, key, p, { runId: info.runId, experimentId: info.experimentId, allowEmpty: true });
+        for (const m of points) if (best === undefined || pythonTupleGreater(m, best)) best = m;
+      });
+    } catch (err) {
+      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
+      return undefined;
+    }
+    if (best === undefined) {
+      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): Metric '${key}' is malformed. No data found.`);
+      return undefined;
+    }
+    return (best as Metric).value;
   }
 
   /** All points of a run metric file; undefined (with a warning) when it is damaged. */
@@ -1021,6 +1061,9 @@ export class FileStore implements TrackingStore {
     const { info, loc } = this.getRunInfoAndDir(runId);
     const metricsDir = path.join(loc.runDir, 'metrics');
     const p = safeJoin(metricsDir, key);
+    const size = fileSize(p);
+    if (size === undefined) return { items: [], token: null };
+    if (size > METRIC_CHUNK_THRESHOLD) return this.metricHistoryChunked(p, key, runId, info.experimentId, options);
     const text = readTextIfExists(p);
     if (text === undefined) return { items: [], token: null };
     const all = parseRunMetricFile(text, key, p, { runId, experimentId: info.experimentId, allowEmpty: true });
@@ -1029,6 +1072,29 @@ export class FileStore implements TrackingStore {
       return { items: all.slice(offset), token: null };
     }
     return paginate(all, options.maxResults, options.pageToken ?? null);
+  }
+
+  /** A page of a metric history read in chunks (bounded memory when a page is asked for). */
+  private metricHistoryChunked(
+    p: string,
+    key: string,
+    runId: string,
+    experimentId: string,
+    options: { maxResults?: number | null; pageToken?: string | null },
+  ): PagedList<Metric> {
+    const offset = parseStartOffset(options.pageToken ?? null);
+    const max = options.maxResults ?? null;
+    const items: Metric[] = [];
+    let index = 0;
+    readLineChunks(p, (chunk) => {
+      const points = parseRunMetricFile(chunk, key, p, { runId, experimentId, allowEmpty: true });
+      for (const m of points) {
+        if (index >= offset && (max === null || items.length < max)) items.push(m);
+        index++;
+      }
+    });
+    const token = max !== null && offset + max < index ? createPageToken(offset + max) : null;
+    return { items, token };
   }
 
   async logInputs(runId: string, datasets: DatasetInput[] = [], models: LoggedModelInput[] = []): Promise<void> {

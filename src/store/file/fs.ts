@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
 import { MlflowError } from '../../errors.js';
 
 /**
@@ -252,4 +253,77 @@ export function safeJoin(base: string, rel: string): string {
     throw new MlflowError('INVALID_PARAMETER_VALUE', `Invalid path '${rel}': it leaves '${base}'`);
   }
   return resolved;
+}
+
+/** Size of a file in bytes, or undefined when it does not exist. */
+export function fileSize(p: string): number | undefined {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  return st ? st.size : undefined;
+}
+
+/**
+ * Reads a text file in chunks that end on a line break (`\n`), decoding UTF-8 across chunk
+ * boundaries, so files larger than a JS string can hold are read in bounded memory. The last
+ * chunk may end without a line break. Returns false when the file does not exist.
+ */
+export function readLineChunks(p: string, onChunk: (text: string) => void, chunkBytes = 8 * 1024 * 1024): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, 'r');
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw ioError(err, 'read', p);
+  }
+  try {
+    const buf = Buffer.allocUnsafe(chunkBytes);
+    const decoder = new StringDecoder('utf8');
+    let carry = '';
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, chunkBytes, null);
+      if (n === 0) break;
+      const text = carry + decoder.write(buf.subarray(0, n));
+      const cut = text.lastIndexOf('\n');
+      if (cut === -1) {
+        carry = text;
+        continue;
+      }
+      onChunk(text.slice(0, cut + 1));
+      carry = text.slice(cut + 1);
+    }
+    const rest = carry + decoder.end();
+    if (rest.length > 0) onChunk(rest);
+    return true;
+  } catch (err) {
+    throw ioError(err, 'read', p);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads a small text file, refusing one larger than `maxBytes` (a damaged or hostile file). */
+export function readSmallTextIfExists(p: string, maxBytes: number): string | undefined | { tooLarge: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(p, 'r');
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw ioError(err, 'read', p);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > maxBytes) return { tooLarge: size };
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    while (off < size) {
+      const n = fs.readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.toString('utf8', 0, off);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw ioError(err, 'read', p);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
