@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { generateStore, generateLongMetric } from './generate.mjs';
 import { FileStore } from '../dist/store/file/file-store.js';
 import { MlflowClient } from '../dist/tracking/client.js';
+import * as fluent from '../dist/tracking/fluent.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -175,7 +176,25 @@ async function main() {
       { kind: 'log_batch', root: pyRoot, n: B },
     ]).results;
     for (const r of py) if (r.error) throw new Error(r.error);
-    addRateRow('logMetric calls', oursMetric, N / py[0].times[0]);
+    // Fluent API: calls made together are coalesced into one append, each resolving after its bytes are written.
+    fluent.setTrackingUri(root);
+    await fluent.setExperiment('bench-fluent');
+    await fluent.startRun();
+    t = performance.now();
+    for (let i = 0; i < N; i++) await fluent.logMetric('seq', i * 0.5, { step: i });
+    const fluentSeq = N / ((performance.now() - t) / 1000);
+    const F = 20_000;
+    t = performance.now();
+    for (let s = 0; s < F; s += 1000) {
+      const calls = [];
+      for (let i = s; i < s + 1000; i++) calls.push(fluent.logMetric('burst', i * 0.5, { step: i }));
+      await Promise.all(calls);
+    }
+    const fluentBurst = F / ((performance.now() - t) / 1000);
+    await fluent.endRun();
+    addRateRow('logMetric calls (client, awaited one by one)', oursMetric, N / py[0].times[0]);
+    addRateRow('logMetric calls (fluent, awaited one by one)', fluentSeq, N / py[0].times[0]);
+    addRateRow('logMetric calls (fluent, 1000 in flight)', fluentBurst, N / py[0].times[0]);
     addRateRow('logParam calls', oursParam, P / py[1].times[0]);
     addRateRow('logBatch metric points (1000 per call)', oursBatch, B / py[2].times[0]);
   }
