@@ -25,8 +25,7 @@ import path from 'node:path';
 import { invalidParameter, MlflowError } from '../errors.js';
 import { dumpYaml, parseYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
-import { pythonJsonIndent2 } from '../store/file/artifacts.js';
-import { pythonJsonDumps } from '../format/float.js';
+import { pyJson } from '../format/json.js';
 import type { MlflowClient } from '../tracking/client.js';
 
 /**
@@ -243,7 +242,7 @@ export function saveMlModel(dir: string, options: SaveMlModelOptions): MlModel {
     if (options.inputExample !== undefined) {
       checkJsonable(options.inputExample, 'inputExample');
       fs.writeFileSync(path.join(dir, 'input_example.json'), pythonJsonDumpsDefault(options.inputExample));
-      fs.writeFileSync(path.join(dir, 'serving_input_example.json'), pythonJsonIndent2({ inputs: options.inputExample }));
+      fs.writeFileSync(path.join(dir, 'serving_input_example.json'), pyJson({ inputs: options.inputExample }, { indent: 2 }));
       model.savedInputExampleInfo = {
         artifact_path: 'input_example.json',
         type: 'json_object',
@@ -268,18 +267,7 @@ export function saveMlModel(dir: string, options: SaveMlModelOptions): MlModel {
  * ```
  */
 export function pythonJsonDumpsDefault(value: unknown): string {
-  if (Array.isArray(value)) return '[' + value.map(pythonJsonDumpsDefault).join(', ') + ']';
-  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return (
-      '{' +
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .map(([k, x]) => `${pythonJsonDumps(k)}: ${pythonJsonDumpsDefault(x)}`)
-        .join(', ') +
-      '}'
-    );
-  }
-  return pythonJsonDumps(value);
+  return pyJson(value);
 }
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));

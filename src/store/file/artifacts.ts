@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../../errors.js';
 import { dumpYaml } from '../../format/yaml.js';
+import { pyJson } from '../../format/json.js';
 import type { YamlMap } from '../../format/yaml.js';
 import { isLocalUri, localFileUriToPath, uriScheme } from '../uri.js';
 import { ioError, mkdirp, writeFileAtomic } from './fs.js';
@@ -125,7 +126,7 @@ export class LocalArtifactRepository {
    */
   logDict(dictionary: Record<string, unknown>, artifactFile: string): void {
     const ext = path.posix.extname(artifactFile);
-    const text = ext === '.yml' || ext === '.yaml' ? dumpYaml(dictionary as YamlMap) : pythonJsonIndent2(dictionary);
+    const text = ext === '.yml' || ext === '.yaml' ? dumpYaml(dictionary as YamlMap) : pyJson(dictionary, { indent: 2 });
     this.logText(text, artifactFile);
   }
 
@@ -206,31 +207,4 @@ function realpathInside(root: string, abs: string): boolean {
       probe = parent;
     }
   }
-}
-
-/** `json.dumps(obj, indent=2, default=str)` as Python writes it (ASCII-escaped, ", " inside lines trimmed). */
-export function pythonJsonIndent2(value: unknown): string {
-  const pad = (n: number): string => ' '.repeat(n);
-  const enc = (v: unknown, level: number): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v === 'number') {
-      if (Number.isNaN(v)) return 'NaN';
-      if (v === Infinity) return 'Infinity';
-      if (v === -Infinity) return '-Infinity';
-      return JSON.stringify(v);
-    }
-    if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-    if (Array.isArray(v)) {
-      if (v.length === 0) return '[]';
-      return '[\n' + v.map((x) => pad(level + 2) + enc(x, level + 2)).join(',\n') + '\n' + pad(level) + ']';
-    }
-    if (typeof v === 'object') {
-      const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-      if (entries.length === 0) return '{}';
-      return '{\n' + entries.map(([k, x]) => pad(level + 2) + enc(k, 0) + ': ' + enc(x, level + 2)).join(',\n') + '\n' + pad(level) + '}';
-    }
-    return enc(String(v), level);
-  };
-  return enc(value, 0);
 }

@@ -22,6 +22,7 @@ import type {
 import { MlflowError, invalidParameter, invalidState, notFound, alreadyExists } from '../../errors.js';
 import type { ReadWarning, WarningCode } from '../../errors.js';
 import { dumpYaml, parseYaml } from '../../format/yaml.js';
+import { pyJson } from '../../format/json.js';
 import type { YamlMap } from '../../format/yaml.js';
 import {
   formatMetricLine,
@@ -1174,7 +1175,7 @@ export class FileStore implements TrackingStore {
       }
     }
     list.push(modelDict);
-    this.writeValueFile(path.join(loc.runDir, 'tags'), LOGGED_MODELS_TAG, jsonDumpsPython(list));
+    this.writeValueFile(path.join(loc.runDir, 'tags'), LOGGED_MODELS_TAG, pyJson(list));
   }
 
   // ---------------------------------------------------------------- logged models (MLflow 3)
@@ -1424,25 +1425,4 @@ function datasetFromDict(d: unknown): Dataset | undefined {
     schema: str(m['schema']),
     profile: str(m['profile']),
   };
-}
-
-/** `json.dumps` with Python's default separators (", ", ": ") and ASCII escaping. */
-export function jsonDumpsPython(value: unknown): string {
-  const enc = (v: unknown): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v === 'number') {
-      if (Number.isNaN(v)) return 'NaN';
-      if (v === Infinity) return 'Infinity';
-      if (v === -Infinity) return '-Infinity';
-      return JSON.stringify(v);
-    }
-    if (typeof v === 'string') return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-    if (Array.isArray(v)) return '[' + v.map(enc).join(', ') + ']';
-    if (typeof v === 'object') {
-      return '{' + Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => enc(k) + ': ' + enc(x)).join(', ') + '}';
-    }
-    return enc(String(v));
-  };
-  return enc(value);
 }

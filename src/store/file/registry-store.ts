@@ -18,6 +18,7 @@ import {
 } from '../../format/validation.js';
 import { searchModelVersionsInMemory, searchRegisteredModelsInMemory } from '../../search/index.js';
 import { trackingUriToPath, uriScheme } from '../uri.js';
+import { FileStore } from './file-store.js';
 import {
   exists,
   ioError,
@@ -39,8 +40,8 @@ import type { WriteProfile, YamlDict } from './records.js';
 /**
  * MLflow's file-based model registry (`<root>/models/`), read and written byte for byte as
  * `mlflow/store/model_registry/file_store.py` does (2.22 with the `compat` profile, 3.17 with
- * `mlflow3`). Pure file-system code: the only link to the tracking store is the optional
- * {@link LoggedModelLookup} used for `models:/m-<id>` sources.
+ * `mlflow3`). The only link to the tracking store is the {@link LoggedModelLookup} used for
+ * `models:/m-<id>` sources (by default a tracking FileStore of the same root).
  */
 
 /**
@@ -158,7 +159,7 @@ export interface FileRegistryStoreOptions {
   onWarning?: (warning: ReadWarning) => void;
   /** Clock in ms (MLflow's `get_current_time_millis`), for tests that pin time. */
   now?: () => number;
-  /** Resolves `models:/m-<id>` sources and `modelId` arguments (the tracking FileStore of the same root). */
+  /** Resolves `models:/m-<id>` sources and `modelId` arguments (default: a tracking FileStore of the same root). */
   loggedModels?: LoggedModelLookup;
 }
 
@@ -278,9 +279,11 @@ export class FileRegistryStore {
   private readonly seenWarnings = new Set<string>();
   private readonly recentWarnings: ReadWarning[] = [];
   private readonly now: () => number;
-  private readonly loggedModels: LoggedModelLookup | undefined;
+  private loggedModels: LoggedModelLookup | undefined;
+  private readonly rootUri: string;
 
   constructor(rootUri: string, options: FileRegistryStoreOptions = {}) {
+    this.rootUri = rootUri;
     this.root = trackingUriToPath(rootUri);
     this.modelsDir = path.join(this.root, REGISTRY_FOLDER);
     this.profile = options.profile ?? 'compat';
@@ -911,9 +914,8 @@ export class FileRegistryStore {
   }
 
   private requireLoggedModels(): LoggedModelLookup {
-    if (!this.loggedModels) {
-      throw invalidParameter('This registry store has no tracking store to look up logged models (models:/m-<id>)');
-    }
+    // Default: the tracking store of the same root (what MLflow's global tracking client is).
+    this.loggedModels ??= new FileStore(this.rootUri, { profile: this.profile, strict: this.strict });
     return this.loggedModels;
   }
 

@@ -1,0 +1,243 @@
+/**
+ * What every command shares: global options, the tracking root, the client, exit codes,
+ * and the resolution of experiment and run arguments.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { Experiment, RunInfo, ViewType } from '../entities.js';
+import { MlflowError } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
+import { trackingUriToPath } from '../store/uri.js';
+import { Style, colorEnabled } from './output.js';
+
+/** Exit codes of `mlruns` (documented in docs/cli.md). */
+export const EXIT = {
+  OK: 0,
+  /** Bad command line or invalid argument value (bad filter, bad -P type...). */
+  USAGE: 1,
+  /** Something named does not exist: root, experiment, run, artifact, metric. */
+  NOT_FOUND: 2,
+  /** Already exists / wrong state (e.g. restoring an active experiment). */
+  CONFLICT: 3,
+  /** Damaged data or a file-system error. */
+  DATA: 4,
+  /** A bug or an unexpected error. */
+  INTERNAL: 5,
+} as const;
+
+/** An error the CLI reports as one line, with its exit code; `source` + `position` draw a caret. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+    readonly source?: { label: string; text: string; position: number },
+  ) {
+    super(message);
+  }
+}
+
+export function exitCodeOf(code: ErrorCode): number {
+  switch (code) {
+    case 'INVALID_PARAMETER_VALUE':
+    case 'BAD_REQUEST':
+      return EXIT.USAGE;
+    case 'RESOURCE_DOES_NOT_EXIST':
+      return EXIT.NOT_FOUND;
+    case 'RESOURCE_ALREADY_EXISTS':
+    case 'INVALID_STATE':
+      return EXIT.CONFLICT;
+    case 'MALFORMED_DATA':
+    case 'IO_ERROR':
+      return EXIT.DATA;
+    default:
+      return EXIT.INTERNAL;
+  }
+}
+
+export interface GlobalOptions {
+  root?: string;
+  debug?: boolean;
+  color?: boolean;
+}
+
+/** Collects a repeatable option's values. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Collects a repeatable option whose values may also be comma-separated. */
+export function collectCsv(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
+
+export function parseView(v: string | undefined): ViewType {
+  switch ((v ?? 'active').toLowerCase()) {
+    case 'active':
+    case 'active_only':
+      return 'ACTIVE_ONLY';
+    case 'deleted':
+    case 'deleted_only':
+      return 'DELETED_ONLY';
+    case 'all':
+      return 'ALL';
+    default:
+      throw new CliError(`invalid --view '${v}': expected active, deleted or all`);
+  }
+}
+
+export function parsePositiveInt(v: string, what: string): number {
+  if (!/^\s*\d+\s*$/.test(v) || Number(v) < 1) throw new CliError(`invalid ${what} '${v}': expected a positive integer`);
+  return Number(v);
+}
+
+/** Clients opened by commands of this process (main reports their read warnings). */
+export const openedClients: MlflowClient[] = [];
+
+/** The context of one command invocation. */
+export class Ctx {
+  readonly globals: GlobalOptions;
+  readonly style: Style;
+  readonly errStyle: Style;
+  private clientCache: MlflowClient | undefined;
+
+  constructor(cmd: Command) {
+    this.globals = cmd.optsWithGlobals<GlobalOptions>();
+    this.style = new Style(colorEnabled(process.stdout, this.globals.color));
+    this.errStyle = new Style(colorEnabled(process.stderr, this.globals.color));
+  }
+
+  /** `--root`, else `MLFLOW_TRACKING_URI`, else `./mlruns`. */
+  get trackingUri(): string {
+    return resolveTrackingUri(this.globals.root || null);
+  }
+
+  get rootPath(): string {
+    return trackingUriToPath(this.trackingUri);
+  }
+
+  /**
+   * The client. Reads refuse a root that does not exist (exit 2); writes create it (with the
+   * Default experiment, as MLflow does).
+   */
+  client(mode: 'read' | 'write'): MlflowClient {
+    if (!this.clientCache) {
+      const root = this.rootPath;
+      if (mode === 'read') {
+        let st: fs.Stats | undefined;
+        try {
+          st = fs.statSync(root);
+        } catch {
+          st = undefined;
+        }
+        if (!st) {
+          throw new CliError(
+            `tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
+            EXIT.NOT_FOUND,
+          );
+        }
+        if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+      }
+      this.clientCache = new MlflowClient(this.trackingUri, {
+        onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : undefined,
+      });
+      openedClients.push(this.clientCache);
+      if (mode === 'write') this.clientCache.store.ensureRoot();
+    }
+    return this.clientCache;
+  }
+
+  /**
+   * An experiment by id or by name: an existing id wins, then an exact name.
+   */
+  async experiment(idOrName: string, client = this.client('read')): Promise<Experiment> {
+    const store = client.store;
+    if (/^[A-Za-z0-9][\w-]*$/u.test(idOrName) && store.experimentDir(idOrName) !== undefined) {
+      try {
+        return await client.getExperiment(idOrName);
+      } catch (e) {
+        if (!(e instanceof MlflowError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      }
+    }
+    const byName = await client.getExperimentByName(idOrName);
+    if (byName) return byName;
+    throw new CliError(`no experiment with id or name '${idOrName}'`, EXIT.NOT_FOUND);
+  }
+
+  /** Experiment ids for `--experiment` values (names or ids); none given: every experiment of the view. */
+  async experimentIds(values: string[] | undefined, view: ViewType, client = this.client('read')): Promise<string[]> {
+    if (values && values.length > 0) {
+      const ids: string[] = [];
+      for (const v of values) ids.push((await this.experiment(v, client)).experimentId);
+      return [...new Set(ids)];
+    }
+    // Runs of deleted experiments are deleted too: include them when deleted runs are asked for.
+    return client.store.listExperiments(view === 'ACTIVE_ONLY' ? 'ACTIVE_ONLY' : 'ALL').map((e) => e.experimentId);
+  }
+
+  /** A run id from a full id or a unique prefix (at least 4 characters) of one. */
+  async runId(arg: string, client = this.client('read')): Promise<string> {
+    try {
+      return (await client.getRun(arg)).info.runId;
+    } catch (e) {
+      if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || e.code === 'INVALID_PARAMETER_VALUE'))) throw e;
+      const matches = arg.length >= 4 && /^[\w-]+$/.test(arg) ? this.runsWithPrefix(arg, client) : [];
+      if (matches.length === 1) return (matches[0] as RunInfo).runId;
+      if (matches.length > 1) {
+        throw new CliError(
+          `run id prefix '${arg}' is ambiguous: ${matches.slice(0, 5).map((r) => r.runId).join(', ')}${matches.length > 5 ? ', …' : ''}`,
+          EXIT.USAGE,
+        );
+      }
+      throw new CliError(`run '${arg}' not found in '${this.rootPath}'`, EXIT.NOT_FOUND);
+    }
+  }
+
+  private runsWithPrefix(prefix: string, client: MlflowClient): RunInfo[] {
+    const store = client.store;
+    const out: RunInfo[] = [];
+    for (const exp of store.listExperiments('ALL')) {
+      const dir = store.experimentDir(exp.experimentId);
+      if (!dir) continue;
+      for (const { info } of store.listRunInfos(exp.experimentId, dir, 'ALL')) {
+        if (info.runId.startsWith(prefix)) out.push(info);
+      }
+    }
+    return out;
+  }
+}
+
+/** Edit distance (Damerau-Levenshtein, optimal string alignment). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** `unknown command 'x' (did you mean y?)`, as commander words it. */
+export function unknownCommand(word: string, candidates: string[], group: string): CliError {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestD && d <= Math.max(1, Math.floor(c.length * 0.4))) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return new CliError(`unknown command '${group} ${word}'${best ? ` (did you mean ${best}?)` : ''}`, EXIT.USAGE);
+}
+
+/** Absolute path, for messages. */
+export function abs(p: string): string {
+  return path.resolve(p);
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * `mlruns`: the command line over MLflow's file store. Every command lives in its own module
+ * under `commands/` and is registered here; add a command by adding its module to COMMANDS.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { MlflowError } from '../errors.js';
+import { CliError, EXIT, exitCodeOf, openedClients } from './context.js';
+import { Style, colorEnabled } from './output.js';
+import type { CommandModule } from './commands/module.js';
+import { experimentsCommand } from './commands/experiments.js';
+import { runsCommand } from './commands/runs.js';
+import { showCommand } from './commands/show.js';
+import { metricsCommand } from './commands/metrics.js';
+import { compareCommand } from './commands/compare.js';
+import { bestCommand } from './commands/best.js';
+import { artifactsCommand } from './commands/artifacts.js';
+import { gcCommand } from './commands/gc.js';
+import { runCommand } from './commands/run.js';
+
+/** The command modules, in help order. `watch` and `doctor` will join this list. */
+export const COMMANDS: readonly CommandModule[] = [
+  experimentsCommand,
+  runsCommand,
+  showCommand,
+  metricsCommand,
+  compareCommand,
+  bestCommand,
+  artifactsCommand,
+  gcCommand,
+  runCommand,
+];
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Builds the program (exported for tests and for embedding). */
+export function buildProgram(): Command {
+  const program = new Command('mlruns');
+  program
+    .description("Read and write MLflow's file store (mlruns/) from the command line.")
+    .version(packageVersion(), '-V, --version')
+    .option('--root <uri>', 'tracking root: a path or file: URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
+    .option('--no-color', 'never colour the output (NO_COLOR does the same)')
+    .option('--debug', 'print stack traces and store warnings')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(formatCommanderError(str)),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ mlruns experiments
+  $ mlruns runs --experiment sweep --filter "metrics.acc > 0.9" --order-by "metrics.acc DESC"
+  $ mlruns show 3f2a
+  $ mlruns --root ./other/mlruns best --experiment sweep --metric acc --max --id
+  $ mlruns run --experiment sweep -- python train.py --lr 0.1
+
+Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict, 4 damaged data or I/O, 5 internal;
+\`mlruns run\` exits with the child's status (128+N when killed by signal N).`,
+    );
+  for (const mod of COMMANDS) mod.register(program);
+  return program;
+}
+
+/** "error: unknown command 'x'\n(Did you mean y?)" → "mlruns: error: unknown command 'x' (did you mean y?)". */
+export function formatCommanderError(str: string): string {
+  const oneLine = str
+    .trim()
+    .replace(/^error:\s*/i, '')
+    .replace(/\s*\n\s*\(Did you mean (.*)\)\s*$/s, ' (did you mean $1)')
+    .replace(/\s*\n\s*/g, ' ');
+  return `mlruns: error: ${oneLine}\n`;
+}
+
+function reportError(err: unknown, debug: boolean, noColor: boolean): number {
+  const style = new Style(colorEnabled(process.stderr, !noColor));
+  const head = style.apply(['bold', 'red'], 'mlruns: error:');
+  let code: number = EXIT.INTERNAL;
+  let message: string;
+  let caret: string | undefined;
+  if (err instanceof CliError) {
+    code = err.exitCode;
+    message = err.message;
+    if (err.source) caret = drawCaret(err.source.label, err.source.text, err.source.position);
+  } else if (err instanceof MlflowError) {
+    code = exitCodeOf(err.code);
+    message = err.message;
+  } else if (err instanceof Error) {
+    message = `${err.name}: ${err.message}`;
+  } else {
+    message = String(err);
+  }
+  process.stderr.write(`${head} ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  if (caret) process.stderr.write(caret);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return code;
+}
+
+/** The text and a caret under `position` (0-based, in code units). */
+export function drawCaret(label: string, text: string, position: number): string {
+  const pos = Math.max(0, Math.min(position, text.length));
+  const prefix = `  ${label}: `;
+  const shown = text.replace(/[\r\n\t]/g, ' ');
+  return `${prefix}${shown}\n${' '.repeat(prefix.length + Array.from(text.slice(0, pos)).length)}^\n`;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    if (!debug) {
+      const n = openedClients.reduce((sum, c) => sum + c.warnings.length, 0);
+      if (n > 0) process.stderr.write(`mlruns: warning: ${n} damaged entr${n === 1 ? 'y was' : 'ies were'} skipped (--debug shows them)\n`);
+    }
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
+      if (err.code === 'commander.help') return EXIT.USAGE;
+      // The message was already printed by outputError.
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(err, debug, argv.includes('--no-color'));
+  }
+}
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+function isEntry(): boolean {
+  const arg = process.argv[1];
+  if (!arg) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) process.exitCode = await main();
