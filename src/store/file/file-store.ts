@@ -135,7 +135,11 @@ export interface FileStoreOptions {
   profile?: WriteProfile;
   /** Throw on damaged data instead of skipping it with a warning. */
   strict?: boolean;
-  /** Called for every problem met while reading (deduplicated per path and kind). */
+  /**
+   * Called for every problem met while reading (deduplicated per path and kind). Without it,
+   * each is emitted once as a Node warning (`process.emitWarning`, type `MlflowWarning`), as
+   * Python MLflow logs them; `client.warnings` keeps the recent ones either way.
+   */
   onWarning?: (warning: ReadWarning) => void;
   /** Artifact root for new experiments; default: the root itself (as a `file:` URI when the root was given as one). */
   artifactRootUri?: string;
@@ -222,7 +226,8 @@ export class FileStore implements TrackingStore {
     const w: ReadWarning = { code, path: p, message };
     this.recentWarnings.push(w);
     if (this.recentWarnings.length > 1000) this.recentWarnings.shift();
-    this.onWarning?.(w);
+    if (this.onWarning) this.onWarning(w);
+    else process.emitWarning(w.message, { type: 'MlflowWarning', code: `MLRUNS_${w.code}` });
   }
 
   // ---------------------------------------------------------------- init
