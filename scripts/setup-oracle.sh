@@ -6,12 +6,16 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${MLRUNS_ORACLE_DIR:-$here/.oracle}
 py=${PYTHON:-python3}
 mkdir -p "$dir"
+# One setup at a time (parallel test runs call this script too).
+exec 9>"$dir/.lock"
+flock 9
 
 # name | pip requirements
 specs=(
   "mlflow-3|mlflow-skinny==3.17.2"
   "mlflow-2|mlflow-skinny==2.22.5"
   "mlflow-1|mlflow-skinny==1.30.1 protobuf<4 setuptools<70"
+  "mlflow-3-onnx|mlflow-skinny==3.17.2 onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 pandas==3.1.1"
 )
 
 for spec in "${specs[@]}"; do
@@ -31,3 +35,4 @@ for spec in "${specs[@]}"; do
   MLFLOW_ALLOW_FILE_STORE=true "$venv/bin/python" -c "import mlflow, sys; print('oracle:', '$name', 'mlflow', mlflow.__version__, 'python', sys.version.split()[0])"
   echo "$reqs" > "$venv/.stamp"
 done
+flock -u 9

@@ -44,3 +44,9 @@ export {
 } from './tracking/fluent.js';
 export type { ActiveRun, StartRunOptions, DatasetSpec } from './tracking/fluent.js';
 export { saveMlModel, loadMlModel, logMlModel } from './models/mlmodel.js';
+export { RegistryClient } from './tracking/registry.js';
+export type { RegistryClientOptions } from './tracking/registry.js';
+export { FileRegistryStore, getCanonicalStage, parseModelUri } from './store/file/registry-store.js';
+export type { FileRegistryStoreOptions } from './store/file/registry-store.js';
+export { resolveModelUri, resolveModelUriDetailed } from './models/uri.js';
+export type { ResolveModelUriOptions, ResolvedModel } from './models/uri.js';

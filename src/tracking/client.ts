@@ -21,6 +21,7 @@ import type { FileStoreOptions } from '../store/file/file-store.js';
 import { LocalArtifactRepository } from '../store/file/artifacts.js';
 import type { FileInfo } from '../store/file/artifacts.js';
 import { uriScheme } from '../store/uri.js';
+import { RegistryClient } from './registry.js';
 
 /** The explanation MLflow's client appends to an invalid-param error (`PARAM_VALIDATION_MSG`). */
 export const PARAM_VALIDATION_MSG = `
@@ -110,10 +111,13 @@ function checkMetricValue(key: string, value: unknown): number {
 export class MlflowClient {
   readonly trackingUri: string;
   readonly store: FileStore;
+  /** The model-registry half (`<root>/models/`); its methods are also on the client itself. */
+  readonly registry: RegistryClient;
 
   constructor(trackingUri?: string | null, options: MlflowClientOptions = {}) {
     this.trackingUri = resolveTrackingUri(trackingUri);
     this.store = new FileStore(this.trackingUri, options);
+    this.registry = new RegistryClient(this.trackingUri, { ...options, trackingStore: this.store });
   }
 
   /** Problems met while reading damaged data. */
@@ -428,5 +432,95 @@ export class MlflowClient {
   /** The logged models of experiments (not deleted). */
   async searchLoggedModels(experimentIds: string[]): Promise<LoggedModel[]> {
     return this.store.listLoggedModels(experimentIds.map(String));
+  }
+
+  // ------------------------------------------------------------ model registry (delegates to RegistryClient)
+
+  createRegisteredModel(...args: Parameters<RegistryClient['createRegisteredModel']>): ReturnType<RegistryClient['createRegisteredModel']> {
+    return this.registry.createRegisteredModel(...args);
+  }
+
+  getRegisteredModel(...args: Parameters<RegistryClient['getRegisteredModel']>): ReturnType<RegistryClient['getRegisteredModel']> {
+    return this.registry.getRegisteredModel(...args);
+  }
+
+  renameRegisteredModel(...args: Parameters<RegistryClient['renameRegisteredModel']>): ReturnType<RegistryClient['renameRegisteredModel']> {
+    return this.registry.renameRegisteredModel(...args);
+  }
+
+  updateRegisteredModel(...args: Parameters<RegistryClient['updateRegisteredModel']>): ReturnType<RegistryClient['updateRegisteredModel']> {
+    return this.registry.updateRegisteredModel(...args);
+  }
+
+  deleteRegisteredModel(...args: Parameters<RegistryClient['deleteRegisteredModel']>): ReturnType<RegistryClient['deleteRegisteredModel']> {
+    return this.registry.deleteRegisteredModel(...args);
+  }
+
+  searchRegisteredModels(...args: Parameters<RegistryClient['searchRegisteredModels']>): ReturnType<RegistryClient['searchRegisteredModels']> {
+    return this.registry.searchRegisteredModels(...args);
+  }
+
+  setRegisteredModelTag(...args: Parameters<RegistryClient['setRegisteredModelTag']>): ReturnType<RegistryClient['setRegisteredModelTag']> {
+    return this.registry.setRegisteredModelTag(...args);
+  }
+
+  deleteRegisteredModelTag(...args: Parameters<RegistryClient['deleteRegisteredModelTag']>): ReturnType<RegistryClient['deleteRegisteredModelTag']> {
+    return this.registry.deleteRegisteredModelTag(...args);
+  }
+
+  createModelVersion(...args: Parameters<RegistryClient['createModelVersion']>): ReturnType<RegistryClient['createModelVersion']> {
+    return this.registry.createModelVersion(...args);
+  }
+
+  getModelVersion(...args: Parameters<RegistryClient['getModelVersion']>): ReturnType<RegistryClient['getModelVersion']> {
+    return this.registry.getModelVersion(...args);
+  }
+
+  updateModelVersion(...args: Parameters<RegistryClient['updateModelVersion']>): ReturnType<RegistryClient['updateModelVersion']> {
+    return this.registry.updateModelVersion(...args);
+  }
+
+  deleteModelVersion(...args: Parameters<RegistryClient['deleteModelVersion']>): ReturnType<RegistryClient['deleteModelVersion']> {
+    return this.registry.deleteModelVersion(...args);
+  }
+
+  searchModelVersions(...args: Parameters<RegistryClient['searchModelVersions']>): ReturnType<RegistryClient['searchModelVersions']> {
+    return this.registry.searchModelVersions(...args);
+  }
+
+  getLatestVersions(...args: Parameters<RegistryClient['getLatestVersions']>): ReturnType<RegistryClient['getLatestVersions']> {
+    return this.registry.getLatestVersions(...args);
+  }
+
+  transitionModelVersionStage(...args: Parameters<RegistryClient['transitionModelVersionStage']>): ReturnType<RegistryClient['transitionModelVersionStage']> {
+    return this.registry.transitionModelVersionStage(...args);
+  }
+
+  setModelVersionTag(...args: Parameters<RegistryClient['setModelVersionTag']>): ReturnType<RegistryClient['setModelVersionTag']> {
+    return this.registry.setModelVersionTag(...args);
+  }
+
+  deleteModelVersionTag(...args: Parameters<RegistryClient['deleteModelVersionTag']>): ReturnType<RegistryClient['deleteModelVersionTag']> {
+    return this.registry.deleteModelVersionTag(...args);
+  }
+
+  getModelVersionDownloadUri(...args: Parameters<RegistryClient['getModelVersionDownloadUri']>): ReturnType<RegistryClient['getModelVersionDownloadUri']> {
+    return this.registry.getModelVersionDownloadUri(...args);
+  }
+
+  setRegisteredModelAlias(...args: Parameters<RegistryClient['setRegisteredModelAlias']>): ReturnType<RegistryClient['setRegisteredModelAlias']> {
+    return this.registry.setRegisteredModelAlias(...args);
+  }
+
+  deleteRegisteredModelAlias(...args: Parameters<RegistryClient['deleteRegisteredModelAlias']>): ReturnType<RegistryClient['deleteRegisteredModelAlias']> {
+    return this.registry.deleteRegisteredModelAlias(...args);
+  }
+
+  getModelVersionByAlias(...args: Parameters<RegistryClient['getModelVersionByAlias']>): ReturnType<RegistryClient['getModelVersionByAlias']> {
+    return this.registry.getModelVersionByAlias(...args);
+  }
+
+  registerModel(...args: Parameters<RegistryClient['registerModel']>): ReturnType<RegistryClient['registerModel']> {
+    return this.registry.registerModel(...args);
   }
 }

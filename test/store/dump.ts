@@ -2,7 +2,7 @@
  * The oracle's `Dump` shape, produced by our library: what our MlflowClient sees in a root.
  * Tests compare it with `Oracle.dump(root)` after `normalizeDump`.
  */
-import type { Experiment, LoggedModel, Metric, Run } from '../../src/entities.js';
+import type { Experiment, LoggedModel, Metric, RegisteredModel, Run } from '../../src/entities.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import type { MlflowClientOptions } from '../../src/tracking/client.js';
 import type { Dump, OracleVersion } from '../oracle/oracle.js';
@@ -54,5 +54,20 @@ export async function dumpWithOurLibrary(
     warnings: client.warnings,
   };
   if (Number(version) >= 3) dump.loggedModels = loggedModels;
+  if (Number(version) >= 2) {
+    const models: RegisteredModel[] = [];
+    let t: string | null = null;
+    do {
+      const page: { registeredModels: RegisteredModel[]; token: string | null } = await client.searchRegisteredModels({ maxResults: 1000, pageToken: t });
+      models.push(...page.registeredModels);
+      t = page.token;
+    } while (t);
+    const out = [];
+    for (const m of models) {
+      const versions = (await client.searchModelVersions({ filterString: `name='${m.name.replace(/'/g, "\\'")}'`, maxResults: 200000 })).modelVersions;
+      out.push({ ...m, versions: [...versions].sort((a, b) => Number(a.version) - Number(b.version)) });
+    }
+    dump.registeredModels = out;
+  }
   return dump;
 }
