@@ -140,7 +140,7 @@ export class Ctx {
         if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
       }
       this.clientCache = new MlflowClient(this.trackingUri, {
-        onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : undefined,
+        onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
       });
       openedClients.push(this.clientCache);
       if (mode === 'write') this.clientCache.store.ensureRoot();

@@ -19,6 +19,8 @@ import { bestCommand } from './commands/best.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import { gcCommand } from './commands/gc.js';
 import { runCommand } from './commands/run.js';
+import { doctorCommand } from './commands/doctor.js';
+import { gitSetupCommand } from './commands/git-setup.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -31,6 +33,8 @@ export const COMMANDS: readonly CommandModule[] = [
   artifactsCommand,
   gcCommand,
   runCommand,
+  doctorCommand,
+  gitSetupCommand,
 ];
 
 function packageVersion(): string {

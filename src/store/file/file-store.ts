@@ -89,6 +89,7 @@ import {
 } from './records.js';
 import type { WriteProfile, YamlDict } from './records.js';
 import { fastLatestMetric } from './metric-scan.js';
+import { resolveLocation } from '../portable.js';
 import { parseFlatMeta } from './fast-meta.js';
 
 /** Python's `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)` (NaN compares false). */
@@ -1369,21 +1370,16 @@ export class FileStore implements TrackingStore {
     const local = path.join(loc.runDir, 'artifacts');
     const uri = info.artifactUri;
     if (!uri) return local;
-    const conventional = /(^|[\\/])([0-9a-f]{32}|[^\\/]+)[\\/]artifacts[\\/]?$/.test(uri) && uri.replace(/[\\/]+$/, '').endsWith(`${runId}/artifacts`);
+    const res = resolveLocation(this.root, uri, { kind: 'run', experimentId: loc.experimentId, runId });
+    if (res.remapped && res.localPath) {
+      this.warn('REMAPPED_PATH', uri, `Artifact URI '${uri}' of run ${runId} points outside this root; reading '${res.localPath}'`);
+      return res.localPath;
+    }
+    if (res.localPath) return res.localPath;
     if (!isLocalUri(uri)) {
-      if (conventional && isDirectory(local)) {
-        this.warn('REMAPPED_PATH', uri, `Artifact URI '${uri}' of run ${runId} is not local; reading '${local}'`);
-        return local;
-      }
       throw invalidParameter(`Artifact URI '${uri}' of run ${runId} is not local; only local artifacts are supported`);
     }
-    const p = path.resolve(localFileUriToPath(uri));
-    if (p === local || isDirectory(p)) return p;
-    if (conventional) {
-      this.warn('REMAPPED_PATH', uri, `Artifact URI '${uri}' of run ${runId} does not exist here; reading '${local}'`);
-      return local;
-    }
-    return p;
+    return path.resolve(localFileUriToPath(uri));
   }
 
   /** Folder of a run (for artifacts and tools); throws when the run does not exist. */
