@@ -166,7 +166,12 @@ async function resolveLocal(location: string, tracking: FileStore, out: Resolved
     throw invalidParameter(`Model location '${location}' is not local; only local artifacts are supported`);
   }
   const p = path.resolve(localFileUriToPath(location));
-  if (exists(p)) return p;
+  // Inside this root: use it. Outside (another machine, or the folder this one was copied or
+  // cloned from): prefer this root's own run or logged model when the path follows the layout.
+  const root = path.resolve(tracking.root);
+  if (p === root || p.startsWith(root + path.sep)) {
+    if (exists(p)) return p;
+  }
   const posix = p.split(path.sep).join('/');
   // …/models/m-<id>/artifacts[/rest]: a logged model of this root
   const lm = /\/models\/(m-[0-9a-f]+)\/artifacts(\/.*)?$/.exec(posix);
@@ -193,6 +198,7 @@ async function resolveLocal(location: string, tracking: FileStore, out: Resolved
       /* not a run here */
     }
   }
+  if (exists(p)) return p;
   const what = out.name !== null ? `model '${out.name}' version ${out.version}` : `'${out.chain[0] ?? location}'`;
   throw notFound(`The files of ${what} are not here: '${p}' does not exist`, { path: p });
 }

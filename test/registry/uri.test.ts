@@ -84,7 +84,12 @@ describe.each(['3', '2'] as const)('resolveModelUri against MLflow %s', (version
       const t = theirs[u];
       expect(t?.error, `${u}: Python failed`).toBeUndefined();
       const ours = await resolveModelUri(u, { trackingUri: root });
-      expect(ours, u).toBe(toPath(t!.uri!));
+      // `root` is a copy of `base.root`. Python follows the absolute artifact URI stored in the run
+      // back to the original folder; we resolve a run's artifacts inside the root we were opened
+      // on (so a moved or cloned store reads its own files), with a REMAPPED_PATH warning.
+      const theirsPath = toPath(t!.uri!);
+      const inOriginalRun = theirsPath.startsWith(path.join(base.root, base.experimentId) + path.sep);
+      expect(ours, `${u} (python: ${theirsPath})`).toBe(inOriginalRun ? path.join(root, path.relative(base.root, theirsPath)) : theirsPath);
     }
     expect(uris.length).toBe(version === '3' ? 19 : 15);
   });
@@ -104,10 +109,10 @@ describe.each(['3', '2'] as const)('resolveModelUri against MLflow %s', (version
     if (version !== '3') return;
     const store = new FileStore(root);
     const lm = await store.getLoggedModel(base.namedModelId!);
-    expect(await resolveModelUri(`runs:/${base.runId}/my-logged-model`, { trackingUri: root })).toBe(toPath(lm.artifactLocation));
-    expect(await resolveModelUri(`runs:/${base.runId}/my-logged-model/MLmodel`, { trackingUri: root })).toBe(
-      path.join(toPath(lm.artifactLocation), 'MLmodel'),
-    );
+    // The logged model's recorded location is in the original folder; we read this copy's own.
+    const here = path.join(root, path.relative(base.root, toPath(lm.artifactLocation)));
+    expect(await resolveModelUri(`runs:/${base.runId}/my-logged-model`, { trackingUri: root })).toBe(here);
+    expect(await resolveModelUri(`runs:/${base.runId}/my-logged-model/MLmodel`, { trackingUri: root })).toBe(path.join(here, 'MLmodel'));
   });
 
   it('remaps locations recorded elsewhere that follow the store layout', async () => {
