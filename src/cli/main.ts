@@ -21,6 +21,7 @@ import { gcCommand } from './commands/gc.js';
 import { runCommand } from './commands/run.js';
 import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
+import { modelsCommand } from './commands/models.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandModule[] = [
   compareCommand,
   bestCommand,
   artifactsCommand,
+  modelsCommand,
   gcCommand,
   runCommand,
   doctorCommand,

@@ -56,7 +56,7 @@ describe('mlruns run -- COMMAND', () => {
     const r = mlruns(['--root', root, 'run', '--experiment', 'wrapped', '--run-name', 'w1', '--tag', 'who=test', '--', 'python', 'train.py', '0.5'], {
       cwd: work,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const runId = await onlyRun('wrapped');
     expect(r.stdout).toContain(`inside ${runId}\n`);
     expect(r.stderr).toContain('a warning\n');
@@ -114,7 +114,7 @@ describe('mlruns run -- COMMAND', () => {
       ['--root', root, 'run', '--experiment', 'nested', '--run-name', 'outer', '--', process.execPath, BIN, '--root', root, 'run', '--experiment', 'nested', '--run-name', 'inner', '--', 'python', '-c', 'pass'],
       { cwd: work },
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const j = mlrunsJson(['--root', root, 'runs', '-e', 'nested', '--json']);
     const byName = Object.fromEntries(j.runs.map((x: { info: { runName: string } }) => [x.info.runName, x]));
     expect(byName.inner.data.tags['mlflow.parentRunId']).toBe(byName.outer.info.runId);
@@ -179,7 +179,7 @@ with mlflow.start_run() as run:
 
   it('resolves the entry point, typed parameters with defaults, extra params; logs params as MLflow does', async () => {
     const r = mlruns(['--root', root, 'run', '--experiment', 'project', '-P', 'data=data.csv', '-P', 'alpha=0.1', '-P', 'extra=7'], { cwd: proj });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop() as string)).toEqual([
       '--alpha', '0.1', '--epochs', '3', '--label', 'a b', '--data', path.join(proj, 'data.csv'), '--extra', '7',
     ]);
@@ -218,7 +218,7 @@ with mlflow.start_run() as run:
 
   it('-e with a .py script runs it as MLflow does; --project-dir', async () => {
     const r = mlruns(['--root', root, 'run', '--experiment', 'script', '--project-dir', proj, '-e', 'train.py', '-P', 'k=v'], { cwd: work });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toEqual(['--k', 'v']);
     const client = new MlflowClient(root);
     const run = await client.getRun(await onlyRun('script'));
