@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { invalidParameter } from '../errors.js';
 
 /**
  * URI helpers with the semantics of MLflow's `mlflow/utils/uri.py` and `file_utils.py`,
@@ -103,4 +104,24 @@ export function resolveUriIfLocal(uri: string, cwd: string = process.cwd()): str
 export function trackingUriToPath(uri: string): string {
   if (uri.startsWith('file:')) return path.resolve(localFileUriToPath(uri));
   return path.resolve(uri);
+}
+
+/**
+ * The tracking URI to use: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`.
+ * Only local stores (`file:` URIs and paths) are supported.
+ *
+ * @example
+ * ```ts
+ * resolveTrackingUri(); // './mlruns' unless MLFLOW_TRACKING_URI is set
+ * ```
+ */
+export function resolveTrackingUri(uri?: string | null): string {
+  const chosen = uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
+  const scheme = uriScheme(chosen);
+  if (scheme !== '' && scheme !== 'file') {
+    throw invalidParameter(
+      `Tracking URI '${chosen}' is not supported: mlruns works on MLflow's file store (a path or a file: URI)`,
+    );
+  }
+  return chosen;
 }

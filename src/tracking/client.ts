@@ -20,7 +20,9 @@ import { FileStore } from '../store/file/file-store.js';
 import type { FileStoreOptions } from '../store/file/file-store.js';
 import { LocalArtifactRepository } from '../store/file/artifacts.js';
 import type { FileInfo } from '../store/file/artifacts.js';
-import { uriScheme } from '../store/uri.js';
+import { resolveTrackingUri } from '../store/uri.js';
+
+export { resolveTrackingUri };
 import { RegistryClient } from './registry.js';
 
 /** The explanation MLflow's client appends to an invalid-param error (`PARAM_VALIDATION_MSG`). */
@@ -56,26 +58,6 @@ tracking store.`;
 export interface MlflowClientOptions extends FileStoreOptions {}
 
 const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
-
-/**
- * The tracking URI to use: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`.
- * Only local stores (`file:` URIs and paths) are supported.
- *
- * @example
- * ```ts
- * resolveTrackingUri(); // './mlruns' unless MLFLOW_TRACKING_URI is set
- * ```
- */
-export function resolveTrackingUri(uri?: string | null): string {
-  const chosen = uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
-  const scheme = uriScheme(chosen);
-  if (scheme !== '' && scheme !== 'file') {
-    throw invalidParameter(
-      `Tracking URI '${chosen}' is not supported: mlruns works on MLflow's file store (a path or a file: URI)`,
-    );
-  }
-  return chosen;
-}
 
 function checkStatus(status: string): RunStatus {
   const s = status.toUpperCase();

@@ -9,7 +9,7 @@ import type { FileStoreOptions } from '../store/file/file-store.js';
 import { FileRegistryStore, IS_PROMPT_TAG_KEY, parseModelUri, stripPromptTag, uriPath } from '../store/file/registry-store.js';
 import type { RegistryTag } from '../store/file/registry-store.js';
 import { isFile } from '../store/file/fs.js';
-import { appendToUriPath, uriScheme } from '../store/uri.js';
+import { appendToUriPath, resolveTrackingUri, uriScheme } from '../store/uri.js';
 
 /**
  * The logged-model tag listing the registry versions made from a logged model (3.x).
@@ -35,17 +35,6 @@ export interface RegistryClientOptions extends FileStoreOptions {
   trackingStore?: FileStore;
 }
 
-/** The tracking URI as MlflowClient resolves it: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`. */
-function resolveRoot(uri?: string | null): string {
-  const chosen = uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
-  const scheme = uriScheme(chosen);
-  if (scheme !== '' && scheme !== 'file') {
-    throw invalidParameter(
-      `Tracking URI '${chosen}' is not supported: mlruns works on MLflow's file store (a path or a file: URI)`,
-    );
-  }
-  return chosen;
-}
 
 const toTags = (tags: Record<string, unknown> | null | undefined): RegistryTag[] =>
   Object.entries(tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) }));
@@ -112,7 +101,7 @@ export class RegistryClient {
   readonly store: FileRegistryStore;
 
   constructor(trackingUri?: string | null, options: RegistryClientOptions = {}) {
-    this.trackingUri = resolveRoot(trackingUri);
+    this.trackingUri = resolveTrackingUri(trackingUri);
     const { trackingStore, ...storeOptions } = options;
     this.trackingStore = trackingStore ?? new FileStore(this.trackingUri, storeOptions);
     this.store = new FileRegistryStore(this.trackingUri, {

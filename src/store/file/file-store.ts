@@ -89,6 +89,7 @@ import {
 } from './records.js';
 import type { WriteProfile, YamlDict } from './records.js';
 import { fastLatestMetric } from './metric-scan.js';
+import { WarningSink } from '../warnings.js';
 import { resolveLocation } from '../portable.js';
 import { parseFlatMeta } from './fast-meta.js';
 
@@ -190,9 +191,7 @@ export class FileStore implements TrackingStore {
   readonly artifactRootUri: string;
   readonly profile: WriteProfile;
   readonly strict: boolean;
-  private readonly onWarning: ((w: ReadWarning) => void) | undefined;
-  private readonly seenWarnings = new Set<string>();
-  private readonly recentWarnings: ReadWarning[] = [];
+  private readonly sink: WarningSink;
   private readonly now: () => number;
   private readonly ids: IdSource;
   private readonly runDirCache = new Map<string, RunLocation>();
@@ -204,7 +203,7 @@ export class FileStore implements TrackingStore {
     this.trashFolder = path.join(this.root, TRASH);
     this.profile = options.profile ?? 'compat';
     this.strict = options.strict ?? false;
-    this.onWarning = options.onWarning;
+    this.sink = new WarningSink({ strict: this.strict, onWarning: options.onWarning });
     this.now = options.now ?? Date.now;
     this.ids = { ...DEFAULT_IDS, ...options.ids };
     this.fsync = options.fsync ?? false;
@@ -213,22 +212,12 @@ export class FileStore implements TrackingStore {
   }
 
   get warnings(): readonly ReadWarning[] {
-    return this.recentWarnings;
+    return this.sink.warnings;
   }
-
-  // ---------------------------------------------------------------- warnings
 
   /** Records a problem with damaged data; throws instead in strict mode. */
   protected warn(code: WarningCode, p: string, message: string): void {
-    if (this.strict) throw new MlflowError('MALFORMED_DATA', message, { path: p });
-    const key = `${code}\0${p}`;
-    if (this.seenWarnings.has(key)) return;
-    this.seenWarnings.add(key);
-    const w: ReadWarning = { code, path: p, message };
-    this.recentWarnings.push(w);
-    if (this.recentWarnings.length > 1000) this.recentWarnings.shift();
-    if (this.onWarning) this.onWarning(w);
-    else process.emitWarning(w.message, { type: 'MlflowWarning', code: `MLRUNS_${w.code}` });
+    this.sink.warn(code, p, message);
   }
 
   // ---------------------------------------------------------------- init

@@ -1,3 +1,4 @@
+import { WarningSink } from '../warnings.js';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -275,9 +276,7 @@ export class FileRegistryStore {
   readonly modelsDir: string;
   readonly profile: WriteProfile;
   readonly strict: boolean;
-  private readonly onWarning: ((w: ReadWarning) => void) | undefined;
-  private readonly seenWarnings = new Set<string>();
-  private readonly recentWarnings: ReadWarning[] = [];
+  private readonly sink: WarningSink;
   private readonly now: () => number;
   private loggedModels: LoggedModelLookup | undefined;
   private readonly rootUri: string;
@@ -288,25 +287,18 @@ export class FileRegistryStore {
     this.modelsDir = path.join(this.root, REGISTRY_FOLDER);
     this.profile = options.profile ?? 'compat';
     this.strict = options.strict ?? false;
-    this.onWarning = options.onWarning;
+    this.sink = new WarningSink({ strict: this.strict, onWarning: options.onWarning });
     this.now = options.now ?? Date.now;
     this.loggedModels = options.loggedModels;
   }
 
   /** Problems met while reading damaged data (most recent last). */
   get warnings(): readonly ReadWarning[] {
-    return this.recentWarnings;
+    return this.sink.warnings;
   }
 
   private warn(code: WarningCode, p: string, message: string): void {
-    if (this.strict) throw new MlflowError('MALFORMED_DATA', message, { path: p });
-    const key = `${code}\0${p}`;
-    if (this.seenWarnings.has(key)) return;
-    this.seenWarnings.add(key);
-    const w: ReadWarning = { code, path: p, message };
-    this.recentWarnings.push(w);
-    if (this.recentWarnings.length > 1000) this.recentWarnings.shift();
-    this.onWarning?.(w);
+    this.sink.warn(code, p, message);
   }
 
   // ------------------------------------------------------------------ layout and reading
