@@ -97,3 +97,25 @@ describe('fast latest metric', () => {
     );
   });
 });
+
+describe('fast latest metric, continued over chunks', () => {
+  it('folding chunk by chunk equals one pass, NaN ties across chunk borders included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ timestamp: fc.integer({ min: 0, max: 3 }), value: fc.constantFrom(NaN, 1, 2, 3, -0, 0), step: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 19 }),
+        (points, cut) => {
+          const lines = points.map((p) => formatMetricLine(p));
+          const whole = fastLatestMetric(lines.join(''));
+          const first = fastLatestMetric(lines.slice(0, cut).join(''));
+          const rest = lines.slice(cut).join('');
+          const chained = rest === '' ? first : fastLatestMetric(rest, first);
+          const exact = latestMetric(parseRunMetricFile(lines.join(''), 'k'));
+          expect(chained).toEqual(whole);
+          expect({ v: whole?.value, t: whole?.timestamp, s: whole?.step }).toEqual({ v: exact.value, t: exact.timestamp, s: exact.step });
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -63,6 +63,7 @@ import {
   appendText,
   isDirectory,
   isFile,
+  linkStaysWithin,
   listDir,
   listSubdirs,
   mkdirNew,
@@ -211,6 +212,49 @@ export class FileStore implements TrackingStore {
     else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
   }
 
+  private realRootCache: string | undefined;
+
+  /** The root with symlinks resolved (the root itself may be a link: that is the user's choice). */
+  private realRoot(): string {
+    if (this.realRootCache === undefined) {
+      try {
+        this.realRootCache = fs.realpathSync(this.root);
+      } catch {
+        return path.resolve(this.root); // not created yet: nothing below it to follow
+      }
+    }
+    return this.realRootCache;
+  }
+
+  /**
+   * False when `p` leaves the root through a symlink met below `base` (a folder already checked,
+   * default the root). A link planted in a store (a shared or cloned mlruns/) must not make us
+   * read or write files outside it; links that stay inside are followed as MLflow follows them.
+   */
+  private staysInside(p: string, base: string = this.root): boolean {
+    const rel = path.relative(base, p);
+    if (rel === '') return true;
+    let cur = base;
+    for (const part of rel.split(path.sep)) {
+      cur = path.join(cur, part);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(cur);
+      } catch {
+        return true; // missing from here on: nothing to follow
+      }
+      if (st.isSymbolicLink() && !linkStaysWithin(cur, this.realRoot())) return false;
+    }
+    return true;
+  }
+
+  /** Throws when a write to `p` would go through a symlink leading outside the root. */
+  private checkWritable(p: string, base?: string): void {
+    if (!this.staysInside(p, base)) {
+      throw invalidParameter(`Refusing to write '${p}': a symbolic link leads outside the store '${this.root}'`);
+    }
+  }
+
   get warnings(): readonly ReadWarning[] {
     return this.sink.warnings;
   }
@@ -303,7 +347,11 @@ export class FileStore implements TrackingStore {
   private readTagsFolder(dir: string, kind: string): Record<string, string> {
     const tagsDir = path.join(dir, 'tags');
     const tags: Record<string, string> = {};
-    for (const key of walkFiles(tagsDir).sort()) {
+    if (!this.staysInside(tagsDir, dir)) {
+      this.warn('STRAY_ENTRY', tagsDir, `Ignoring '${tagsDir}': a symbolic link leading outside the store`);
+      return tags;
+    }
+    for (const key of walkFiles(tagsDir, this.realRoot()).sort()) {
       if (!this.isValidKey(key)) {
         this.warn('STRAY_ENTRY', path.join(tagsDir, key), `Ignoring ${kind} tag file with an invalid name '${key}'`);
         continue;
@@ -329,6 +377,10 @@ export class FileStore implements TrackingStore {
   private readExperimentAt(dir: string, dirId: string): Experiment | undefined {
     if (!EXPERIMENT_ID_RE.test(dirId)) {
       this.warn('INVALID_ID', dir, `Ignoring '${dir}': '${dirId}' is not a valid experiment id`);
+      return undefined;
+    }
+    if (!this.staysInside(dir)) {
+      this.warn('STRAY_ENTRY', dir, `Ignoring experiment folder '${dir}': a symbolic link leading outside the store`);
       return undefined;
     }
     const metaPath = path.join(dir, META);
@@ -568,8 +620,10 @@ export class FileStore implements TrackingStore {
   /** Writes a param/tag value file (`<dir>/<key>`, key may hold '/'): exact bytes, no newline. */
   private writeValueFile(dir: string, key: string, value: string): void {
     const p = safeJoin(dir, key);
+    this.checkWritable(p);
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, value, { fsync: this.fsync });
+    // The temp file goes to the folder holding `dir` (run, experiment, model), never into it.
+    writeFileAtomic(p, value, { fsync: this.fsync, tmpDir: path.dirname(dir) });
   }
 
   // ---------------------------------------------------------------- runs: layout and reading
@@ -592,6 +646,10 @@ export class FileStore implements TrackingStore {
 
   /** Reads a run's meta.yaml; undefined (with a warning) when damaged. */
   private readRunInfoAt(runDir: string, experimentId: string, listing: boolean): RunInfo | undefined {
+    if (!this.staysInside(runDir)) {
+      this.warn('STRAY_ENTRY', runDir, `Ignoring run folder '${runDir}': a symbolic link leading outside the store`);
+      return undefined;
+    }
     const metaPath = path.join(runDir, META);
     let meta: unknown;
     try {
@@ -673,7 +731,8 @@ export class FileStore implements TrackingStore {
   readRun(info: RunInfo, runDir: string, experimentDir: string): Run {
     const metrics: Record<string, number> = {};
     const metricsDir = path.join(runDir, 'metrics');
-    for (const key of walkFiles(metricsDir).sort()) {
+    const metricKeys = this.staysInside(metricsDir, runDir) ? walkFiles(metricsDir, this.realRoot()) : [];
+    for (const key of metricKeys.sort()) {
       const latest = this.readLatestMetric(metricsDir, key, info);
       if (latest !== undefined) metrics[key] = latest;
     }
@@ -695,7 +754,12 @@ export class FileStore implements TrackingStore {
 
   private readValueFolder(dir: string, kind: 'param' | 'tag'): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const key of walkFiles(dir).sort()) {
+    // `dir` is a folder of a run or model already checked: only its last step may be a link.
+    if (!this.staysInside(dir, path.dirname(dir))) {
+      this.warn('STRAY_ENTRY', dir, `Ignoring '${dir}': a symbolic link leading outside the store`);
+      return out;
+    }
+    for (const key of walkFiles(dir, this.realRoot()).sort()) {
       try {
         if (kind === 'param') validateParamName(key);
         else validateTagName(key);
@@ -732,6 +796,13 @@ export class FileStore implements TrackingStore {
     let best: Metric | undefined;
     try {
       readLineChunks(p, (chunk) => {
+        // The fast scan continues the fold over the plain lines MLflow writes; the exact reader
+        // takes a chunk with anything else. Either way the fold is sequential, as Python's max().
+        const fast = chunk.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(chunk, best);
+        if (fast) {
+          best = { key, value: fast.value, timestamp: fast.timestamp, step: fast.step } as Metric;
+          return;
+        }
         const points = parseRunMetricFile(chunk, key, p, { runId: info.runId, experimentId: info.experimentId, allowEmpty: true });
         for (const m of points) if (best === undefined || pythonTupleGreater(m, best)) best = m;
       });
@@ -964,21 +1035,25 @@ export class FileStore implements TrackingStore {
   private appendRunMetrics(loc: RunLocation, metrics: Metric[]): void {
     const byKey = new Map<string, string>();
     for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
-    for (const [key, text] of byKey) appendText(safeJoin(path.join(loc.runDir, 'metrics'), key), text);
+    for (const [key, text] of byKey) {
+      const p = safeJoin(path.join(loc.runDir, 'metrics'), key);
+      this.checkWritable(p, loc.runDir);
+      appendText(p, text, { tmpDir: loc.runDir });
+    }
   }
 
   private appendModelMetrics(experimentId: string, runId: string, metrics: Metric[]): void {
-    const byPath = new Map<string, string>();
+    const byPath = new Map<string, { text: string; modelDir: string }>();
     for (const m of metrics) {
       if (!m.modelId) continue;
       const modelDir = this.modelDir(experimentId, m.modelId);
       validateMetricName(m.key);
       const p = safeJoin(path.join(modelDir, 'metrics'), m.key);
-      byPath.set(p, (byPath.get(p) ?? '') + formatModelMetricLine({ ...m, runId }));
+      byPath.set(p, { text: (byPath.get(p)?.text ?? '') + formatModelMetricLine({ ...m, runId }), modelDir });
     }
-    for (const [p, text] of byPath) {
+    for (const [p, { text, modelDir }] of byPath) {
       mkdirp(path.dirname(p));
-      appendText(p, text);
+      appendText(p, text, { tmpDir: modelDir });
     }
   }
 
@@ -991,6 +1066,7 @@ export class FileStore implements TrackingStore {
 
   private writeParam(loc: RunLocation, runId: string, param: Param): void {
     const p = safeJoin(path.join(loc.runDir, 'params'), param.key);
+    this.checkWritable(p, loc.runDir);
     const current = readTextIfExists(p, true);
     if (current !== undefined) {
       if (current !== param.value) {
@@ -1001,7 +1077,7 @@ export class FileStore implements TrackingStore {
       return;
     }
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, param.value, { fsync: this.fsync });
+    writeFileAtomic(p, param.value, { fsync: this.fsync, tmpDir: loc.runDir });
   }
 
   async setTag(runId: string, tag: RunTag): Promise<void> {
@@ -1057,6 +1133,10 @@ export class FileStore implements TrackingStore {
     const { info, loc } = this.getRunInfoAndDir(runId);
     const metricsDir = path.join(loc.runDir, 'metrics');
     const p = safeJoin(metricsDir, key);
+    if (!this.staysInside(p, loc.runDir)) {
+      this.warn('STRAY_ENTRY', p, `Ignoring metric file '${p}': a symbolic link leading outside the store`);
+      return { items: [], token: null };
+    }
     const size = fileSize(p);
     if (size === undefined) return { items: [], token: null };
     if (size > METRIC_CHUNK_THRESHOLD) return this.metricHistoryChunked(p, key, runId, info.experimentId, options);

@@ -88,14 +88,16 @@ export function listSubdirs(p: string): string[] {
  * Every file below `dir`, as POSIX paths relative to it (what `os.walk` finds), [] if `dir` is missing.
  * Symlinked folders are not followed (os.walk's default).
  */
-export function walkFiles(dir: string): string[] {
+export function walkFiles(dir: string, within?: string): string[] {
   const out: string[] = [];
   const visit = (abs: string, rel: string): void => {
     for (const e of listDir(abs)) {
       const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
       else if (e.isSymbolicLink()) {
-        if (!isDirectory(path.join(abs, e.name))) out.push(childRel);
+        const target = path.join(abs, e.name);
+        // With `within` (a real path), a link to a file outside it is not listed.
+        if (!isDirectory(target) && (within === undefined || linkStaysWithin(target, within))) out.push(childRel);
       } else out.push(childRel);
     }
   };
@@ -103,12 +105,46 @@ export function walkFiles(dir: string): string[] {
   return out;
 }
 
+/** True when the symlink `link` (existing or dangling) resolves inside the real folder `within`. */
+export function linkStaysWithin(link: string, within: string): boolean {
+  let real: string;
+  try {
+    real = fs.realpathSync(link);
+  } catch {
+    // Dangling (or a loop): where a write through it would land.
+    try {
+      real = path.resolve(path.dirname(link), fs.readlinkSync(link));
+    } catch {
+      return false;
+    }
+  }
+  return real === within || real.startsWith(within + path.sep);
+}
+
 export function mkdirp(p: string): void {
   try {
     fs.mkdirSync(p, { recursive: true });
   } catch (err) {
-    throw ioError(err, 'create folder', p);
+    throw ioError(realMkdirError(p, err), 'create folder', p);
   }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT ("no such file or directory") whatever stopped it below an
+ * existing folder (a read-only file system, no permission, a full disk): retry the first missing
+ * folder alone to get the real reason.
+ */
+function realMkdirError(p: string, err: unknown): unknown {
+  if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') return err;
+  let q = path.resolve(p);
+  while (path.dirname(q) !== q && !fs.existsSync(path.dirname(q))) q = path.dirname(q);
+  try {
+    fs.mkdirSync(q);
+    fs.rmdirSync(q);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code !== 'EEXIST') return e;
+  }
+  return err;
 }
 
 /** Creates a folder that must not exist yet; false when it already does. */
@@ -128,7 +164,11 @@ export function mkdirNew(p: string): boolean {
  * mode of an existing target is kept. Returns false (and writes nothing) when the file already
  * holds exactly these bytes, so git sees no change.
  */
-export function writeFileAtomic(p: string, content: string, options: { skipIfSame?: boolean; fsync?: boolean } = {}): boolean {
+export function writeFileAtomic(
+  p: string,
+  content: string,
+  options: { skipIfSame?: boolean; fsync?: boolean; tmpDir?: string } = {},
+): boolean {
   const data = Buffer.from(content, 'utf8');
   let mode: number | undefined;
   try {
@@ -143,7 +183,7 @@ export function writeFileAtomic(p: string, content: string, options: { skipIfSam
   } catch (err) {
     if (!isMissing(err)) throw ioError(err, 'write', p);
   }
-  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPath(p, options.tmpDir);
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx', mode ?? 0o666);
@@ -170,10 +210,20 @@ export function writeFileAtomic(p: string, content: string, options: { skipIfSam
   }
 }
 
+/**
+ * Where a temp file for `p` goes: `tmpDir` when given, else next to `p`. Value folders (params/,
+ * tags/, metrics/) must not hold temp files: a process killed before its rename would leave one
+ * there, and every reader (Python's too) would show it as a param, tag or metric. Callers pass the
+ * run (experiment, model) folder, where readers ignore files. Same file system, so rename/link work.
+ */
+function tempPath(p: string, tmpDir?: string): string {
+  return path.join(tmpDir ?? path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
 /** Writes a new file that must not exist yet (like MLflow's write_yaml without overwrite). */
-export function writeFileExclusive(p: string, content: string): void {
+export function writeFileExclusive(p: string, content: string, tmpDir?: string): void {
   // Temp + link gives "create only if absent" and atomic content at once.
-  const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPath(p, tmpDir);
   try {
     fs.writeFileSync(tmp, content, { encoding: 'utf8', flag: 'wx' });
     fs.linkSync(tmp, p);
@@ -195,23 +245,60 @@ export function writeFileExclusive(p: string, content: string): void {
  * Appends bytes with one `write` on an O_APPEND descriptor, so concurrent appenders (Python or
  * ours) never interleave inside a line. Resolves only after the bytes are in the file.
  */
-export function appendText(p: string, text: string): void {
+export function appendText(p: string, text: string, options: { tmpDir?: string } = {}): void {
+  // A new file appears whole, with its first lines (temp + link): an empty or half-written new
+  // metric file left by a killed process makes Python's search_runs fail for the experiment.
+  if (!fs.existsSync(p)) {
+    try {
+      mkdirp(path.dirname(p));
+      writeFileExclusive(p, text, options.tmpDir);
+      return;
+    } catch (err) {
+      // Another writer created it meanwhile: append as usual.
+      if (!(err instanceof MlflowError && err.code === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+  }
   let fd: number | undefined;
   try {
     try {
-      fd = fs.openSync(p, 'a');
+      fd = fs.openSync(p, 'a+');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       fs.mkdirSync(path.dirname(p), { recursive: true });
-      fd = fs.openSync(p, 'a');
+      fd = fs.openSync(p, 'a+');
     }
     const buf = Buffer.from(text, 'utf8');
+    const start = fs.fstatSync(fd).size;
     let off = 0;
-    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+    try {
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      undoPartialAppend(fd, start, buf);
+      throw err;
+    }
   } catch (err) {
     throw ioError(err, 'append to', p);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * (The descriptor is opened 'a+', read-write, so the check below can read back.)
+ * After a refused append (disk full, quota), cuts off the part of `buf` that did reach the file,
+ * so no torn line is left for readers (Python's too: a torn line breaks the whole metric). Only
+ * when the bytes after `start` are exactly a prefix of ours, i.e. no other process appended since.
+ */
+function undoPartialAppend(fd: number, start: number, buf: Buffer): void {
+  try {
+    const size = fs.fstatSync(fd).size;
+    const n = size - start;
+    if (n <= 0 || n > buf.length) return;
+    const mine = Buffer.alloc(n);
+    fs.readSync(fd, mine, 0, n, start);
+    if (mine.equals(buf.subarray(0, n))) fs.ftruncateSync(fd, start);
+  } catch {
+    /* best effort: the original error is what the caller needs */
   }
 }
 
@@ -266,7 +353,12 @@ export function fileSize(p: string): number | undefined {
  * boundaries, so files larger than a JS string can hold are read in bounded memory. The last
  * chunk may end without a line break. Returns false when the file does not exist.
  */
-export function readLineChunks(p: string, onChunk: (text: string) => void, chunkBytes = 8 * 1024 * 1024): boolean {
+export function readLineChunks(
+  p: string,
+  onChunk: (text: string) => void,
+  chunkBytes = 8 * 1024 * 1024,
+  maxLineBytes = MAX_LINE_BYTES,
+): boolean {
   let fd: number;
   try {
     fd = fs.openSync(p, 'r');
@@ -284,6 +376,11 @@ export function readLineChunks(p: string, onChunk: (text: string) => void, chunk
       const text = carry + decoder.write(buf.subarray(0, n));
       const cut = text.lastIndexOf('\n');
       if (cut === -1) {
+        // No line break in the whole chunk: a hole, binary garbage, or a line no MLflow writer
+        // produces. Refuse instead of growing one string towards the size of the file.
+        if (text.length > maxLineBytes) {
+          throw new MlflowError('MALFORMED_DATA', `'${p}' has a line longer than ${maxLineBytes} bytes`, { path: p });
+        }
         carry = text;
         continue;
       }
@@ -294,11 +391,15 @@ export function readLineChunks(p: string, onChunk: (text: string) => void, chunk
     if (rest.length > 0) onChunk(rest);
     return true;
   } catch (err) {
+    if (err instanceof MlflowError) throw err;
     throw ioError(err, 'read', p);
   } finally {
     fs.closeSync(fd);
   }
 }
+
+/** The longest line {@link readLineChunks} accepts (MLflow's metric lines are < 200 bytes). */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 /** Reads a small text file, refusing one larger than `maxBytes` (a damaged or hostile file). */
 export function readSmallTextIfExists(p: string, maxBytes: number): string | undefined | { tooLarge: number } {

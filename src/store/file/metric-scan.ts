@@ -79,12 +79,14 @@ const FLOAT_STICKY = /[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)
  * remembering where the values of the lines with that key are; only those values are parsed.
  * The forward max over all lines equals the forward max over those lines, NaN included.
  */
-export function fastLatestMetric(text: string): LatestPoint | undefined {
+export function fastLatestMetric(text: string, seed?: LatestPoint): LatestPoint | undefined {
   if (ODD_BREAKS_NO_CR.test(text)) return undefined;
   const n = text.length;
-  let has = false;
-  let bStep = 0;
-  let bTs = 0;
+  // `seed`: the best point of the lines before this text (a chunked read continues the fold).
+  let has = seed !== undefined;
+  let seedAlive = has;
+  let bStep = seed?.step ?? 0;
+  let bTs = seed?.timestamp ?? 0;
   let starts: number[] = [];
   let ends: number[] = [];
   let i = 0;
@@ -128,6 +130,7 @@ export function fastLatestMetric(text: string): LatestPoint | undefined {
     i = j;
     if (!has || step > bStep || (step === bStep && ts > bTs)) {
       has = true;
+      seedAlive = false;
       bStep = step;
       bTs = ts;
       starts = [v0];
@@ -138,11 +141,11 @@ export function fastLatestMetric(text: string): LatestPoint | undefined {
     }
   }
   if (!has) return undefined;
-  let bVal = 0;
+  let bVal = seedAlive && seed ? seed.value : 0;
   for (let k = 0; k < starts.length; k++) {
     const value = parseValue(text.slice(starts[k] as number, ends[k] as number));
     if (value === undefined) return undefined;
-    if (k === 0 || (value !== bVal && value > bVal)) bVal = value;
+    if ((k === 0 && !seedAlive) || (value !== bVal && value > bVal)) bVal = value;
   }
   return { value: bVal, timestamp: bTs, step: bStep };
 }

@@ -570,7 +570,8 @@ export class FileRegistryStore {
   private writeValueFile(dir: string, key: string, value: string): void {
     const p = safeJoin(dir, key);
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, value, { skipIfSame: false });
+    // Temp file in the folder holding the tags folder: never read as a tag if left by a kill.
+    writeFileAtomic(p, value, { skipIfSame: false, tmpDir: path.dirname(dir) });
   }
 
   // ------------------------------------------------------------------ registered models
@@ -581,6 +582,7 @@ export class FileRegistryStore {
    */
   async createRegisteredModel(name: string, tags: RegistryTag[] = [], description: string | null = null): Promise<RegisteredModel> {
     validateRegisteredModelName(name);
+    checkPortableModelFolder(name);
     const dir = this.modelDir(name);
     if (exists(dir)) this.throwAlreadyExists(name, tags);
     for (const t of tags) validateRegisteredModelTag(t.key, t.value);
@@ -667,6 +669,7 @@ export class FileRegistryStore {
     const oldDir = this.modelDir(name);
     if (!isDirectory(oldDir)) throw notFound(`Registered Model with name=${name} not found`);
     const rm = this.getModelRecord(name);
+    checkPortableModelFolder(newName);
     const newDir = this.modelDir(newName);
     if (exists(newDir) || !mkdirNew(newDir)) throw alreadyExists(`Registered Model (name=${newName}) already exists.`);
     const versions = this.listVersionsAt(oldDir, rm.aliases);
@@ -1051,7 +1054,7 @@ export class FileRegistryStore {
     validateModelAliasNameReserved(alias);
     const mv = this.fetchVersion(name, version);
     mkdirp(path.dirname(p));
-    writeFileAtomic(p, String(mv.version), { skipIfSame: false });
+    writeFileAtomic(p, String(mv.version), { skipIfSame: false, tmpDir: path.dirname(path.dirname(p)) });
     this.touchModel(name, this.now());
   }
 
@@ -1181,4 +1184,16 @@ export function parseModelUri(uri: string): ParsedModelUri {
     return { ...none, name: first.slice(0, at), alias: first.slice(at + 1) };
   }
   return { ...none, name: first, modelId: first };
+}
+
+/**
+ * A registered model is the folder `models/<name>`. MLflow refuses `\` in names only on Windows
+ * (os.sep), so on Linux it accepts `a\..\..\x` or `\\server\share\x`: names that leave the root
+ * once the store is read on Windows (a git-committed mlruns/, see docs/git.md). New names with a
+ * backslash are refused on every platform; existing ones still read (validation stays MLflow's).
+ */
+function checkPortableModelFolder(name: string): void {
+  if (name.includes('\\')) {
+    throw invalidParameter(`Invalid name: '${name}'. Registered model name cannot contain path separator ('\\' is one on Windows)`);
+  }
 }
