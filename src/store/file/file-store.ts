@@ -780,11 +780,10 @@ export class FileStore implements TrackingStore {
       return undefined;
     }
     const p = path.join(metricsDir, key);
-    const size = fileSize(p);
-    if (size === undefined) return undefined;
-    if (size > METRIC_CHUNK_THRESHOLD) return this.readLatestMetricChunked(p, key, info);
-    const text = readTextIfExists(p);
+    // One open/fstat/read: a file over the threshold is left unread and read in chunks instead.
+    const text = readSmallTextIfExists(p, METRIC_CHUNK_THRESHOLD);
     if (text === undefined) return undefined;
+    if (typeof text !== 'string') return this.readLatestMetricChunked(p, key, info);
     const fast = text.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(text);
     if (fast) return fast.value;
     const points = this.readMetricFile(metricsDir, key, info, text);

@@ -36,7 +36,7 @@ export function readTextIfExists(p: string, probe = false): string | undefined {
   // the cost of an ENOENT exception.
   if (probe && !fs.existsSync(p)) return undefined;
   try {
-    return fs.readFileSync(p, 'utf8');
+    return fs.readFileSync(p).toString('utf8');
   } catch (err) {
     if (isMissing(err)) return undefined;
     if ((err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
