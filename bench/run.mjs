@@ -5,6 +5,7 @@
  * and the table between the bench markers of README.md.
  *
  * Env: BENCH_SIZES=1000,10000  BENCH_REPS=3  BENCH_PY_REPS=2  BENCH_HISTORY_POINTS=1000000
+ *      BENCH_CATALOG_SIZES=10000 (add 100000 for the 100k figures: ~15 min more)  BENCH_CATALOG_WATCHER=1
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { generateStore, generateLongMetric } from './generate.mjs';
 import { FileStore } from '../dist/store/file/file-store.js';
 import { MlflowClient } from '../dist/tracking/client.js';
 import * as fluent from '../dist/tracking/fluent.js';
+import { benchCatalog } from './catalog.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -197,6 +199,52 @@ async function main() {
     addRateRow('logMetric calls (fluent, 1000 in flight)', fluentBurst, N / py[0].times[0]);
     addRateRow('logParam calls', oursParam, P / py[1].times[0]);
     addRateRow('logBatch metric points (1000 per call)', oursBatch, B / py[2].times[0]);
+  }
+
+  // Catalog: cold build vs floor, delta refresh, indexed queries (in-process and from a fresh
+  // process), watcher latency and memory; the same filter + order_by as the scan rows above.
+  const catalogSizes = (process.env.BENCH_CATALOG_SIZES ?? '10000').split(',').filter(Boolean).map(Number);
+  const scanRow = (n) => rows.find((r) => r.name.startsWith(`searchRuns full scan, ${n} runs`));
+  for (const c of await benchCatalog({ sizes: catalogSizes, log: (m) => console.log(m), watcher: process.env.BENCH_CATALOG_WATCHER !== '0' })) {
+    const n = c.runs;
+    const py = scanRow(n)?.raw.py;
+    const sec = (msv) => msv / 1000;
+    rows.push({
+      name: `catalog cold build, ${n} runs`,
+      ours: fmt(sec(c.coldBuildMs)),
+      python: '—',
+      vsPython: '—',
+      vsFloor: `${c.coldVsFloor}x floor`,
+      raw: c,
+      note: `${c.catalogMB} MB catalog`,
+    });
+    rows.push({ name: `catalog delta refresh after 1% changed, ${n} runs`, ours: fmt(sec(c.delta1pctMs)), python: '—', vsPython: '—', vsFloor: '—', raw: {}, note: `${c.delta1pctRunsRead} runs re-read; no change: ${fmt(sec(c.noChangeDeltaMs))}` });
+    const q = c.query ?? {};
+    const inP = q.inProcess ?? {};
+    const fresh = q.freshProcess ?? {};
+    rows.push({
+      name: `searchRuns via catalog, ${n} runs, in-process p50 / p99`,
+      ours: `${inP.p50} / ${inP.p99} ms`,
+      python: py ? fmtStat(py) : '—',
+      vsPython: py && inP.p50 ? `${Math.round((py.median * 1000) / inP.p50).toLocaleString('en-US')}x faster (p50)` : '—',
+      vsFloor: '—',
+      raw: q,
+      note: `path: ${inP.path}`,
+    });
+    rows.push({
+      name: `searchRuns via catalog, ${n} runs, fresh process open + query p50 / p99`,
+      ours: `${fresh.queryP50} / ${fresh.queryP99} ms`,
+      python: '—',
+      vsPython: '—',
+      vsFloor: '—',
+      raw: {},
+      note: `node start + imports: ${fresh.wallP50} ms wall`,
+    });
+    if (c.watcher && !c.watcher.error) {
+      rows.push({ name: `watcher, ${n} runs: Python append → visible, p50 / p99`, ours: `${c.watcher.latencyP50} / ${c.watcher.latencyP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: `RSS ${c.watcher.rssMB} MB, ready in ${fmt(sec(c.watcher.startMs))} (${c.watcher.mode})` });
+    } else if (c.watcher) {
+      rows.push({ name: `watcher, ${n} runs`, ours: 'failed', python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: c.watcher.error });
+    }
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -50,3 +50,7 @@ export { FileRegistryStore, getCanonicalStage, parseModelUri } from './store/fil
 export type { FileRegistryStoreOptions } from './store/file/registry-store.js';
 export { resolveModelUri, resolveModelUriDetailed } from './models/uri.js';
 export type { ResolveModelUriOptions, ResolvedModel } from './models/uri.js';
+export { openCatalog, deleteCatalog, catalogPath, catalogSearchRuns, Catalog } from './catalog/index.js';
+export type { CatalogOptions, ChangeEvent } from './catalog/index.js';
+export { watch, Watcher } from './watch/index.js';
+export type { WatchOptions } from './watch/index.js';

@@ -22,6 +22,7 @@ import { runCommand } from './commands/run.js';
 import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
+import { watchCommand } from './commands/watch.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CommandModule[] = [
   modelsCommand,
   gcCommand,
   runCommand,
+  watchCommand,
   doctorCommand,
   gitSetupCommand,
 ];

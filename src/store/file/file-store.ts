@@ -91,6 +91,8 @@ import {
 import type { WriteProfile, YamlDict } from './records.js';
 import { fastLatestMetric } from './metric-scan.js';
 import { WarningSink } from '../warnings.js';
+import { catalogEnabled, catalogPath, catalogSearchRuns, openCatalog } from '../../catalog/index.js';
+import type { Catalog } from '../../catalog/index.js';
 import { resolveLocation } from '../portable.js';
 import { parseFlatMeta } from './fast-meta.js';
 
@@ -150,6 +152,15 @@ export interface FileStoreOptions {
   now?: () => number;
   /** fsync every whole-file write before its rename (default false: durable against process crashes, as MLflow). */
   fsync?: boolean;
+  /**
+   * The search catalog (a derived SQLite index outside the root, see `src/catalog`):
+   * `auto` (default) uses it when one exists for this root (`mlruns watch` or `catalog: 'on'`
+   * built it), `on` builds it on the first search, `off` always scans the files.
+   * `MLRUNS_CATALOG=off` forces `off`.
+   */
+  catalog?: 'auto' | 'on' | 'off';
+  /** Folder of the catalogs (default `MLRUNS_CATALOG_DIR`, else the user's cache folder). */
+  catalogDir?: string;
   /** Id and name sources, for tests that pin them (default: MLflow's random ones). */
   ids?: Partial<IdSource>;
 }
@@ -198,6 +209,9 @@ export class FileStore implements TrackingStore {
   private readonly runDirCache = new Map<string, RunLocation>();
   private readonly metaCache = new Map<string, { ino: number; size: number; mtimeMs: number; value: unknown }>();
   private readonly fsync: boolean;
+  private readonly catalogMode: 'auto' | 'on' | 'off';
+  private readonly catalogDir: string | undefined;
+  private catalogHandle: Catalog | null | undefined;
 
   constructor(rootUri: string, options: FileStoreOptions = {}) {
     this.root = trackingUriToPath(rootUri);
@@ -208,6 +222,8 @@ export class FileStore implements TrackingStore {
     this.now = options.now ?? Date.now;
     this.ids = { ...DEFAULT_IDS, ...options.ids };
     this.fsync = options.fsync ?? false;
+    this.catalogMode = options.catalog ?? 'auto';
+    this.catalogDir = options.catalogDir;
     if (options.artifactRootUri) this.artifactRootUri = resolveUriIfLocal(options.artifactRootUri);
     else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
   }
@@ -929,7 +945,30 @@ export class FileStore implements TrackingStore {
 
   // ---------------------------------------------------------------- runs: API
 
+  /** The catalog to answer searches from, or null to scan (see {@link FileStoreOptions.catalog}). */
+  private catalogFor(): Catalog | null {
+    if (this.catalogHandle !== undefined) return this.catalogHandle;
+    this.catalogHandle = null;
+    if (this.strict || !catalogEnabled({ catalog: this.catalogMode === 'off' ? 'off' : 'auto' })) return null;
+    const opts = this.catalogDir ? { dir: this.catalogDir } : {};
+    if (this.catalogMode === 'auto' && !fs.existsSync(catalogPath(this.root, opts))) return null;
+    try {
+      this.catalogHandle = openCatalog(this.root, opts);
+    } catch {
+      this.catalogHandle = null;
+    }
+    return this.catalogHandle;
+  }
+
+  /** Closes the catalog connection this store opened, if any. */
+  close(): void {
+    this.catalogHandle?.close();
+    this.catalogHandle = undefined;
+  }
+
   async searchRuns(experimentIds: string[], options: SearchRunsOptions = {}): Promise<PagedList<Run>> {
+    const catalog = isDirectory(this.root) ? this.catalogFor() : null;
+    if (catalog) return catalogSearchRuns(catalog, this, experimentIds, options);
     const maxResults = options.maxResults ?? 1000;
     if (maxResults > 50000) {
       throw invalidParameter(

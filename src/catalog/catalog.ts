@@ -1,0 +1,434 @@
+/**
+ * The catalog: a derived SQLite index of an `mlruns/` root (experiments, run attributes, params,
+ * tags, latest metrics with the byte offset read so far, the stat signatures of every file, and
+ * each Run as JSON). It is a cache: deleting it loses nothing; a schema mismatch or a corrupt
+ * file is rebuilt.
+ *
+ * @example
+ * ```ts
+ * import { openCatalog } from './catalog.js';
+ * const cat = openCatalog('./mlruns');
+ * cat.refresh();           // cold build the first time, a cheap delta afterwards
+ * cat.close();
+ * ```
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { likeMatch } from '../search/evaluate.js';
+import { FileStore } from '../store/file/file-store.js';
+import { trackingUriToPath } from '../store/uri.js';
+import { catalogPath, canonicalRoot } from './location.js';
+import type { CatalogLocationOptions } from './location.js';
+import type { ChangeEvent } from './events.js';
+import { refreshCatalog } from './refresh.js';
+import type { RefreshScope } from './refresh.js';
+
+/**
+ * Version of the catalog's tables; a catalog with another version is rebuilt.
+ *
+ * @example
+ * ```ts
+ * CATALOG_SCHEMA_VERSION; // 2
+ * ```
+ */
+export const CATALOG_SCHEMA_VERSION = 2;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, ts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS exps(loc INTEGER NOT NULL, dir TEXT NOT NULL, sig TEXT NOT NULL, ds_sig TEXT NOT NULL,
+  exp_id TEXT, name TEXT, lifecycle TEXT, PRIMARY KEY(loc, dir)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, folder TEXT NOT NULL,
+  sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
+  run_id TEXT, experiment_id TEXT, run_name TEXT, user_id TEXT, status TEXT, start_time, end_time, artifact_uri TEXT,
+  lifecycle TEXT);
+CREATE TABLE IF NOT EXISTS run_json(rid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS runs_folder ON runs(loc, exp_dir, folder);
+CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id);
+CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time);
+CREATE TABLE IF NOT EXISTS params(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS params_kv ON params(key, value);
+CREATE TABLE IF NOT EXISTS tags(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value);
+CREATE TABLE IF NOT EXISTS metrics(rid INTEGER NOT NULL, key TEXT NOT NULL,
+  present INTEGER NOT NULL, value REAL, is_nan INTEGER NOT NULL, step INTEGER, ts INTEGER,
+  PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present);
+CREATE TABLE IF NOT EXISTS metric_files(rid INTEGER NOT NULL, key TEXT NOT NULL,
+  ino INTEGER NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL, off INTEGER NOT NULL, fp BLOB NOT NULL, bad INTEGER NOT NULL,
+  b_has INTEGER NOT NULL, b_step INTEGER, b_ts INTEGER, b_val REAL, b_nan INTEGER,
+  PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS datasets(rid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS datasets_rid ON datasets(rid);
+`;
+
+/**
+ * Options of {@link openCatalog}.
+ *
+ * @example
+ * ```ts
+ * const o: CatalogOptions = { dir: '/tmp/catalogs', busyTimeoutMs: 2000 };
+ * ```
+ */
+export interface CatalogOptions extends CatalogLocationOptions {
+  /** Exact path of the catalog file (overrides `dir`). */
+  path?: string;
+  /** How long to wait for a lock held by another process (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Run `PRAGMA quick_check` on open and rebuild when it fails (default false; the watcher sets it). */
+  integrityCheck?: boolean;
+}
+
+/**
+ * Result of a refresh.
+ *
+ * @example
+ * ```ts
+ * const r: RefreshResult = { events: [], runsRead: 0, metricFilesRead: 0, cold: false };
+ * ```
+ */
+export interface RefreshResult {
+  /** Changes found (only when asked for with `emit`). */
+  events: ChangeEvent[];
+  /** Runs whose meta/params/tags were (re)read. */
+  runsRead: number;
+  /** Metric files (or their appended bytes) read. */
+  metricFilesRead: number;
+  /** True when the catalog was empty before (a cold build). */
+  cold: boolean;
+}
+
+/**
+ * Options of {@link Catalog.refresh}.
+ *
+ * @example
+ * ```ts
+ * const o: RefreshOptions = { emit: true };
+ * ```
+ */
+export interface RefreshOptions {
+  /** Collect change events (costs an exact parse of new metric bytes). */
+  emit?: boolean;
+  /** Limit the refresh to some experiment folders / run folders (the watcher's targeted refresh). */
+  scope?: RefreshScope;
+}
+
+const isSqliteError = (e: unknown): e is Error & { code: string } =>
+  e instanceof Error && typeof (e as unknown as { code?: unknown }).code === 'string' && (e as unknown as { code: string }).code.startsWith('SQLITE_');
+
+/**
+ * True when an error means the catalog file is damaged (and should be rebuilt).
+ *
+ * @example
+ * ```ts
+ * isCorruptionError(err); // true for SQLITE_CORRUPT / SQLITE_NOTADB
+ * ```
+ */
+export function isCorruptionError(e: unknown): boolean {
+  return isSqliteError(e) && (e.code.startsWith('SQLITE_CORRUPT') || e.code === 'SQLITE_NOTADB');
+}
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function removeDbFiles(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    try {
+      fs.rmSync(file + suffix, { force: true });
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+/**
+ * An open catalog of one root. Obtain it with {@link openCatalog}.
+ *
+ * @example
+ * ```ts
+ * const cat = openCatalog('./mlruns');
+ * if (!cat.watcherLive()) cat.refresh();
+ * ```
+ */
+export class Catalog {
+  /** The SQLite connection (better-sqlite3); replaced by {@link reset}. */
+  db: Db;
+  /** The realpath of the root. */
+  readonly root: string;
+  /** The catalog file. */
+  readonly file: string;
+  /** A store over the root used to read runs exactly as a scan does (warnings stay here). */
+  readonly reader: FileStore;
+  /** True when the file was (re)created by this open. */
+  readonly created: boolean;
+  private closed = false;
+
+  private readonly busyTimeoutMs: number;
+
+  /** @internal use {@link openCatalog}. */
+  constructor(db: Db, root: string, file: string, created: boolean, busyTimeoutMs = 5000) {
+    this.db = db;
+    this.busyTimeoutMs = busyTimeoutMs;
+    this.root = root;
+    this.file = file;
+    this.created = created;
+    this.reader = new FileStore(root);
+  }
+
+  /**
+   * Brings the catalog up to date with the files (a cold build when empty, a delta otherwise).
+   *
+   * @example
+   * ```ts
+   * const { events } = cat.refresh({ emit: true });
+   * ```
+   */
+  refresh(options: RefreshOptions = {}): RefreshResult {
+    return refreshCatalog(this, options);
+  }
+
+  /**
+   * Writes the watcher heartbeat (pid and time).
+   *
+   * @example
+   * ```ts
+   * cat.heartbeat();
+   * ```
+   */
+  heartbeat(pid: number = process.pid, now: number = Date.now()): void {
+    this.db.prepare('INSERT OR REPLACE INTO heartbeat(id, pid, ts) VALUES (1, ?, ?)').run(pid, now);
+  }
+
+  /**
+   * Removes the heartbeat (a watcher that stops cleanly).
+   *
+   * @example
+   * ```ts
+   * cat.clearHeartbeat();
+   * ```
+   */
+  clearHeartbeat(pid: number = process.pid): void {
+    this.db.prepare('DELETE FROM heartbeat WHERE pid = ?').run(pid);
+  }
+
+  /**
+   * True when a watcher keeps this catalog current: a heartbeat younger than `maxAgeMs` whose
+   * process is alive.
+   *
+   * @example
+   * ```ts
+   * cat.watcherLive(); // false without `mlruns watch`
+   * ```
+   */
+  watcherLive(maxAgeMs = 3000, now: number = Date.now()): boolean {
+    const row = this.db.prepare('SELECT pid, ts FROM heartbeat WHERE id = 1').get() as { pid: number; ts: number } | undefined;
+    if (!row) return false;
+    if (now - row.ts > maxAgeMs) return false;
+    return pidAlive(row.pid);
+  }
+
+  /**
+   * A value of the `meta` table.
+   *
+   * @example
+   * ```ts
+   * cat.getMeta('schema_version'); // '1'
+   * ```
+   */
+  getMeta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /**
+   * Sets a value of the `meta` table.
+   *
+   * @example
+   * ```ts
+   * cat.setMeta('note', 'x');
+   * ```
+   */
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+  }
+
+  /**
+   * Number of runs indexed (readable or not).
+   *
+   * @example
+   * ```ts
+   * cat.runCount();
+   * ```
+   */
+  runCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
+  }
+
+  /**
+   * Drops the catalog (a damaged or foreign file) and starts an empty one at the same path; the
+   * next {@link refresh} is a cold build.
+   *
+   * @example
+   * ```ts
+   * cat.reset();
+   * ```
+   */
+  reset(): void {
+    try {
+      this.db.close();
+    } catch {
+      /* ignore */
+    }
+    removeDbFiles(this.file);
+    this.db = initDb(this.file, this.busyTimeoutMs, false).db;
+  }
+
+  /**
+   * True once {@link close} was called.
+   *
+   * @example
+   * ```ts
+   * cat.isClosed; // false
+   * ```
+   */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Closes the connection.
+   *
+   * @example
+   * ```ts
+   * cat.close();
+   * ```
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.close();
+    } catch {
+      /* ignore */
+    }
+  }
+}
+
+function initDb(file: string, busyTimeoutMs: number, integrityCheck: boolean): { db: Db; created: boolean } {
+  const existed = fs.existsSync(file);
+  const db = new Database(file, { timeout: busyTimeoutMs });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    const mode = db.pragma('journal_mode', { simple: true }) as string;
+    if (mode !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (hasMeta) {
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      if (row?.value !== String(CATALOG_SCHEMA_VERSION)) throw Object.assign(new Error('catalog schema version mismatch'), { code: 'MLRUNS_SCHEMA' });
+      if (integrityCheck) {
+        const res = db.pragma('quick_check', { simple: true }) as string;
+        if (res !== 'ok') throw Object.assign(new Error(`catalog integrity check failed: ${res}`), { code: 'SQLITE_CORRUPT' });
+      }
+    } else {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const again = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+        if (!again) {
+          db.exec(SCHEMA);
+          db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(CATALOG_SCHEMA_VERSION));
+        }
+        db.exec('COMMIT');
+      } catch (e) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw e;
+      }
+    }
+    db.function('mlr_like', { deterministic: true }, (value: unknown, pattern: unknown, ci: unknown) =>
+      typeof value === 'string' && typeof pattern === 'string' && likeMatch(value, pattern, ci === 1) ? 1 : 0,
+    );
+    return { db, created: !existed || !hasMeta };
+  } catch (e) {
+    try {
+      db.close();
+    } catch {
+      /* ignore */
+    }
+    throw e;
+  }
+}
+
+/**
+ * Opens (creating or rebuilding as needed) the catalog of a root. A schema version mismatch or a
+ * damaged file (not a database, failing integrity check) deletes the file and starts empty; the
+ * next {@link Catalog.refresh} rebuilds it. Throws only when the folder cannot be written or the
+ * database stays locked past the busy timeout — callers fall back to a scan.
+ *
+ * @example
+ * ```ts
+ * const cat = openCatalog('./mlruns', { dir: process.env.MLRUNS_CATALOG_DIR });
+ * ```
+ */
+export function openCatalog(root: string, options: CatalogOptions = {}): Catalog {
+  const rootPath = canonicalRoot(trackingUriToPath(root));
+  const file = options.path ?? catalogPath(rootPath, options);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const busy = options.busyTimeoutMs ?? 5000;
+  let opened: { db: Db; created: boolean };
+  try {
+    opened = initDb(file, busy, options.integrityCheck ?? false);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'MLRUNS_SCHEMA' || isCorruptionError(e) || code === 'SQLITE_NOTADB') {
+      removeDbFiles(file);
+      opened = initDb(file, busy, false);
+    } else {
+      throw e;
+    }
+  }
+  const cat = new Catalog(opened.db, rootPath, file, opened.created, busy);
+  if (!cat.getMeta('root')) {
+    try {
+      cat.setMeta('root', rootPath);
+    } catch {
+      /* a busy writer: not needed for correctness */
+    }
+  }
+  return cat;
+}
+
+/**
+ * Deletes a catalog file (and its WAL files); the next open starts empty.
+ *
+ * @example
+ * ```ts
+ * deleteCatalog('./mlruns');
+ * ```
+ */
+export function deleteCatalog(root: string, options: CatalogOptions = {}): void {
+  const rootPath = canonicalRoot(trackingUriToPath(root));
+  removeDbFiles(options.path ?? catalogPath(rootPath, options));
+}
+
+/**
+ * Whether the catalog should be used: `catalog: 'off'` or `MLRUNS_CATALOG=off` disable it.
+ *
+ * @example
+ * ```ts
+ * catalogEnabled({ catalog: 'auto' }); // true unless MLRUNS_CATALOG=off
+ * ```
+ */
+export function catalogEnabled(options: { catalog?: 'auto' | 'off' } = {}, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.catalog === 'off') return false;
+  const v = (env['MLRUNS_CATALOG'] ?? '').toLowerCase();
+  return !(v === 'off' || v === '0' || v === 'false');
+}

@@ -1,0 +1,552 @@
+/**
+ * `searchRuns` through the catalog with MLflow's exact semantics. The RunFilter AST is compiled
+ * to SQL clause by clause; the longest prefix of clauses that compiles exactly (and can never
+ * raise) narrows the candidates in SQL. When every clause and every order_by element compile,
+ * SQL also sorts and pages (LIMIT/OFFSET from the page token) and only the page's Run JSON is
+ * read. Otherwise the candidates are finished in memory by `searchRunsInMemory` — the scan's own
+ * code — so the answer (or the error) is always the scan's.
+ *
+ * @example
+ * ```ts
+ * import { openCatalog, catalogSearchRuns } from './index.js';
+ * const page = catalogSearchRuns(openCatalog(store.root), store, ['0'], { filterString: "metrics.acc > 0.9", orderBy: ['metrics.acc DESC'] });
+ * ```
+ */
+import type { PagedList, Run, ViewType } from '../entities.js';
+import { MlflowError } from '../errors.js';
+import type { FilterValue, RunFilter, RunOrderBy } from '../search/ast.js';
+import { pyFloat, pyIntFromString, parseRunFilter, parseRunOrderBy } from '../search/parse.js';
+import { createPageToken, parseStartOffset, validateMaxResults } from '../search/paging.js';
+import { searchRunsInMemory } from '../search/index.js';
+import type { SearchRunsOptions } from '../store/tracking-store.js';
+import type { Catalog } from './catalog.js';
+import { isCorruptionError } from './catalog.js';
+import { canonicalRoot } from './location.js';
+
+/**
+ * What {@link catalogSearchRuns} needs from a store: its root, strictness, and the full scan.
+ *
+ * @example
+ * ```ts
+ * const s: ScanStore = new FileStore('./mlruns');
+ * ```
+ */
+export interface ScanStore {
+  readonly root: string;
+  readonly strict: boolean;
+  listRuns(experimentIds: string[], view?: ViewType): Run[];
+}
+
+/**
+ * How the last catalog search was answered (for tests and benchmarks).
+ *
+ * @example
+ * ```ts
+ * lastSearchPath(); // 'sql' | 'hybrid' | 'scan'
+ * ```
+ */
+export type SearchPath = 'sql' | 'hybrid' | 'scan';
+let lastPath: SearchPath = 'scan';
+
+/**
+ * The path the last {@link catalogSearchRuns} call took in this process.
+ *
+ * @example
+ * ```ts
+ * catalogSearchRuns(cat, store, ['0']); lastSearchPath(); // 'sql'
+ * ```
+ */
+export function lastSearchPath(): SearchPath {
+  return lastPath;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const METRIC_OPS = new Set(['>', '>=', '!=', '=', '<', '<=']);
+const PARAM_COMPARATORS = new Set(['!=', '=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL']);
+const STRING_ATTRIBUTE_COMPARATORS = new Set(['!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN']);
+const STRING_ATTR_COLS: Record<string, string> = {
+  run_id: 'r.run_id',
+  run_name: 'r.run_name',
+  status: 'r.status',
+  user_id: 'r.user_id',
+  artifact_uri: 'r.artifact_uri',
+  experiment_id: 'r.experiment_id',
+  lifecycle_stage: 'r.lifecycle',
+};
+const NUM_ATTR_COLS: Record<string, string> = { start_time: 'r.start_time', end_time: 'r.end_time' };
+const INT64_MAX = 9223372036854775807n;
+
+function translateKeyAlias(key: string): string {
+  if (key === 'created' || key === 'Created') return 'start_time';
+  if (key === 'run name' || key === 'Run name' || key === 'Run Name') return 'run_name';
+  return key;
+}
+
+/**
+ * A SQL fragment and its bound parameters.
+ *
+ * @example
+ * ```ts
+ * const s: Sql = { sql: 'r.status = ?', params: ['FINISHED'] };
+ * ```
+ */
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+const safeStr = (s: string): boolean => !LONE_SURROGATE.test(s);
+
+/** `compareString(comparator, col, value)` as SQL, or null when it could raise or is not exact. */
+function compileString(col: string, comparator: string, value: FilterValue): Sql | null {
+  if (value.kind === 'string') {
+    if (!safeStr(value.value)) return null;
+    switch (comparator) {
+      case '=':
+        return { sql: `${col} = ?`, params: [value.value] };
+      case '!=':
+        return { sql: `${col} != ?`, params: [value.value] };
+      case 'LIKE':
+        return { sql: `mlr_like(${col}, ?, 0) = 1`, params: [value.value] };
+      case 'ILIKE':
+        return { sql: `mlr_like(${col}, ?, 1) = 1`, params: [value.value] };
+    }
+    return null;
+  }
+  if (value.kind === 'list') {
+    if (!value.values.every(safeStr)) return null;
+    switch (comparator) {
+      case '=':
+        return { sql: '0', params: [] };
+      case '!=':
+        return { sql: '1', params: [] };
+      case 'IN':
+      case 'NOT IN':
+        return {
+          sql: `${col} ${comparator} (${value.values.map(() => '?').join(', ')})`,
+          params: [...value.values],
+        };
+    }
+  }
+  return null;
+}
+
+/**
+ * One clause as an exact SQL predicate over `runs r`, or null when it cannot be compiled exactly
+ * (or could raise while evaluated, e.g. an invalid comparator — the scan's code then decides).
+ *
+ * @example
+ * ```ts
+ * compileClause(parseRunFilter("metrics.acc > 0.9")[0]!); // { sql: 'EXISTS(SELECT 1 FROM metrics m ...)', params: ['acc', 0.9] }
+ * ```
+ */
+export function compileClause(clause: RunFilter[number]): Sql | null {
+  const comparator = clause.comparator.toUpperCase();
+  const key = translateKeyAlias(clause.key);
+  const value = clause.value;
+  if (!safeStr(key)) return null;
+  switch (clause.type) {
+    case 'metric': {
+      if (!METRIC_OPS.has(comparator) || value.kind !== 'number') return null;
+      const rhs = pyFloat(value.raw);
+      if (!Number.isFinite(rhs)) return null;
+      // Uncorrelated `rid IN (...)` lets SQLite drive the query from the (key, value) index.
+      // (value is NULL for an absent/damaged metric and for NaN, so a comparison implies a real value.)
+      const base = 'r.rid IN (SELECT m.rid FROM metrics m WHERE m.key = ? AND ';
+      if (comparator === '!=') return { sql: `${base}m.present = 1 AND (m.is_nan = 1 OR m.value != ?))`, params: [key, rhs] };
+      return { sql: `${base}m.value ${comparator} ?)`, params: [key, rhs] };
+    }
+    case 'param':
+    case 'tag': {
+      if (!PARAM_COMPARATORS.has(comparator)) return null;
+      const table = clause.type === 'param' ? 'params' : 'tags';
+      const exists = `r.rid IN (SELECT p.rid FROM ${table} p WHERE p.key = ?`;
+      if (comparator === 'IS NULL') return { sql: `NOT ${exists})`, params: [key] };
+      if (comparator === 'IS NOT NULL') return { sql: `${exists})`, params: [key] };
+      if (comparator === 'IN' || comparator === 'NOT IN') return null;
+      const cmp = compileString('p.value', comparator, value);
+      if (!cmp) return null;
+      return { sql: `${exists} AND (${cmp.sql}))`, params: [key, ...cmp.params] };
+    }
+    case 'attribute': {
+      const num = NUM_ATTR_COLS[key];
+      if (num) {
+        if (!METRIC_OPS.has(comparator) || value.kind !== 'number') return null;
+        let rhs: number | bigint;
+        if (value.integer) {
+          const b = pyIntFromString(value.raw);
+          if (b === null || b > INT64_MAX || b < -INT64_MAX) return null;
+          rhs = b;
+        } else {
+          rhs = pyFloat(value.raw);
+          if (!Number.isFinite(rhs)) return null;
+        }
+        return { sql: `(${num} IS NOT NULL AND ${num} ${comparator} ?)`, params: [rhs] };
+      }
+      const col = STRING_ATTR_COLS[key];
+      if (!col || !STRING_ATTRIBUTE_COMPARATORS.has(comparator)) return null;
+      const cmp = compileString(col, comparator, value);
+      if (!cmp) return null;
+      return { sql: `(${col} IS NOT NULL AND (${cmp.sql}))`, params: cmp.params };
+    }
+    case 'dataset': {
+      if (!STRING_ATTRIBUTE_COMPARATORS.has(comparator)) return null;
+      const kind = key === 'context' ? 'context' : key === 'name' ? 'name' : 'digest';
+      const cmp = compileString('d.value', comparator, value);
+      if (!cmp) return null;
+      return {
+        sql: `r.rid IN (SELECT d.rid FROM datasets d WHERE d.kind = ? AND (${cmp.sql}))`,
+        params: [kind, ...cmp.params],
+      };
+    }
+  }
+  return null;
+}
+
+/**
+ * ORDER BY terms (and their joins) reproducing `sortRuns`: per element real values, then NaN,
+ * then missing, in both directions; then `start_time DESC, run_id ASC` (the pre-sort). Null when
+ * an element is not compilable.
+ *
+ * @example
+ * ```ts
+ * compileOrderBy(parseRunOrderBy(['metrics.loss DESC']))?.order; // '(CASE ... END) ASC, om0.value DESC, r.start_time DESC, r.run_id ASC'
+ * ```
+ */
+export function compileOrderBy(orderBy: RunOrderBy): { joins: Sql; order: string } | null {
+  const joins: string[] = [];
+  const params: unknown[] = [];
+  const terms: string[] = [];
+  orderBy.forEach((o, i) => {
+    const dir = o.ascending ? 'ASC' : 'DESC';
+    const key = translateKeyAlias(o.key);
+    if (o.type === 'metric') {
+      const a = `om${i}`;
+      joins.push(`LEFT JOIN metrics ${a} ON ${a}.rid = r.rid AND ${a}.key = ?`);
+      params.push(key);
+      terms.push(`(CASE WHEN ${a}.present IS NULL OR ${a}.present = 0 THEN 2 WHEN ${a}.is_nan = 1 THEN 1 ELSE 0 END) ASC`, `${a}.value ${dir}`);
+    } else if (o.type === 'param' || o.type === 'tag') {
+      const a = `op${i}`;
+      joins.push(`LEFT JOIN ${o.type === 'param' ? 'params' : 'tags'} ${a} ON ${a}.rid = r.rid AND ${a}.key = ?`);
+      params.push(key);
+      terms.push(`(${a}.value IS NULL) ASC`, `${a}.value ${dir}`);
+    } else if (o.type === 'attribute') {
+      const col = STRING_ATTR_COLS[key] ?? NUM_ATTR_COLS[key];
+      if (!col) {
+        terms.push('!');
+        return;
+      }
+      terms.push(`(${col} IS NULL) ASC`, `${col} ${dir}`);
+    } else {
+      terms.push('!');
+    }
+    if (!safeStr(key)) terms.push('!');
+  });
+  if (terms.includes('!')) return null;
+  terms.push('r.start_time DESC', 'r.run_id ASC');
+  return { joins: { sql: joins.join(' '), params }, order: terms.join(', ') };
+}
+
+/**
+ * A page ordered by a metric/param/tag first, as the concatenation of its rank segments (real
+ * values, then NaN, then missing), each read in order from the (key, value) index so a LIMIT
+ * stops early instead of sorting every candidate. Returns up to `limit` run ids from `offset`.
+ */
+function segmentedPage(
+  cat: Catalog,
+  first: RunOrderBy[number],
+  rest: { joins: Sql; order: string },
+  driven: Sql,
+  correlated: Sql,
+  offset: number,
+  limit: number,
+): number[] {
+  const key = translateKeyAlias(first.key);
+  const dir = first.ascending ? 'ASC' : 'DESC';
+  const metric = first.type === 'metric';
+  const table = metric ? 'metrics' : first.type === 'param' ? 'params' : 'tags';
+  const fromIndex = (cond: string, orderBy: string): { sql: string; count: string; params: unknown[] } => ({
+    sql: `SELECT r.rid FROM ${table} d0 CROSS JOIN runs r ON r.rid = d0.rid ${rest.joins.sql} WHERE d0.key = ? AND ${cond} AND ${correlated.sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+    count: `SELECT COUNT(*) AS n FROM ${table} d0 CROSS JOIN runs r ON r.rid = d0.rid ${rest.joins.sql} WHERE d0.key = ? AND ${cond} AND ${correlated.sql}`,
+    params: [...rest.joins.params, key, ...correlated.params],
+  });
+  const missingCond = `NOT EXISTS(SELECT 1 FROM ${table} x WHERE x.rid = r.rid AND x.key = ?${metric ? ' AND x.present = 1' : ''})`;
+  const segments = [
+    fromIndex(metric ? 'd0.value IS NOT NULL' : '1', `d0.value ${dir}, ${rest.order}`),
+    ...(metric ? [fromIndex('d0.present = 1 AND d0.is_nan = 1', rest.order)] : []),
+    {
+      sql: `SELECT r.rid FROM runs r ${rest.joins.sql} WHERE ${driven.sql} AND ${missingCond} ORDER BY ${rest.order} LIMIT ? OFFSET ?`,
+      count: `SELECT COUNT(*) AS n FROM runs r ${rest.joins.sql} WHERE ${driven.sql} AND ${missingCond}`,
+      params: [...rest.joins.params, ...driven.params, key],
+    },
+  ];
+  const out: number[] = [];
+  let off = offset;
+  for (const seg of segments) {
+    const need = limit - out.length;
+    if (need <= 0) break;
+    const rows = cat.db.prepare(seg.sql).all(...seg.params, need, off) as { rid: number }[];
+    if (rows.length > 0) {
+      for (const r of rows) out.push(r.rid);
+      off = 0;
+    } else if (off > 0) {
+      const n = (cat.db.prepare(seg.count).get(...seg.params) as { n: number }).n;
+      off = Math.max(0, off - n);
+    }
+  }
+  return out;
+}
+
+/** `r.rid IN (SELECT x.rid FROM t x WHERE ...)` → `EXISTS(SELECT 1 FROM t x WHERE x.rid = r.rid AND ...)` (same rows). */
+function correlate(sql: string): string {
+  return sql.replace(/r\.rid IN \(SELECT (\w+)\.rid FROM (\w+) \1 WHERE /g, 'EXISTS(SELECT 1 FROM $2 $1 WHERE $1.rid = r.rid AND ');
+}
+
+/** Lower is likely more selective: equality on params/tags/metrics first, ranges and negations last. */
+function selectivityRank(c: RunFilter[number]): number {
+  const cmp = c.comparator.toUpperCase();
+  if ((c.type === 'param' || c.type === 'tag') && cmp === '=') return 0;
+  if (cmp === '=' || cmp === 'IN') return 1;
+  if (cmp === 'LIKE' || cmp === 'ILIKE' || cmp === 'IS NOT NULL') return 3;
+  if (cmp === '!=' || cmp === 'NOT IN' || cmp === 'IS NULL') return 4;
+  return 2;
+}
+
+interface Resolved {
+  loc: number;
+  dir: string;
+}
+
+/** `FileStore.experimentDir(id)` answered from the catalog's folder list. */
+function resolveExperiments(cat: Catalog, experimentIds: readonly unknown[]): Resolved[] {
+  const get = cat.db.prepare('SELECT 1 FROM exps WHERE loc = ? AND dir = ?');
+  const out: Resolved[] = [];
+  for (const raw of experimentIds) {
+    const id = String(raw);
+    if (id === '' || id.includes('/') || id.includes('\\') || id === '.' || id === '..') continue;
+    if (id !== '.trash' && id !== 'models' && get.get(0, id)) out.push({ loc: 0, dir: id });
+    else if (get.get(1, id)) out.push({ loc: 1, dir: id });
+  }
+  return out;
+}
+
+function viewSql(view: ViewType): string {
+  if (view === 'ACTIVE_ONLY') return " AND r.lifecycle = 'active'";
+  if (view === 'DELETED_ONLY') return " AND r.lifecycle = 'deleted'";
+  return '';
+}
+
+function attachMetrics(cat: Catalog, rows: { rid: number; run_json: string }[], metricRows: { rid: number; key: string; value: number | null; is_nan: number }[]): Run[] {
+  const byRid = new Map<number, [string, number][]>();
+  for (const m of metricRows) {
+    let l = byRid.get(m.rid);
+    if (!l) byRid.set(m.rid, (l = []));
+    l.push([m.key, m.is_nan === 1 ? NaN : m.is_nan === 2 ? -0 : (m.value as number)]);
+  }
+  void cat;
+  return rows.map((row) => {
+    const parsed = JSON.parse(row.run_json) as Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
+    const list = byRid.get(row.rid) ?? [];
+    list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const metrics: Record<string, number> = {};
+    for (const [k, v] of list) metrics[k] = v;
+    return { info: parsed.info, data: { metrics, params: parsed.data.params, tags: parsed.data.tags }, inputs: parsed.inputs, outputs: parsed.outputs };
+  });
+}
+
+function metricsFor(cat: Catalog, rids: number[]): { rid: number; key: string; value: number | null; is_nan: number }[] {
+  const out: { rid: number; key: string; value: number | null; is_nan: number }[] = [];
+  for (let i = 0; i < rids.length; i += 500) {
+    const chunk = rids.slice(i, i + 500);
+    const q = cat.db.prepare(`SELECT rid, key, value, is_nan FROM metrics WHERE present = 1 AND rid IN (${chunk.map(() => '?').join(',')})`);
+    out.push(...(q.all(...chunk) as typeof out));
+  }
+  return out;
+}
+
+function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], options: SearchRunsOptions, filter: RunFilter): PagedList<Run> | undefined {
+  const view = options.runViewType ?? 'ACTIVE_ONLY';
+  const maxResults = options.maxResults ?? 1000;
+  if (cat.getMeta('dup') === '1' || cat.getMeta('odd') === '1') return undefined;
+  const exps = resolveExperiments(cat, experimentIds);
+  const prefix: Sql[] = [];
+  const ranks: number[] = [];
+  for (const c of filter) {
+    const s = compileClause(c);
+    if (!s) break;
+    prefix.push(s);
+    ranks.push(selectivityRank(c));
+  }
+  // The clauses are exact and cannot raise, so their SQL order is free: put the likely most
+  // selective first (SQLite drives the query from the first `rid IN (...)` list).
+  // The first drives (`rid IN (list)`); the others are probed per candidate (correlated EXISTS).
+  const ordered = prefix
+    .map((p, i) => ({ p, r: ranks[i]!, i }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x, k) => (k === 0 ? x.p : { sql: correlate(x.p.sql), params: x.p.params }));
+  const where = (alias: string): Sql => {
+    void alias;
+    const expSql = exps.length === 0 ? '0' : exps.map(() => '(r.loc = ? AND r.exp_dir = ?)').join(' OR ');
+    const params: unknown[] = exps.flatMap((e) => [e.loc, e.dir]);
+    let sql = `r.ok = 1 AND (${expSql})${viewSql(view)}`;
+    for (const p of ordered) {
+      sql += ` AND (${p.sql})`;
+      params.push(...p.params);
+    }
+    return { sql, params };
+  };
+  const whereCorrelated = (): Sql => {
+    const expSql = exps.length === 0 ? '0' : exps.map(() => '(r.loc = ? AND r.exp_dir = ?)').join(' OR ');
+    const params: unknown[] = exps.flatMap((e) => [e.loc, e.dir]);
+    let sql = `r.ok = 1 AND (${expSql})${viewSql(view)}`;
+    for (const p of ordered) {
+      sql += ` AND (${correlate(p.sql)})`;
+      params.push(...p.params);
+    }
+    return { sql, params };
+  };
+  const distinct = new Set(exps.map((e) => `${e.loc}\0${e.dir}`)).size === exps.length;
+  let orderBy: RunOrderBy | undefined;
+  try {
+    orderBy = parseRunOrderBy(options.orderBy ?? []);
+  } catch {
+    orderBy = undefined;
+  }
+  let start: number | undefined;
+  try {
+    start = parseStartOffset(options.pageToken);
+  } catch {
+    start = undefined;
+  }
+  const order = orderBy ? compileOrderBy(orderBy) : null;
+  if (
+    distinct &&
+    prefix.length === filter.length &&
+    order &&
+    start !== undefined &&
+    start >= 0 &&
+    Number.isSafeInteger(start) &&
+    Number.isInteger(maxResults) &&
+    maxResults >= 0
+  ) {
+    const w = where('r');
+    const first = orderBy![0];
+    let ids: number[];
+    if (first && (first.type === 'metric' || first.type === 'param' || first.type === 'tag')) {
+      ids = segmentedPage(cat, first, compileOrderBy(orderBy!.slice(1))!, w, whereCorrelated(), start, maxResults + 1);
+    } else {
+      // Sort run ids only (no JSON in the sorter), then read the page's JSON.
+      const sql = `SELECT r.rid FROM runs r ${order.joins.sql} WHERE ${w.sql} ORDER BY ${order.order} LIMIT ? OFFSET ?`;
+      ids = (cat.db.prepare(sql).all(...order.joins.params, ...w.params, maxResults + 1, start) as { rid: number }[]).map((r) => r.rid);
+    }
+    const rows = ids;
+    const pageIds = ids.slice(0, maxResults);
+    const json = new Map<number, string>();
+    for (let i = 0; i < pageIds.length; i += 500) {
+      const chunk = pageIds.slice(i, i + 500);
+      const q = cat.db.prepare(`SELECT rid, json FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`);
+      for (const r of q.all(...chunk) as { rid: number; json: string }[]) json.set(r.rid, r.json);
+    }
+    const page = pageIds.map((rid) => ({ rid, run_json: json.get(rid) as string }));
+    const items = attachMetrics(cat, page, metricsFor(cat, page.map((r) => r.rid)));
+    lastPath = 'sql';
+    return { items, runs: items, token: rows.length > maxResults ? createPageToken(start + maxResults) : null } as PagedList<Run>;
+  }
+  // Hybrid: candidates narrowed by the exact prefix, then the scan's own code in memory.
+  const runs: Run[] = [];
+  const q = (e: Resolved): Sql => {
+    let sql = `r.ok = 1 AND r.loc = ? AND r.exp_dir = ?${viewSql(view)}`;
+    const params: unknown[] = [e.loc, e.dir];
+    for (const p of prefix) {
+      sql += ` AND (${p.sql})`;
+      params.push(...p.params);
+    }
+    return { sql, params };
+  };
+  for (const e of exps) {
+    const w = q(e);
+    const rows = cat.db.prepare(`SELECT r.rid, j.json AS run_json FROM runs r JOIN run_json j ON j.rid = r.rid WHERE ${w.sql}`).all(...w.params) as { rid: number; run_json: string }[];
+    const mrows = cat.db
+      .prepare(`SELECT m.rid, m.key, m.value, m.is_nan FROM metrics m JOIN runs r ON r.rid = m.rid WHERE m.present = 1 AND ${w.sql}`)
+      .all(...w.params) as { rid: number; key: string; value: number | null; is_nan: number }[];
+    runs.push(...attachMetrics(cat, rows, mrows));
+  }
+  lastPath = 'hybrid';
+  const res = searchRunsInMemory(runs, {
+    filterString: options.filterString ?? null,
+    orderBy: options.orderBy ?? null,
+    maxResults,
+    pageToken: options.pageToken ?? null,
+    runViewType: view,
+  });
+  return res;
+}
+
+function debug(what: string, e: unknown): void {
+  if (process.env['MLRUNS_CATALOG_DEBUG']) process.stderr.write(`mlruns catalog: ${what}, answering by scan: ${(e as Error).stack ?? String(e)}\n`);
+}
+
+/**
+ * The full scan (what `FileStore.searchRuns` does without a catalog).
+ *
+ * @example
+ * ```ts
+ * scanSearchRuns(store, ['0'], { filterString: "params.a = '1'" });
+ * ```
+ */
+export function scanSearchRuns(store: ScanStore, experimentIds: string[], options: SearchRunsOptions = {}): PagedList<Run> {
+  const view = options.runViewType ?? 'ACTIVE_ONLY';
+  const res = searchRunsInMemory(store.listRuns(experimentIds, view), {
+    filterString: options.filterString ?? null,
+    orderBy: options.orderBy ?? null,
+    maxResults: options.maxResults ?? 1000,
+    pageToken: options.pageToken ?? null,
+    runViewType: view,
+  });
+  lastPath = 'scan';
+  return res;
+}
+
+/**
+ * `searchRuns` answered from the catalog: same runs, same order, same Run objects, same page
+ * token (or the same error) as the full scan. Without a live watcher it first applies a delta
+ * refresh. Any catalog problem (locked past the busy timeout, damaged file, closed catalog, a
+ * store of another root, a strict store) falls back to the scan; a damaged catalog is reset so
+ * the next query rebuilds it.
+ *
+ * @example
+ * ```ts
+ * const cat = openCatalog(store.root);
+ * const page = catalogSearchRuns(cat, store, ['1'], { filterString: "params.model = 'cnn'", orderBy: ['metrics.acc DESC'], maxResults: 50 });
+ * ```
+ */
+export function catalogSearchRuns(
+  catalog: Catalog | null | undefined,
+  store: ScanStore,
+  experimentIds: string[],
+  options: SearchRunsOptions = {},
+): PagedList<Run> {
+  const maxResults = options.maxResults ?? 1000;
+  validateMaxResults('runs', maxResults);
+  const filter = parseRunFilter(options.filterString);
+  if (!catalog || catalog.isClosed || store.strict || canonicalRoot(store.root) !== catalog.root) {
+    return scanSearchRuns(store, experimentIds, options);
+  }
+  try {
+    if (!catalog.watcherLive()) catalog.refresh();
+  } catch (e) {
+    debug('refresh failed', e);
+    if (isCorruptionError(e)) catalog.reset();
+    return scanSearchRuns(store, experimentIds, options);
+  }
+  let result: PagedList<Run> | undefined;
+  try {
+    result = searchInCatalog(catalog, experimentIds, options, filter);
+  } catch (e) {
+    if (e instanceof MlflowError) throw e;
+    debug('query failed', e);
+    if (isCorruptionError(e)) catalog.reset();
+    result = undefined;
+  }
+  return result ?? scanSearchRuns(store, experimentIds, options);
+}
