@@ -12,7 +12,7 @@ import {
   searchRegisteredModelsInMemory,
   searchRunsInMemory,
 } from '../../src/search/index.js';
-import { oracleAvailable, startOracle, type Op, type Oracle, type OracleResult } from './oracle.js';
+import { startOracle, type Op, type Oracle, type OracleResult } from './oracle.js';
 
 function run(id: string, o: Partial<{ params: Record<string, string>; tags: Record<string, string>; metrics: Record<string, number>; runName: string; startTime: number; endTime: number | null; datasets: [string, string, string?][] }>): Run {
   return {
@@ -232,7 +232,7 @@ describe('search edge cases', () => {
   });
 });
 
-describe.skipIf(!oracleAvailable)('search edge cases agree with MLflow 3.17', () => {
+describe('search edge cases agree with MLflow 3.17', () => {
   let oracle: Oracle;
   beforeAll(() => {
     oracle = startOracle();
