@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { Run, RunInfo, RunStatus } from '../entities.js';
 import { fastLatestMetric } from '../store/file/metric-scan.js';
 import { parseRunMetricFile } from '../format/metric-line.js';
-import { validateMetricName, validateParamName, validateTagName } from '../format/validation.js';
+import { isValidMetricKey, validateParamName, validateTagName } from '../format/validation.js';
 import { experimentFromDict, runInfoFromDict } from '../store/file/records.js';
 import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
 import { RESERVED_EXPERIMENT_FOLDERS } from '../store/file/file-store.js';
@@ -122,21 +122,6 @@ function fold(best: Best | undefined, pts: readonly { step: number; timestamp: n
   return b;
 }
 
-const validKey = new Map<string, boolean>();
-function isValidMetricKey(key: string): boolean {
-  let ok = validKey.get(key);
-  if (ok === undefined) {
-    try {
-      validateMetricName(key);
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    if (validKey.size > 100_000) validKey.clear();
-    validKey.set(key, ok);
-  }
-  return ok;
-}
 
 function readRange(p: string, start: number, end: number): Buffer | undefined {
   let fd: number;

@@ -260,7 +260,19 @@ export function parseModelMetricFile(
 }
 
 /** Python tuple comparison `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)`. */
-function greater(a: Metric, b: Metric): boolean {
+/**
+ * Python's `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)`, the comparison of
+ * MLflow's `max()` over metric points.
+ *
+ * @example
+ * ```ts
+ * metricGreater({ step: 1, timestamp: 0, value: 0 }, { step: 0, timestamp: 9, value: 9 }); // true
+ * ```
+ */
+export function metricGreater(
+  a: { step: number; timestamp: number; value: number },
+  b: { step: number; timestamp: number; value: number },
+): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   // `==` on NaN is false, so the tuples differ there and `>` decides: false with a NaN.
@@ -280,7 +292,7 @@ function greater(a: Metric, b: Metric): boolean {
  */
 export function latestMetric(points: readonly Metric[]): Metric {
   let best: Metric | undefined;
-  for (const p of points) if (best === undefined || greater(p, best)) best = p;
+  for (const p of points) if (best === undefined || metricGreater(p, best)) best = p;
   if (best === undefined) throw invalidParameter('max() arg is an empty sequence');
   return best;
 }

@@ -1027,3 +1027,29 @@ export function validateTraceTag(key: string, value: string): KeyValue {
     value: validateLengthLimit('value', MAX_TRACE_TAG_VAL_LENGTH, value, { truncate: true }),
   };
 }
+
+const validMetricKeys = new Map<string, boolean>();
+
+/**
+ * `validateMetricName` as a cached boolean: a scan meets the same few keys thousands of times.
+ *
+ * @example
+ * ```ts
+ * isValidMetricKey('loss/train'); // true
+ * isValidMetricKey('../x'); // false
+ * ```
+ */
+export function isValidMetricKey(key: string): boolean {
+  let ok = validMetricKeys.get(key);
+  if (ok === undefined) {
+    try {
+      validateMetricName(key);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (validMetricKeys.size > 100_000) validMetricKeys.clear();
+    validMetricKeys.set(key, ok);
+  }
+  return ok;
+}

@@ -29,6 +29,7 @@ import {
   formatModelMetricLine,
   latestMetric,
   latestModelMetrics,
+  metricGreater,
   parseModelMetricFile,
   parseRunMetricFile,
 } from '../../format/metric-line.js';
@@ -47,6 +48,7 @@ import {
   validateParamName,
   validateRunId,
   validateTagName,
+  isValidMetricKey,
 } from '../../format/validation.js';
 import { generateExperimentId, generateRunName, md5Hex, newLoggedModelId, newRunId } from '../../format/names.js';
 import { searchExperimentsInMemory, searchRunsInMemory } from '../../search/index.js';
@@ -96,29 +98,7 @@ import type { Catalog } from '../../catalog/index.js';
 import { resolveLocation } from '../portable.js';
 import { parseFlatMeta } from './fast-meta.js';
 
-/** Python's `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)` (NaN compares false). */
-function pythonTupleGreater(a: Metric, b: Metric): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  return a.value > b.value;
-}
 
-const validKeyCache = new Map<string, boolean>();
-/** validateMetricName as a cached boolean: a scan meets the same few keys thousands of times. */
-function isValidMetricKey(key: string): boolean {
-  let ok = validKeyCache.get(key);
-  if (ok === undefined) {
-    try {
-      validateMetricName(key);
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    if (validKeyCache.size > 100_000) validKeyCache.clear();
-    validKeyCache.set(key, ok);
-  }
-  return ok;
-}
 
 export const TRASH = '.trash';
 export const META = 'meta.yaml';
@@ -819,7 +799,7 @@ export class FileStore implements TrackingStore {
           return;
         }
         const points = parseRunMetricFile(chunk, key, p, { runId: info.runId, experimentId: info.experimentId, allowEmpty: true });
-        for (const m of points) if (best === undefined || pythonTupleGreater(m, best)) best = m;
+        for (const m of points) if (best === undefined || metricGreater(m, best)) best = m;
       });
     } catch (err) {
       this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
