@@ -241,7 +241,7 @@ async function main() {
       note: `node start + imports: ${fresh.wallP50} ms wall`,
     });
     if (c.watcher && !c.watcher.error) {
-      rows.push({ name: `watcher, ${n} runs: Python append → visible, p50 / p99`, ours: `${c.watcher.latencyP50} / ${c.watcher.latencyP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: `RSS ${c.watcher.rssMB} MB, ready in ${fmt(sec(c.watcher.startMs))} (${c.watcher.mode})` });
+      rows.push({ name: `watcher, ${n} runs: Python append → visible, p50 / p99`, ours: `${c.watcher.latencyP50} / ${c.watcher.latencyP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: `RSS ${Math.round(c.watcher.rssMB)} MB, ready in ${fmt(sec(c.watcher.startMs))} (${c.watcher.mode})` });
     } else if (c.watcher) {
       rows.push({ name: `watcher, ${n} runs`, ours: 'failed', python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: c.watcher.error });
     }
