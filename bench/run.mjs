@@ -17,7 +17,7 @@ import { generateStore, generateLongMetric } from './generate.mjs';
 import { FileStore } from '../dist/store/file/file-store.js';
 import { MlflowClient } from '../dist/tracking/client.js';
 import * as fluent from '../dist/tracking/fluent.js';
-import { benchCatalog } from './catalog.mjs';
+import { benchCatalog, floorRead as floor } from './catalog.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -46,24 +46,6 @@ async function timeAsync(fn, n) {
     times.push((performance.now() - t) / 1000);
   }
   return { times, out };
-}
-
-function floor(root) {
-  // Reading every file of the folder once: the least any full scan must do.
-  let bytes = 0;
-  let files = 0;
-  const visit = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) visit(p);
-      else {
-        bytes += fs.readFileSync(p).length;
-        files++;
-      }
-    }
-  };
-  visit(root);
-  return { bytes, files };
 }
 
 function runPython(tasks) {

@@ -1761,22 +1761,20 @@ const EXPERIMENT_ATTRIBUTES = new Set(['name', 'experiment_id', 'creation_time',
 const EXPERIMENT_NUMERIC = new Set(['creation_time', 'last_update_time']);
 
 /** `SearchExperimentsUtils._get_identifier` (also used for registry order_by). */
-function experimentIdentifier(identifier: string, valid: Set<string>, position: number): { type: 'attribute' | 'tag'; key: string } {
+/** `<entity>.<key>` of the experiment and registry grammars: entity `attribute` (default), `tag` or `tags`. */
+function entityAndKey(identifier: string, position: number): { type: 'attribute' | 'tag'; key: string } {
   const parts = splitFirstDot(identifier);
-  let type: 'attribute' | 'tag';
-  let key: string;
-  if (parts.length === 1) {
-    key = parts[0]!;
-    type = 'attribute';
-  } else {
-    const entity = parts[0]!;
-    if (!['attribute', 'tag', 'tags'].includes(entity)) {
-      throw invalidParameter(`Invalid entity type '${entity}'. Valid entity types are ('attribute', 'tag', 'tags')`, { position });
-    }
-    type = entity === 'attribute' ? 'attribute' : 'tag';
-    key = parts[1]!;
+  if (parts.length === 1) return { type: 'attribute', key: parts[0]! };
+  const entity = parts[0]!;
+  if (!['attribute', 'tag', 'tags'].includes(entity)) {
+    throw invalidParameter(`Invalid entity type '${entity}'. Valid entity types are ('attribute', 'tag', 'tags')`, { position });
   }
-  key = trimBackticks(stripQuotes(key, false, position));
+  return { type: entity === 'attribute' ? 'attribute' : 'tag', key: parts[1]! };
+}
+
+function experimentIdentifier(identifier: string, valid: Set<string>, position: number): { type: 'attribute' | 'tag'; key: string } {
+  const { type, key: raw } = entityAndKey(identifier, position);
+  const key = trimBackticks(stripQuotes(raw, false, position));
   if (type === 'attribute' && !valid.has(key)) {
     throw invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are '${pySetRepr(valid)}'`, { position });
   }
@@ -1813,25 +1811,12 @@ export function parseExperimentFilter(filter: string | null | undefined): Experi
 
 /** `_get_model_search_identifier` / `_get_model_version_search_identifier`. */
 function registryIdentifier(identifier: string, valid: Set<string>, position: number): { type: 'attribute' | 'tag'; key: string } {
-  const parts = splitFirstDot(identifier);
-  let type: 'attribute' | 'tag';
-  let key: string;
-  if (parts.length === 1) {
-    key = parts[0]!;
-    type = 'attribute';
-  } else {
-    const entity = parts[0]!;
-    if (!['attribute', 'tag', 'tags'].includes(entity)) {
-      throw invalidParameter(`Invalid entity type '${entity}'. Valid entity types are ('attribute', 'tag', 'tags')`, { position });
-    }
-    type = entity === 'attribute' ? 'attribute' : 'tag';
-    key = parts[1]!;
-  }
+  // Unlike the experiment grammar, the key is checked before its quotes are stripped (as MLflow).
+  const { type, key } = entityAndKey(identifier, position);
   if (type === 'attribute' && !valid.has(key)) {
     throw invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are '${pySetRepr(valid)}'`, { position });
   }
-  key = trimBackticks(stripQuotes(key, false, position));
-  return { type, key };
+  return { type, key: trimBackticks(stripQuotes(key, false, position)) };
 }
 
 function registryComparisons(
