@@ -1,8 +1,8 @@
 /**
  * The catalog: a derived SQLite index of an `mlruns/` root (experiments, run attributes, params,
- * tags, latest metrics with the byte offset read so far, the stat signatures of every file, and
- * each Run as JSON). It is a cache: deleting it loses nothing; a schema mismatch or a corrupt
- * file is rebuilt.
+ * tags, latest metrics with the byte offset read so far, the stat signatures of each run folder,
+ * the read warnings a scan would report, and each Run as JSON). It is a cache: deleting it loses
+ * nothing; a schema mismatch or a corrupt file is rebuilt.
  *
  * @example
  * ```ts
@@ -22,6 +22,7 @@ import { trackingUriToPath } from '../store/uri.js';
 import { catalogPath, canonicalRoot } from './location.js';
 import type { CatalogLocationOptions } from './location.js';
 import type { ChangeEvent } from './events.js';
+import type { ReadWarning } from '../errors.js';
 import { refreshCatalog } from './refresh.js';
 import type { RefreshScope } from './refresh.js';
 
@@ -30,38 +31,58 @@ import type { RefreshScope } from './refresh.js';
  *
  * @example
  * ```ts
- * CATALOG_SCHEMA_VERSION; // 2
+ * CATALOG_SCHEMA_VERSION; // 3
  * ```
  */
-export const CATALOG_SCHEMA_VERSION = 2;
+export const CATALOG_SCHEMA_VERSION = 3;
 
+/**
+ * The indexes that serve queries only (no lookups of a refresh): a cold build drops them and
+ * builds them once at the end. Name → CREATE statement.
+ *
+ * @example
+ * ```ts
+ * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_start', 'params_kv', ...]
+ * ```
+ */
+export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
+  runs_run_id: 'CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id)',
+  runs_start: 'CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time)',
+  params_kv: 'CREATE INDEX IF NOT EXISTS params_kv ON params(key, value)',
+  tags_kv: 'CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value)',
+  metrics_kv: 'CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present)',
+};
+
+// runs: probe/sig/msig are the signatures of the run folder (see run-folder.ts).
+// metrics: per metric file, the latest value a scan shows (present = 0: the scan drops it) and
+// the file state for incremental reads (ino/size/mtime as stat'ed, off = bytes folded into
+// b_* so far, fp = the bytes just before off, bad = a line before off does not parse).
+// warnings: what a scan of the run reports (scope: see run-folder.ts WarnScope).
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, ts INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS exps(loc INTEGER NOT NULL, dir TEXT NOT NULL, sig TEXT NOT NULL, ds_sig TEXT NOT NULL,
   exp_id TEXT, name TEXT, lifecycle TEXT, PRIMARY KEY(loc, dir)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, folder TEXT NOT NULL,
-  sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
+  probe TEXT NOT NULL, sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
   run_id TEXT, experiment_id TEXT, run_name TEXT, user_id TEXT, status TEXT, start_time, end_time, artifact_uri TEXT,
   lifecycle TEXT);
 CREATE TABLE IF NOT EXISTS run_json(rid INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS runs_folder ON runs(loc, exp_dir, folder);
-CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id);
-CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time);
 CREATE TABLE IF NOT EXISTS params(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS params_kv ON params(key, value);
 CREATE TABLE IF NOT EXISTS tags(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value);
 CREATE TABLE IF NOT EXISTS metrics(rid INTEGER NOT NULL, key TEXT NOT NULL,
   present INTEGER NOT NULL, value REAL, is_nan INTEGER NOT NULL, step INTEGER, ts INTEGER,
-  PRIMARY KEY(rid, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present);
-CREATE TABLE IF NOT EXISTS metric_files(rid INTEGER NOT NULL, key TEXT NOT NULL,
   ino INTEGER NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL, off INTEGER NOT NULL, fp BLOB NOT NULL, bad INTEGER NOT NULL,
   b_has INTEGER NOT NULL, b_step INTEGER, b_ts INTEGER, b_val REAL, b_nan INTEGER,
   PRIMARY KEY(rid, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS datasets(rid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS datasets_rid ON datasets(rid);
+CREATE TABLE IF NOT EXISTS warnings(rid INTEGER NOT NULL, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, scope TEXT NOT NULL,
+  key TEXT NOT NULL, code TEXT NOT NULL, path TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS warnings_rid ON warnings(rid);
+CREATE INDEX IF NOT EXISTS warnings_exp ON warnings(loc, exp_dir);
+${Object.values(SECONDARY_INDEXES).join(';\n')};
 `;
 
 /**
@@ -79,6 +100,18 @@ export interface CatalogOptions extends CatalogLocationOptions {
   busyTimeoutMs?: number;
   /** Run `PRAGMA quick_check` on open and rebuild when it fails (default false; the watcher sets it). */
   integrityCheck?: boolean;
+  /**
+   * Worker threads reading new run folders in a refresh (a cold build): default one per core
+   * (`MLRUNS_CATALOG_WORKERS` overrides); 0 reads in the calling thread.
+   */
+  workers?: number;
+  /**
+   * Called with each read warning (a damaged meta.yaml, metric file, an invalid param name...)
+   * found in the files a refresh (re)reads: a damaged file is reported when first read and again
+   * only after it changed. Queries through `catalogSearchRuns` pass the warnings of the runs they
+   * cover to the querying store, as its own scan would report them.
+   */
+  onWarning?: (warning: ReadWarning) => void;
 }
 
 /**
@@ -166,22 +199,35 @@ export class Catalog {
   readonly root: string;
   /** The catalog file. */
   readonly file: string;
-  /** A store over the root used to read runs exactly as a scan does (warnings stay here). */
+  /** A store over the root (experiment meta.yaml reads; its warnings go to {@link onWarning}). */
   readonly reader: FileStore;
   /** True when the file was (re)created by this open. */
   readonly created: boolean;
+  /** Worker threads for a refresh (see {@link CatalogOptions.workers}); undefined: the default. */
+  readonly workers: number | undefined;
+  /** See {@link CatalogOptions.onWarning}. */
+  readonly onWarning: ((warning: ReadWarning) => void) | undefined;
   private closed = false;
 
   private readonly busyTimeoutMs: number;
 
   /** @internal use {@link openCatalog}. */
-  constructor(db: Db, root: string, file: string, created: boolean, busyTimeoutMs = 5000) {
+  constructor(
+    db: Db,
+    root: string,
+    file: string,
+    created: boolean,
+    busyTimeoutMs = 5000,
+    options: { workers?: number | undefined; onWarning?: ((warning: ReadWarning) => void) | undefined } = {},
+  ) {
     this.db = db;
     this.busyTimeoutMs = busyTimeoutMs;
     this.root = root;
     this.file = file;
     this.created = created;
-    this.reader = new FileStore(root);
+    this.workers = options.workers;
+    this.onWarning = options.onWarning;
+    this.reader = new FileStore(root, { catalog: 'off', onWarning: options.onWarning ?? (() => undefined) });
   }
 
   /**
@@ -395,7 +441,7 @@ export function openCatalog(root: string, options: CatalogOptions = {}): Catalog
       throw e;
     }
   }
-  const cat = new Catalog(opened.db, rootPath, file, opened.created, busy);
+  const cat = new Catalog(opened.db, rootPath, file, opened.created, busy, { workers: options.workers, onWarning: options.onWarning });
   if (!cat.getMeta('root')) {
     try {
       cat.setMeta('root', rootPath);

@@ -1,9 +1,14 @@
 /**
- * Cold build and delta refresh of the catalog: list experiment and run folders, stat each run's
- * meta.yaml and each params/tags/metrics file, re-read only what changed. A metric file that grew
- * with the same inode is read from its stored offset (the offset always sits after the last
- * `\n`, so a partial last line is never folded into the stored state); a shrunk or replaced file
- * is re-read whole.
+ * Cold build and delta refresh of the catalog. Each run row keeps the signatures of its folder
+ * (see `run-folder.ts`): a delta refresh stats what they name and skips the runs where nothing
+ * changed without listing a folder; a run whose signature changed is listed again, its meta,
+ * params and tags re-read when their part changed, each changed metric file re-read. A metric
+ * file that grew with the same inode is read from its stored offset (the offset always sits after
+ * the last `\n`, so a partial last line is never folded into the stored state); a shrunk or
+ * replaced file is re-read whole.
+ *
+ * New run folders (all of them in a cold build) are read in worker threads when there are many
+ * (`pool.ts`), this thread only writing rows.
  *
  * @example
  * ```ts
@@ -13,17 +18,37 @@
  * ```
  */
 import crypto from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Run, RunInfo, RunStatus } from '../entities.js';
-import { fastLatestMetric } from '../store/file/metric-scan.js';
-import { parseRunMetricFile } from '../format/metric-line.js';
-import { isValidMetricKey, validateParamName, validateTagName } from '../format/validation.js';
-import { experimentFromDict, runInfoFromDict } from '../store/file/records.js';
-import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
+import type { Run, RunStatus } from '../entities.js';
+import type { ReadWarning } from '../errors.js';
+import { experimentFromDict } from '../store/file/records.js';
+import { isDirectory, linkStaysWithin, listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
 import { RESERVED_EXPERIMENT_FOLDERS } from '../store/file/file-store.js';
 import type { Catalog, RefreshOptions, RefreshResult } from './catalog.js';
+import { SECONDARY_INDEXES } from './catalog.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
+import { fullReader } from './full-read.js';
+import { defaultWorkers, startPool } from './pool.js';
+import type { ProbeItem, SyncPool } from './pool.js';
+import {
+  FP_LEN,
+  M,
+  M_STRIDE,
+  NO_MSIG,
+  colsOf,
+  computeMetricFile,
+  datasetRows,
+  dirVal,
+  metricLayout,
+  probesMatch,
+  readNewRun,
+  readRunCore,
+  runJson,
+  statOf,
+} from './run-folder.js';
+import type { MetricState, NewRun, ReadContext, RunJob, RunWarning, WarnScope } from './run-folder.js';
 
 /**
  * Folders a targeted refresh looks at: experiment folders (their meta and their list of run
@@ -41,13 +66,22 @@ export interface RefreshScope {
 
 const TRASH = '.trash';
 
-function statOf(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
+/**
+ * New run folders are read in worker threads from this many on (fewer: reading here is faster
+ * than starting them). `MLRUNS_CATALOG_WORKERS_MIN_RUNS` overrides it (tests use workers on small stores).
+ */
+export const POOL_MIN_RUNS = 1500;
+
+function poolMinRuns(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env['MLRUNS_CATALOG_WORKERS_MIN_RUNS']);
+  return Number.isFinite(v) && v > 0 ? v : POOL_MIN_RUNS;
 }
+/** Run folders per worker task. */
+const TASK_RUNS = 64;
+/** Known runs are checked for changes in worker threads from this many on. */
+const PROBE_POOL_MIN_RUNS = 3000;
+/** Known runs per worker task. */
+const PROBE_TASK_RUNS = 256;
 
 const sigOf = (st: fs.Stats | undefined): string => (st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-');
 const hash = (s: string): string => crypto.createHash('sha1').update(s).digest('base64').slice(0, 22);
@@ -69,6 +103,7 @@ interface ExpRow {
 interface RunRow {
   rid: number;
   folder: string;
+  probe: string;
   sig: string;
   msig: string;
   ok: number;
@@ -79,134 +114,14 @@ interface RunRow {
   lifecycle: string | null;
 }
 
-interface MRow {
+interface MRow extends MetricState {
   rid: number;
   key: string;
-  ino: number;
-  size: number;
-  mtime: number;
-  off: number;
-  fp: Buffer;
-  bad: number;
-  b_has: number;
-  b_step: number | null;
-  b_ts: number | null;
-  b_val: number | null;
-  b_nan: number;
   present: number;
   value: number | null;
   is_nan: number;
   step: number | null;
   ts: number | null;
-}
-
-interface Best {
-  step: number;
-  ts: number;
-  value: number;
-}
-
-/** Python `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)` (see metric-line.ts). */
-function greater(a: Best, b: Best): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.ts !== b.ts) return a.ts > b.ts;
-  return a.value > b.value;
-}
-
-function fold(best: Best | undefined, pts: readonly { step: number; timestamp: number; value: number }[]): Best | undefined {
-  let b = best;
-  for (const p of pts) {
-    const c = { step: p.step, ts: p.timestamp, value: p.value };
-    if (b === undefined || greater(c, b)) b = c;
-  }
-  return b;
-}
-
-
-function readRange(p: string, start: number, end: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const len = Math.max(0, end - start);
-    const buf = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const n = fs.readSync(fd, buf, got, len - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Reads a whole file and its stat through one descriptor (undefined when it cannot be opened). */
-function readWithStat(p: string): { st: fs.Stats; buf: Buffer } | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return undefined;
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = fs.readSync(fd, buf, got, st.size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { st, buf: buf.subarray(0, got) };
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A params/ or tags/ folder read once: its signature parts and `readValueFolder`'s values. */
-function readValueFolder(dir: string, prefix: string, parts: string[], kind: 'param' | 'tag'): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of walkFiles(dir).sort()) {
-    const r = readWithStat(path.join(dir, key));
-    parts.push(`${prefix}/${key}=${sigOf(r?.st)}`);
-    if (!r) continue;
-    try {
-      if (kind === 'param') validateParamName(key);
-      else validateTagName(key);
-    } catch {
-      continue;
-    }
-    out[key] = r.buf.toString('utf8');
-  }
-  return out;
-}
-
-const FP_LEN = 16;
-
-/** SQLite stores integral REALs as integers (losing -0) and NaN as NULL: 1 marks NaN, 2 marks -0. */
-function specialOf(v: number): number {
-  return Number.isNaN(v) ? 1 : Object.is(v, -0) ? 2 : 0;
-}
-
-function special(flag: number, v: number | null): number {
-  return flag === 1 ? NaN : flag === 2 ? -0 : (v ?? 0);
-}
-
-function disableMetricReads(cat: Catalog): void {
-  const r = cat.reader as unknown as Record<string, unknown>;
-  if (r['__mlrunsNoMetrics']) return;
-  if (typeof r['readLatestMetric'] === 'function') {
-    Object.defineProperty(cat.reader, 'readLatestMetric', { value: () => undefined });
-  }
-  Object.defineProperty(cat.reader, '__mlrunsNoMetrics', { value: true });
 }
 
 interface PendingCreate {
@@ -218,11 +133,29 @@ interface PendingCreate {
   events: ChangeEvent[];
 }
 
+/** A run folder name from an experiment listing, and whether it leads outside the root. */
+interface Folder {
+  name: string;
+  outside: boolean;
+}
+
+const RUN_COLS = 'rid, folder, probe, sig, msig, ok, has_inputs, run_id, experiment_id, status, lifecycle';
+
+/** Options of a {@link Refresher} beyond `emit`. */
+interface RefresherOptions {
+  emit: boolean;
+  /** Worker threads for new run folders (0: none). */
+  workers: number;
+  /** Called for each warning found in what was (re)read. */
+  onWarning?: ((w: ReadWarning) => void) | undefined;
+}
+
 class Refresher {
   readonly events: ChangeEvent[] = [];
   runsRead = 0;
   metricFilesRead = 0;
   runsChanged = false;
+  private readonly emit: boolean;
   private readonly created: PendingCreate[] = [];
   private readonly createdByRid = new Map<number, PendingCreate>();
   private readonly removedRuns = new Map<string, { experimentId: string; lifecycle: string }>();
@@ -230,13 +163,24 @@ class Refresher {
   private readonly removedExps = new Map<string, { loc: number; name: string | null; lifecycle: string | null; valid: boolean }>();
   private readonly root: string;
   private readonly st: ReturnType<Refresher['prepare']>;
+  private readonly ctx: ReadContext;
+  private nextRid: number;
+  /** New run folders, read and written together by {@link flushNew}. */
+  private readonly pendingNew: RunJob[] = [];
+  private readonly outsideExps = new Map<string, boolean>();
+  private readonly multi = new Map<string, Statement>();
+  /** Started on first use; null: none (no workers, or they could not start). */
+  private workerPool: SyncPool | null | undefined;
 
   constructor(
     private readonly cat: Catalog,
-    private readonly emit: boolean,
+    private readonly options: RefresherOptions,
   ) {
+    this.emit = options.emit;
     this.root = cat.root;
     this.st = this.prepare();
+    this.ctx = { root: cat.root, t0: Date.now(), emit: this.emit, readFull: fullReader(cat.root) };
+    this.nextRid = (cat.db.prepare('SELECT COALESCE(MAX(rid), 0) AS m FROM runs').get() as { m: number }).m + 1;
   }
 
   private prepare() {
@@ -248,15 +192,12 @@ class Refresher {
         'INSERT OR REPLACE INTO exps(loc, dir, sig, ds_sig, exp_id, name, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       expDel: db.prepare('DELETE FROM exps WHERE loc = ? AND dir = ?'),
-      runsOfExp: db.prepare(
-        'SELECT rid, folder, sig, msig, ok, has_inputs, run_id, experiment_id, status, lifecycle FROM runs WHERE loc = ? AND exp_dir = ?',
-      ),
-      runGet: db.prepare(
-        'SELECT rid, folder, sig, msig, ok, has_inputs, run_id, experiment_id, status, lifecycle FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?',
-      ),
+      runsOfExp: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = ? AND exp_dir = ?`),
+      runGet: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?`),
+      foldersOfExp: db.prepare('SELECT folder FROM runs WHERE loc = ? AND exp_dir = ?'),
       runInsert: db.prepare(
-        `INSERT INTO runs(loc, exp_dir, folder, sig, msig, ok, has_inputs, run_id, experiment_id, run_name, user_id, status,
-          start_time, end_time, artifact_uri, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs(rid, loc, exp_dir, folder, probe, sig, msig, ok, has_inputs, run_id, experiment_id, run_name, user_id, status,
+          start_time, end_time, artifact_uri, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       runUpdate: db.prepare(
         `UPDATE runs SET sig = ?, msig = ?, ok = ?, has_inputs = ?, run_id = ?, experiment_id = ?, run_name = ?, user_id = ?,
@@ -265,6 +206,7 @@ class Refresher {
       jsonSet: db.prepare('INSERT OR REPLACE INTO run_json(rid, json) VALUES (?, ?)'),
       jsonDel: db.prepare('DELETE FROM run_json WHERE rid = ?'),
       runSetMsig: db.prepare('UPDATE runs SET msig = ? WHERE rid = ?'),
+      runSetProbe: db.prepare('UPDATE runs SET probe = ? WHERE rid = ?'),
       runDel: db.prepare('DELETE FROM runs WHERE rid = ?'),
       paramsDel: db.prepare('DELETE FROM params WHERE rid = ?'),
       paramsIns: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (?, ?, ?)'),
@@ -275,17 +217,17 @@ class Refresher {
       dsDel: db.prepare('DELETE FROM datasets WHERE rid = ?'),
       dsIns: db.prepare('INSERT INTO datasets(rid, kind, value) VALUES (?, ?, ?)'),
       mDelRun: db.prepare('DELETE FROM metrics WHERE rid = ?'),
-      mfDelRun: db.prepare('DELETE FROM metric_files WHERE rid = ?'),
       mDel: db.prepare('DELETE FROM metrics WHERE rid = ? AND key = ?'),
-      mfDel: db.prepare('DELETE FROM metric_files WHERE rid = ? AND key = ?'),
-      mGet: db.prepare('SELECT f.*, m.present, m.value, m.is_nan, m.step, m.ts FROM metric_files f JOIN metrics m ON m.rid = f.rid AND m.key = f.key WHERE f.rid = ?'),
+      mGet: db.prepare('SELECT * FROM metrics WHERE rid = ?'),
       mUpsert: db.prepare(
-        `INSERT OR REPLACE INTO metrics(rid, key, present, value, is_nan, step, ts) VALUES (@rid, @key, @present, @value, @is_nan, @step, @ts)`,
+        `INSERT OR REPLACE INTO metrics(rid, key, present, value, is_nan, step, ts, ino, size, mtime, off, fp, bad, b_has, b_step, b_ts, b_val, b_nan)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      mfUpsert: db.prepare(
-        `INSERT OR REPLACE INTO metric_files(rid, key, ino, size, mtime, off, fp, bad, b_has, b_step, b_ts, b_val, b_nan)
-         VALUES (@rid, @key, @ino, @size, @mtime, @off, @fp, @bad, @b_has, @b_step, @b_ts, @b_val, @b_nan)`,
-      ),
+      wIns: db.prepare('INSERT INTO warnings(rid, loc, exp_dir, scope, key, code, path, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      wDelRun: db.prepare('DELETE FROM warnings WHERE rid = ?'),
+      wTakeRun: db.prepare("DELETE FROM warnings WHERE rid = ? AND scope IN ('r', 'd') RETURNING scope, key, code, path, message"),
+      wTakeScope: db.prepare('DELETE FROM warnings WHERE rid = ? AND scope = ? RETURNING scope, key, code, path, message'),
+      wTakeKey: db.prepare("DELETE FROM warnings WHERE rid = ? AND scope = 'm' AND key = ? RETURNING scope, key, code, path, message"),
     };
   }
 
@@ -314,6 +256,7 @@ class Refresher {
       if (!seen.has(`${row.loc}\0${row.dir}`)) this.removeExp(row);
     }
     for (const e of listed) this.processExp(e.loc, e.dir, true, undefined);
+    this.flushNew();
   }
 
   scoped(scope: RefreshScope): void {
@@ -332,6 +275,7 @@ class Refresher {
       const force = runsByExp.get(k);
       this.processExp(e.loc, e.dir, false, only, force);
     }
+    this.flushNew();
   }
 
   private removeExp(row: ExpRow): void {
@@ -347,6 +291,41 @@ class Refresher {
     const dsDir = path.join(expDir, 'datasets');
     for (const id of listSubdirs(dsDir).sort()) ds.push(`${id}=${sigOf(statOf(path.join(dsDir, id, 'meta.yaml')))}`);
     return { sig: hash(parts.join('|')), ds: hash(ds.join('|')) };
+  }
+
+  /** True when a path below the root goes through a symbolic link leading outside it (FileStore.staysInside). */
+  private leavesRoot(p: string): boolean {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return false;
+    }
+    return st.isSymbolicLink() && !linkStaysWithin(p, this.root);
+  }
+
+  /** The experiment folder (or `.trash`) leads outside the root: the scan reads none of its runs. */
+  private expOutside(loc: 0 | 1, expDir: string): boolean {
+    let v = this.outsideExps.get(expDir);
+    if (v === undefined) {
+      v = (loc === 1 && this.leavesRoot(path.join(this.root, TRASH))) || this.leavesRoot(expDir);
+      this.outsideExps.set(expDir, v);
+    }
+    return v;
+  }
+
+  /** Run folders of an experiment folder, as listSubdirs lists them. */
+  private runFolders(expDir: string, expOutside: boolean): Folder[] {
+    const out: Folder[] = [];
+    for (const e of listDir(expDir)) {
+      if (RESERVED_EXPERIMENT_FOLDERS.has(e.name)) continue;
+      if (e.isDirectory()) out.push({ name: e.name, outside: expOutside });
+      else if (e.isSymbolicLink()) {
+        const p = path.join(expDir, e.name);
+        if (isDirectory(p)) out.push({ name: e.name, outside: expOutside || !linkStaysWithin(p, this.root) });
+      }
+    }
+    return out;
   }
 
   /**
@@ -394,162 +373,102 @@ class Refresher {
         }
       }
     }
+    const expOutside = this.expOutside(loc, expDir);
     if (!stored) only = undefined;
+    if (only && !dsChanged) {
+      // Only these run folders: neither list the experiment nor load all its rows (it may hold
+      // 100k runs, and a watcher refreshes one run per metric append).
+      for (const folder of only) {
+        if (RESERVED_EXPERIMENT_FOLDERS.has(folder)) continue;
+        const r = this.st.runGet.get(loc, dir, folder) as RunRow | undefined;
+        const runDir = path.join(expDir, folder);
+        if (!statOf(runDir)?.isDirectory()) {
+          if (r) this.removeRun(r);
+          continue;
+        }
+        this.processRun(loc, dir, expDir, { name: folder, outside: expOutside || this.leavesRoot(runDir) }, r, false);
+      }
+      return;
+    }
+    if (stored && !full && !dsChanged && !only && !force) {
+      // New and removed run folders only (a watcher's sweep looks at every experiment each
+      // cycle): compare folder names, without loading every row of a 100k-run experiment.
+      const known = new Set((this.st.foldersOfExp.all(loc, dir) as { folder: string }[]).map((r) => r.folder));
+      const listed = this.runFolders(expDir, expOutside);
+      const present = new Set(listed.map((f) => f.name));
+      for (const folder of known) {
+        if (present.has(folder)) continue;
+        const r = this.st.runGet.get(loc, dir, folder) as RunRow | undefined;
+        if (r) this.removeRun(r);
+      }
+      for (const f of listed) if (!known.has(f.name)) this.processRun(loc, dir, expDir, f, undefined, false);
+      return;
+    }
     const storedRuns = new Map<string, RunRow>();
     if (stored) for (const r of this.st.runsOfExp.all(loc, dir) as RunRow[]) storedRuns.set(r.folder, r);
-    const folders = listSubdirs(expDir).filter((n) => !RESERVED_EXPERIMENT_FOLDERS.has(n));
-    const present = new Set(folders);
+    const folders = this.runFolders(expDir, expOutside);
+    const present = new Set(folders.map((f) => f.name));
     for (const [folder, r] of storedRuns) {
       if (only && !only.has(folder)) continue;
       if (!present.has(folder)) this.removeRun(r);
     }
-    for (const folder of folders) {
-      if (only && !only.has(folder)) continue;
-      const r = storedRuns.get(folder);
-      const forceRead = dsChanged && r !== undefined && r.has_inputs === 1;
-      if (!r || full || forceRead || force?.has(folder)) this.processRun(loc, dir, expDir, folder, r, forceRead);
+    // Known runs to look at: which of them changed, from their signatures (in workers when many).
+    const look: { f: Folder; r: RunRow }[] = [];
+    for (const f of folders) {
+      if (only && !only.has(f.name)) continue;
+      const r = storedRuns.get(f.name);
+      if (r && !(dsChanged && r.has_inputs === 1) && (full || force?.has(f.name))) look.push({ f, r });
     }
+    const changed = this.changedRuns(expDir, look);
+    for (const f of folders) {
+      if (only && !only.has(f.name)) continue;
+      const r = storedRuns.get(f.name);
+      const forceRead = dsChanged && r !== undefined && r.has_inputs === 1;
+      if (!r || forceRead || changed.has(f.name)) this.processRun(loc, dir, expDir, f, r, forceRead, true);
+    }
+  }
+
+  /** The folders of `look` whose signatures no longer match their files. */
+  private changedRuns(expDir: string, look: readonly { f: Folder; r: RunRow }[]): Set<string> {
+    const out = new Set<string>();
+    const item = ({ f, r }: { f: Folder; r: RunRow }): ProbeItem => [path.join(expDir, f.name), r.probe, r.sig, r.msig];
+    const pool = look.length >= PROBE_POOL_MIN_RUNS ? this.pool() : undefined;
+    if (!pool) {
+      for (const x of look) if (!probesMatch(...item(x))) out.add(x.f.name);
+      return out;
+    }
+    const tasks: { kind: 'probe'; items: ProbeItem[] }[] = [];
+    for (let i = 0; i < look.length; i += PROBE_TASK_RUNS) tasks.push({ kind: 'probe', items: look.slice(i, i + PROBE_TASK_RUNS).map(item) });
+    pool.run(
+      tasks,
+      (t, changed) => {
+        for (const k of changed) out.add((look[t * PROBE_TASK_RUNS + k] as { f: Folder }).f.name);
+      },
+      (task) => task.items.flatMap((x, k) => (probesMatch(...x) ? [] : [k])),
+    );
+    return out;
+  }
+
+  /** The worker pool of this refresh, started on first use (undefined: no workers). */
+  private pool(): SyncPool | undefined {
+    if (this.workerPool === undefined) this.workerPool = startPool(this.options.workers, { root: this.root, t0: this.ctx.t0 }) ?? null;
+    return this.workerPool ?? undefined;
+  }
+
+  /** Stops the workers, if any were started. */
+  close(): void {
+    this.workerPool?.close();
+    this.workerPool = null;
   }
 
   private removeRun(r: RunRow): void {
     this.st.runDel.run(r.rid);
-    this.st.jsonDel.run(r.rid);
-    this.st.paramsDel.run(r.rid);
-    this.st.tagsDel.run(r.rid);
-    this.st.mDelRun.run(r.rid);
-    this.st.mfDelRun.run(r.rid);
-    this.st.dsDel.run(r.rid);
+    this.clearRunData(r.rid);
+    this.st.wDelRun.run(r.rid);
     this.runsChanged = true;
     if (r.ok === 1 && r.run_id !== null) {
       this.removedRuns.set(r.run_id, { experimentId: r.experiment_id ?? '', lifecycle: r.lifecycle ?? 'active' });
     }
-  }
-
-  private readInfo(runDir: string, experimentId: string): RunInfo | undefined {
-    let meta: unknown;
-    try {
-      meta = this.cat.reader.readYaml(path.join(runDir, 'meta.yaml'));
-    } catch {
-      return undefined;
-    }
-    if (meta === undefined || meta === null) return undefined;
-    const read = runInfoFromDict(meta);
-    if (!read.ok || read.value.experimentId !== experimentId) return undefined;
-    return read.value;
-  }
-
-  processRun(loc: 0 | 1, dir: string, expDir: string, folder: string, stored: RunRow | undefined, force: boolean): void {
-    const runDir = path.join(expDir, folder);
-    const entries = listDir(runDir);
-    if (entries.length === 0 && !statOf(runDir)) {
-      if (stored) this.removeRun(stored);
-      return;
-    }
-    const names = new Set(entries.map((e) => e.name));
-    const parts = [sigOf(statOf(path.join(runDir, 'meta.yaml')))];
-    // A new run: read params and tags with their stats in one pass (no separate stat calls).
-    let pre: { params: Record<string, string>; tags: Record<string, string> } | undefined;
-    if (!stored) {
-      pre = {
-        params: names.has('params') ? readValueFolder(path.join(runDir, 'params'), 'p', parts, 'param') : {},
-        tags: names.has('tags') ? readValueFolder(path.join(runDir, 'tags'), 't', parts, 'tag') : {},
-      };
-    } else {
-      if (names.has('params')) walkSig(path.join(runDir, 'params'), parts, 'p');
-      if (names.has('tags')) walkSig(path.join(runDir, 'tags'), parts, 't');
-    }
-    if (names.has('inputs')) {
-      const d = path.join(runDir, 'inputs');
-      for (const id of listSubdirs(d).sort()) parts.push(`i/${id}=${sigOf(statOf(path.join(d, id, 'meta.yaml')))}`);
-    }
-    if (names.has('outputs')) {
-      const d = path.join(runDir, 'outputs');
-      for (const id of listSubdirs(d).sort()) parts.push(`o/${id}=${sigOf(statOf(path.join(d, id, 'meta.yaml')))}`);
-    }
-    const sig = hash(parts.join('|'));
-    let rid = stored?.rid;
-    let ok = stored?.ok === 1;
-    let runId = stored?.run_id ?? null;
-    let experimentId = stored?.experiment_id ?? dir;
-    let becameOk = false;
-    if (!stored || stored.sig !== sig || force) {
-      this.runsRead++;
-      this.runsChanged = true;
-      const info = this.readInfo(runDir, dir);
-      if (!info) {
-        if (stored) {
-          if (stored.ok === 1 && stored.run_id !== null) {
-            this.removedRuns.set(stored.run_id, { experimentId: stored.experiment_id ?? '', lifecycle: stored.lifecycle ?? 'active' });
-          }
-          this.st.runUpdate.run(sig, '', 0, 0, null, null, null, null, null, null, null, null, null, stored.rid);
-          this.clearRunData(stored.rid);
-        } else {
-          this.st.runInsert.run(loc, dir, folder, sig, '', 0, 0, null, null, null, null, null, null, null, null, null);
-        }
-        return;
-      }
-      let run: Run;
-      if (pre && !names.has('inputs') && !names.has('outputs')) {
-        // FileStore.readRun without inputs/outputs, from the values read above.
-        const runInfo = { ...info };
-        if (!runInfo.runName) {
-          const fromTag = pre.tags['mlflow.runName'];
-          if (fromTag) runInfo.runName = fromTag;
-        }
-        run = {
-          info: runInfo,
-          data: { metrics: {}, params: pre.params, tags: pre.tags },
-          inputs: { datasetInputs: [], modelInputs: [] },
-          outputs: { modelOutputs: [] },
-        };
-      } else {
-        run = this.cat.reader.readRun(info, runDir, expDir);
-      }
-      const json = JSON.stringify({ info: run.info, data: { params: run.data.params, tags: run.data.tags }, inputs: run.inputs, outputs: run.outputs });
-      const hasInputs = names.has('inputs') ? 1 : 0;
-      const cols = [
-        run.info.runId,
-        run.info.experimentId,
-        run.info.runName,
-        run.info.userId,
-        run.info.status,
-        run.info.startTime !== null && Number.isNaN(run.info.startTime) ? 'NaN' : run.info.startTime,
-        run.info.endTime !== null && Number.isNaN(run.info.endTime) ? 'NaN' : run.info.endTime,
-        run.info.artifactUri,
-        run.info.lifecycleStage,
-      ] as const;
-      let oldParams: Record<string, string> = {};
-      let oldTags: Record<string, string> = {};
-      const wasOk = stored?.ok === 1;
-      if (stored) {
-        if (this.emit && wasOk) {
-          oldParams = Object.fromEntries((this.st.paramsGet.all(stored.rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
-          oldTags = Object.fromEntries((this.st.tagsGet.all(stored.rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
-        }
-        this.st.runUpdate.run(sig, wasOk ? stored.msig : '', 1, hasInputs, ...cols, stored.rid);
-        this.st.paramsDel.run(stored.rid);
-        this.st.tagsDel.run(stored.rid);
-        this.st.dsDel.run(stored.rid);
-        rid = stored.rid;
-      } else {
-        rid = Number(this.st.runInsert.run(loc, dir, folder, sig, '', 1, hasInputs, ...cols).lastInsertRowid);
-      }
-      this.st.jsonSet.run(rid, json);
-      for (const [k, v] of Object.entries(run.data.params)) this.st.paramsIns.run(rid, k, v);
-      for (const [k, v] of Object.entries(run.data.tags)) this.st.tagsIns.run(rid, k, v);
-      for (const input of run.inputs.datasetInputs) {
-        this.st.dsIns.run(rid, 'name', input.dataset.name);
-        this.st.dsIns.run(rid, 'digest', input.dataset.digest);
-        for (const t of input.tags) if (t.key === 'mlflow.data.context') this.st.dsIns.run(rid, 'context', t.value);
-      }
-      becameOk = !wasOk;
-      ok = true;
-      runId = run.info.runId;
-      experimentId = run.info.experimentId;
-      this.runEvents(rid, stored, wasOk, run, oldParams, oldTags);
-    }
-    if (!ok || rid === undefined || runId === null) return;
-    this.processMetrics(rid, runDir, names.has('metrics'), becameOk ? '' : (stored?.msig ?? ''), runId, experimentId);
   }
 
   private clearRunData(rid: number): void {
@@ -557,8 +476,94 @@ class Refresher {
     this.st.paramsDel.run(rid);
     this.st.tagsDel.run(rid);
     this.st.mDelRun.run(rid);
-    this.st.mfDelRun.run(rid);
     this.st.dsDel.run(rid);
+    this.st.wTakeScope.all(rid, 'k');
+    this.st.wTakeScope.all(rid, 'm');
+  }
+
+  /**
+   * Stores a run's warnings; reports those not among `before` (the ones they replace, as
+   * returned by a `wTake*` statement): a file read again unchanged in its damage is not reported twice.
+   */
+  private addWarnings(rid: number, loc: number, dir: string, ws: readonly RunWarning[], before: readonly RunWarning[] = []): void {
+    const seen = new Set(before.map(warnKey));
+    for (const w of ws) {
+      this.st.wIns.run(rid, loc, dir, w.scope, w.key, w.code, w.path, w.message);
+      if (!seen.has(warnKey(w))) this.options.onWarning?.({ code: w.code, path: w.path, message: w.message });
+    }
+  }
+
+  /**
+   * A run folder: new ones are queued for {@link flushNew}; known ones re-read as far as they
+   * changed (`probed`: already known to have changed).
+   */
+  processRun(loc: 0 | 1, dir: string, expDir: string, folder: Folder, stored: RunRow | undefined, forceRead: boolean, probed = false): void {
+    const job: RunJob = { loc, dir, expDir, folder: folder.name, outside: folder.outside };
+    if (!stored) {
+      this.pendingNew.push(job);
+      return;
+    }
+    const runDir = path.join(expDir, folder.name);
+    if (!forceRead && !probed && probesMatch(runDir, stored.probe, stored.sig, stored.msig)) return;
+    const list = listDir(runDir);
+    const dst = statOf(runDir);
+    if (list.length === 0 && !dst) {
+      this.removeRun(stored);
+      return;
+    }
+    const entries = new Map<string, fs.Dirent>();
+    for (const e of list) entries.set(e.name, e);
+    const dirs = [`D\t${dirVal(dst, this.ctx.t0)}`];
+    let sig = readRunCore(this.ctx, job, runDir, entries, dirs, false).sig;
+    const rid = stored.rid;
+    let ok = stored.ok === 1;
+    let runId = stored.run_id;
+    let experimentId = stored.experiment_id ?? dir;
+    let becameOk = false;
+    if (stored.sig !== sig || forceRead) {
+      this.runsRead++;
+      this.runsChanged = true;
+      const core = readRunCore(this.ctx, job, runDir, entries, [], true);
+      sig = core.sig;
+      this.addWarnings(rid, loc, dir, core.warnings, this.st.wTakeRun.all(rid) as RunWarning[]);
+      const wasOk = stored.ok === 1;
+      if (!core.info || !core.run) {
+        if (wasOk && stored.run_id !== null) {
+          this.removedRuns.set(stored.run_id, { experimentId: stored.experiment_id ?? '', lifecycle: stored.lifecycle ?? 'active' });
+        }
+        this.st.runUpdate.run(sig, NO_MSIG, 0, 0, null, null, null, null, null, null, null, null, null, rid);
+        this.clearRunData(rid);
+        const probe = dirs.join('\n');
+        if (probe !== stored.probe) this.st.runSetProbe.run(probe, rid);
+        return;
+      }
+      const run = core.run;
+      let oldParams: Record<string, string> = {};
+      let oldTags: Record<string, string> = {};
+      if (this.emit && wasOk) {
+        oldParams = Object.fromEntries((this.st.paramsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+        oldTags = Object.fromEntries((this.st.tagsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+      }
+      this.st.runUpdate.run(sig, wasOk ? stored.msig : NO_MSIG, 1, entries.has('inputs') ? 1 : 0, ...colsOf(run), rid);
+      this.st.paramsDel.run(rid);
+      this.st.tagsDel.run(rid);
+      this.st.dsDel.run(rid);
+      this.st.jsonSet.run(rid, runJson(run));
+      for (const [k, v] of Object.entries(run.data.params)) this.st.paramsIns.run(rid, k, v);
+      for (const [k, v] of Object.entries(run.data.tags)) this.st.tagsIns.run(rid, k, v);
+      const ds = datasetRows(run);
+      for (let i = 0; i < ds.length; i += 2) this.st.dsIns.run(rid, ds[i], ds[i + 1]);
+      becameOk = !wasOk;
+      ok = true;
+      runId = run.info.runId;
+      experimentId = run.info.experimentId;
+      this.runEvents(rid, stored, wasOk, run, oldParams, oldTags);
+    }
+    if (ok && runId !== null) {
+      this.processMetrics(rid, loc, dir, runDir, entries.get('metrics'), becameOk ? NO_MSIG : stored.msig, runId, experimentId, dirs);
+    }
+    const probe = dirs.join('\n');
+    if (probe !== stored.probe) this.st.runSetProbe.run(probe, rid);
   }
 
   private runEvents(
@@ -571,20 +576,7 @@ class Refresher {
   ): void {
     const { runId, experimentId } = run.info;
     if (!stored || !wasOk) {
-      const pc: PendingCreate = {
-        runId,
-        experimentId,
-        runName: run.info.runName,
-        status: run.info.status,
-        lifecycle: run.info.lifecycleStage,
-        events: [],
-      };
-      this.created.push(pc);
-      this.createdByRid.set(rid, pc);
-      if (this.emit) {
-        if (Object.keys(run.data.params).length > 0) pc.events.push({ type: 'params_set', experimentId, runId, params: run.data.params });
-        if (Object.keys(run.data.tags).length > 0) pc.events.push({ type: 'tags_set', experimentId, runId, tags: run.data.tags, deleted: [] });
-      }
+      this.pendingCreate(rid, run.info.runId, run.info.experimentId, run.info.runName, run.info.status, run.info.lifecycleStage, run.data.params, run.data.tags);
       return;
     }
     if (!this.emit) return;
@@ -611,151 +603,190 @@ class Refresher {
     }
   }
 
-  private processMetrics(rid: number, runDir: string, hasMetrics: boolean, storedMsig: string, runId: string, experimentId: string): void {
-    const metricsDir = path.join(runDir, 'metrics');
-    const keys = hasMetrics ? walkFiles(metricsDir).sort() : [];
-    const stats = new Map<string, fs.Stats>();
-    const bufs = new Map<string, Buffer>();
-    const parts: string[] = [];
-    for (const key of keys) {
-      if (!isValidMetricKey(key)) continue;
-      let st: fs.Stats | undefined;
-      if (storedMsig === '') {
-        // Nothing indexed yet: read each file with its stat through one descriptor.
-        const r = readWithStat(path.join(metricsDir, key));
-        if (r) {
-          st = r.st;
-          bufs.set(key, r.buf);
-        }
-      } else st = statOf(path.join(metricsDir, key));
-      if (!st) continue;
-      stats.set(key, st);
-      parts.push(`${key}=${sigOf(st)}`);
+  /** A run that appeared (or became readable): its `run_created` and first events, paired in {@link finish}. */
+  private pendingCreate(
+    rid: number,
+    runId: string,
+    experimentId: string,
+    runName: string | null,
+    status: RunStatus,
+    lifecycle: string,
+    params: Record<string, string>,
+    tags: Record<string, string>,
+  ): PendingCreate {
+    const pc: PendingCreate = { runId, experimentId, runName, status, lifecycle, events: [] };
+    this.created.push(pc);
+    this.createdByRid.set(rid, pc);
+    if (this.emit) {
+      if (Object.keys(params).length > 0) pc.events.push({ type: 'params_set', experimentId, runId, params });
+      if (Object.keys(tags).length > 0) pc.events.push({ type: 'tags_set', experimentId, runId, tags, deleted: [] });
     }
-    const msig = hash(parts.join('|'));
-    if (msig === storedMsig) return;
+    return pc;
+  }
+
+  private processMetrics(
+    rid: number,
+    loc: number,
+    dir: string,
+    runDir: string,
+    entry: fs.Dirent | undefined,
+    storedMsig: string,
+    runId: string,
+    experimentId: string,
+    dirs: string[],
+  ): void {
+    // Nothing indexed yet: read each file with its stat through one descriptor.
+    const ml = metricLayout(this.ctx, runDir, entry, storedMsig === NO_MSIG, dirs);
+    if (ml.msig === storedMsig) return;
+    this.addWarnings(rid, loc, dir, ml.warnings, this.st.wTakeScope.all(rid, 'k') as RunWarning[]);
     const storedRows = new Map<string, MRow>();
-    if (storedMsig !== '') for (const r of this.st.mGet.all(rid) as MRow[]) storedRows.set(r.key, r);
+    if (storedMsig !== NO_MSIG) for (const r of this.st.mGet.all(rid) as MRow[]) storedRows.set(r.key, r);
+    const present = new Set(ml.files.map((f) => f.key));
     for (const key of storedRows.keys()) {
-      if (!stats.has(key)) {
+      if (!present.has(key)) {
         this.st.mDel.run(rid, key);
-        this.st.mfDel.run(rid, key);
+        this.st.wTakeKey.all(rid, key);
       }
     }
     const pc = this.createdByRid.get(rid);
-    for (const [key, st] of stats) {
-      const res = this.processMetricFile(path.join(metricsDir, key), key, st, storedRows.get(key), rid, runId, experimentId, bufs.get(key));
-      if (res && this.emit && res.points.length > 0) {
-        const e: ChangeEvent = { type: 'metrics_appended', experimentId, runId, key, points: res.points, rewritten: res.rewritten };
+    for (const f of ml.files) {
+      const stored = storedRows.get(f.key);
+      if (stored && stored.ino === f.st.ino && stored.size === f.st.size && stored.mtime === f.st.mtimeMs) continue;
+      this.metricFilesRead++;
+      const row = computeMetricFile(f.abs, f.key, f.st, stored, runId, experimentId, this.emit, f.buf);
+      if (!row) continue;
+      this.st.mUpsert.run(
+        rid,
+        f.key,
+        row.present,
+        row.value,
+        row.is_nan,
+        row.step,
+        row.ts,
+        row.ino,
+        row.size,
+        row.mtime,
+        row.off,
+        row.fp,
+        row.bad,
+        row.b_has,
+        row.b_step,
+        row.b_ts,
+        row.b_val,
+        row.b_nan,
+      );
+      const before = stored ? (this.st.wTakeKey.all(rid, f.key) as RunWarning[]) : [];
+      if (row.warning !== null) this.addWarnings(rid, loc, dir, [{ scope: 'm', key: f.key, code: 'MALFORMED_METRIC', path: f.abs, message: row.warning }], before);
+      if (this.emit && row.points.length > 0) {
+        const e: ChangeEvent = { type: 'metrics_appended', experimentId, runId, key: f.key, points: row.points, rewritten: row.rewritten };
         if (pc) pc.events.push(e);
         else this.events.push(e);
       }
     }
-    this.st.runSetMsig.run(msig, rid);
+    this.st.runSetMsig.run(ml.msig, rid);
   }
 
-  private processMetricFile(
-    p: string,
-    key: string,
-    st: fs.Stats,
-    stored: MRow | undefined,
-    rid: number,
-    runId: string,
-    experimentId: string,
-    preRead?: Buffer,
-  ): { points: MetricPoint[]; rewritten: boolean } | undefined {
-    if (stored && stored.ino === st.ino && stored.size === st.size && stored.mtime === st.mtimeMs) return undefined;
-    this.metricFilesRead++;
-    let data: Buffer | undefined;
-    let start = 0;
-    let base: Best | undefined;
-    let bad = 0;
-    let append = false;
-    let all: Buffer | undefined;
-    let allStart = 0;
-    if (stored && stored.ino === st.ino && st.size > stored.size && stored.off <= stored.size) {
-      const fpLen = stored.fp.length;
-      const buf = readRange(p, stored.off - fpLen, st.size);
-      if (buf && buf.length >= fpLen && buf.subarray(0, fpLen).equals(stored.fp)) {
-        append = true;
-        all = buf;
-        allStart = stored.off - fpLen;
-        data = buf.subarray(fpLen);
-        start = stored.off;
-        bad = stored.bad;
-        if (stored.b_has) base = { step: stored.b_step ?? 0, ts: stored.b_ts ?? 0, value: special(stored.b_nan, stored.b_val) };
-      }
+  /** Reads the queued new run folders (in workers when there are many) and writes them in order. */
+  private flushNew(): void {
+    const jobs = this.pendingNew.splice(0);
+    if (jobs.length === 0) return;
+    // With events, new runs need their points: read here (a cold build never emits).
+    const pool = !this.emit && jobs.length >= poolMinRuns() ? this.pool() : undefined;
+    if (!pool) {
+      for (const job of jobs) this.writeNew(job, readNewRun(this.ctx, job));
+      return;
     }
-    if (!append) {
-      data = preRead ?? readRange(p, 0, st.size);
-      if (data === undefined) return undefined;
-      all = data;
-      allStart = 0;
+    const tasks: { kind: 'read'; jobs: RunJob[] }[] = [];
+    for (let i = 0; i < jobs.length; i += TASK_RUNS) tasks.push({ kind: 'read', jobs: jobs.slice(i, i + TASK_RUNS) });
+    pool.run(
+      tasks,
+      (i, runs) => {
+        const task = (tasks[i] as { jobs: RunJob[] }).jobs;
+        for (let k = 0; k < task.length; k++) this.writeNew(task[k] as RunJob, runs[k] ?? undefined);
+      },
+      (task) => task.jobs.map((job) => readNewRun(this.ctx, job)),
+    );
+  }
+
+  /** Writes a new run folder read by {@link readNewRun} (undefined: it vanished). */
+  private writeNew(job: RunJob, nr: NewRun | undefined): void {
+    if (!nr) return;
+    const st = this.st;
+    const rid = this.nextRid++;
+    this.runsRead++;
+    this.runsChanged = true;
+    const c = nr.cols;
+    st.runInsert.run(rid, job.loc, job.dir, nr.folder, nr.probe, nr.sig, nr.msig, nr.ok ? 1 : 0, nr.hasInputs ? 1 : 0, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+    if (nr.warnings.length > 0) this.addWarnings(rid, job.loc, job.dir, nr.warnings);
+    if (!nr.ok) return;
+    st.jsonSet.run(rid, nr.json);
+    const p = nr.params;
+    this.insertKv('params', rid, p);
+    const t = nr.tags;
+    this.insertKv('tags', rid, t);
+    const ds = nr.ds;
+    for (let i = 0; i < ds.length; i += 2) st.dsIns.run(rid, ds[i], ds[i + 1]);
+    const nums = nr.mnum;
+    const nul = (v: number): number | null => (Number.isNaN(v) ? null : v);
+    for (let k = 0; k < nr.mkeys.length; k++) {
+      const b = k * M_STRIDE;
+      const fpLen = nums[b + M.fpLen] as number;
+      st.mUpsert.run(
+        rid,
+        nr.mkeys[k],
+        nums[b + M.present],
+        nul(nums[b + M.value] as number),
+        nums[b + M.isNan],
+        nul(nums[b + M.step] as number),
+        nul(nums[b + M.ts] as number),
+        nums[b + M.ino],
+        nums[b + M.size],
+        nums[b + M.mtime],
+        nums[b + M.off],
+        nr.mfp.subarray(k * FP_LEN, k * FP_LEN + fpLen),
+        nums[b + M.bad],
+        nums[b + M.bHas],
+        nul(nums[b + M.bStep] as number),
+        nul(nums[b + M.bTs] as number),
+        nul(nums[b + M.bVal] as number),
+        nums[b + M.bNan],
+      );
     }
-    const d = data as Buffer;
-    const lastNl = d.lastIndexOf(0x0a);
-    const complete = d.subarray(0, lastNl + 1);
-    const tail = d.subarray(lastNl + 1);
-    const off = start + lastNl + 1;
-    const fpFrom = Math.max(allStart, off - FP_LEN) - allStart;
-    const fp = Buffer.from((all as Buffer).subarray(fpFrom, off - allStart));
-    let points: MetricPoint[] = [];
-    const opts = { allowEmpty: true, runId, experimentId };
-    if (!bad && complete.length > 0) {
-      const text = complete.toString('utf8');
-      let done = false;
-      if (!this.emit && base === undefined && text.charCodeAt(0) !== 0xfeff) {
-        const fast = fastLatestMetric(text);
-        if (fast) {
-          base = { step: fast.step, ts: fast.timestamp, value: fast.value };
-          done = true;
-        }
-      }
-      if (!done) {
-        try {
-          const pts = parseRunMetricFile(text, key, p, opts);
-          base = fold(base, pts);
-          if (this.emit) points = pts.map((m) => ({ value: m.value, step: m.step, timestamp: m.timestamp }));
-        } catch {
-          bad = 1;
-        }
-      }
+    this.metricFilesRead += nr.metricFilesRead;
+    // Run creations matter for events only (finish() reads them when emitting).
+    if (!this.emit) return;
+    const runId = c[0] as string;
+    const experimentId = c[1] as string;
+    const pc = this.pendingCreate(rid, runId, experimentId, c[2], c[4] as RunStatus, c[8] as string, pairs(p), pairs(t));
+    nr.points?.forEach((points: MetricPoint[], k) => {
+      if (points.length > 0) pc.events.push({ type: 'metrics_appended', experimentId, runId, key: nr.mkeys[k] as string, points, rewritten: false });
+    });
+  }
+
+  /** `INSERT INTO <table>(rid, key, value)` of `n` rows in one statement (cached per n). */
+  private kvInsert(table: 'params' | 'tags', n: number): Statement {
+    const k = `${table}${n}`;
+    let s = this.multi.get(k);
+    if (!s) {
+      s = this.cat.db.prepare(`INSERT OR REPLACE INTO ${table}(rid, key, value) VALUES ${new Array(n).fill('(?, ?, ?)').join(', ')}`);
+      this.multi.set(k, s);
     }
-    let eff = base;
-    let tailBad = false;
-    if (!bad && tail.length > 0) {
-      try {
-        eff = fold(base, parseRunMetricFile(tail.toString('utf8'), key, p, opts));
-      } catch {
-        tailBad = true;
+    return s;
+  }
+
+  /** Writes a run's params or tags (flat pairs): one statement per up to 32 rows. */
+  private insertKv(table: 'params' | 'tags', rid: number, flat: readonly string[]): void {
+    const rows = flat.length / 2;
+    for (let start = 0; start < rows; start += 32) {
+      const n = Math.min(32, rows - start);
+      const args: (string | number)[] = new Array(n * 3);
+      for (let i = 0; i < n; i++) {
+        args[i * 3] = rid;
+        args[i * 3 + 1] = flat[(start + i) * 2] as string;
+        args[i * 3 + 2] = flat[(start + i) * 2 + 1] as string;
       }
+      this.kvInsert(table, n).run(args);
     }
-    const presentNow = !bad && !tailBad && eff !== undefined;
-    const row: MRow = {
-      rid,
-      key,
-      ino: st.ino,
-      size: append || d.length === st.size ? start + d.length : d.length,
-      mtime: st.mtimeMs,
-      off,
-      fp,
-      bad,
-      b_has: base ? 1 : 0,
-      b_step: base ? base.step : null,
-      b_ts: base ? base.ts : null,
-      b_val: base && !Number.isNaN(base.value) ? base.value : null,
-      b_nan: base ? specialOf(base.value) : 0,
-      present: presentNow ? 1 : 0,
-      value: presentNow && !Number.isNaN(eff!.value) ? eff!.value : null,
-      is_nan: presentNow ? specialOf(eff!.value) : 0,
-      step: presentNow ? eff!.step : null,
-      ts: presentNow ? eff!.ts : null,
-    };
-    this.st.mUpsert.run({ rid, key, present: row.present, value: row.value, is_nan: row.is_nan, step: row.step, ts: row.ts });
-    const { present: _p, value: _v, is_nan: _n, step: _s, ts: _t, ...file } = row;
-    void _p, _v, _n, _s, _t;
-    this.st.mfUpsert.run(file);
-    return { points, rewritten: stored !== undefined && !append };
   }
 
   finish(wasEmpty: boolean): void {
@@ -817,6 +848,49 @@ class Refresher {
   }
 }
 
+const warnKey = (w: RunWarning): string => `${w.scope}\0${w.key}\0${w.code}\0${w.path}\0${w.message}`;
+
+/** Flat key, value pairs back to a record (in their order). */
+function pairs(flat: readonly string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) o[flat[i] as string] = flat[i + 1] as string;
+  return o;
+}
+
+/** The warning scopes {@link catalogWarnings} reports for a run in the view / out of it. */
+const DATA_SCOPES: ReadonlySet<WarnScope> = new Set(['d', 'k', 'm']);
+
+/**
+ * The read warnings the catalog holds for runs of the given experiment folders, as a scan of
+ * those experiments with this view reports them: problems reading a run's meta.yaml always, the
+ * others (params, tags, metric files, inputs) for readable runs in the view.
+ *
+ * @example
+ * ```ts
+ * catalogWarnings(cat, [{ loc: 0, dir: '1' }], 'ACTIVE_ONLY'); // [{ code: 'EMPTY_META', path: ..., message: ... }]
+ * ```
+ */
+export function catalogWarnings(cat: Catalog, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
+  const out: ReadWarning[] = [];
+  if (exps.length === 0) return out;
+  const any = cat.db.prepare('SELECT 1 FROM warnings LIMIT 1').get();
+  if (!any) return out;
+  const q = cat.db.prepare(
+    'SELECT w.scope, w.code, w.path, w.message, r.ok, r.lifecycle FROM warnings w JOIN runs r ON r.rid = w.rid WHERE w.loc = ? AND w.exp_dir = ? ORDER BY w.rowid',
+  );
+  for (const e of exps) {
+    for (const w of q.all(e.loc, e.dir) as { scope: WarnScope; code: ReadWarning['code']; path: string; message: string; ok: number; lifecycle: string | null }[]) {
+      if (DATA_SCOPES.has(w.scope)) {
+        if (w.ok !== 1) continue;
+        if (view === 'ACTIVE_ONLY' && w.lifecycle !== 'active') continue;
+        if (view === 'DELETED_ONLY' && w.lifecycle !== 'deleted') continue;
+      }
+      out.push({ code: w.code, path: w.path, message: w.message });
+    }
+  }
+  return out;
+}
+
 /**
  * Refreshes a catalog in one write transaction (other processes' queries keep reading the
  * previous snapshot; other refreshers wait for the lock). See {@link Catalog.refresh}.
@@ -827,19 +901,39 @@ class Refresher {
  * ```
  */
 export function refreshCatalog(cat: Catalog, options: RefreshOptions = {}): RefreshResult {
-  disableMetricReads(cat);
   const db = cat.db;
   db.exec('BEGIN IMMEDIATE');
   try {
     const wasEmpty = (db.prepare('SELECT NOT EXISTS(SELECT 1 FROM exps) AS e').get() as { e: number }).e === 1;
-    const r = new Refresher(cat, options.emit ?? false);
-    if (options.scope && !wasEmpty) r.scoped(options.scope);
-    else r.full();
+    if (wasEmpty) {
+      // Secondary indexes are built once at the end (a sort) rather than row by row; a bigger
+      // page cache while the tables grow.
+      for (const name of Object.keys(SECONDARY_INDEXES)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+      db.pragma('cache_size = -262144');
+    }
+    // A cold build reports no events (everything is new): no point lists are built for it.
+    const r = new Refresher(cat, {
+      emit: (options.emit ?? false) && !wasEmpty,
+      workers: cat.workers ?? defaultWorkers(),
+      onWarning: cat.onWarning,
+    });
+    try {
+      if (options.scope && !wasEmpty) r.scoped(options.scope);
+      else r.full();
+    } finally {
+      r.close();
+    }
     r.finish(wasEmpty);
+    if (wasEmpty) {
+      for (const sql of Object.values(SECONDARY_INDEXES)) db.exec(sql);
+      db.pragma('cache_size = -2000');
+    }
     if (!options.scope) cat.setMeta('last_full_refresh', String(Date.now()));
     db.exec('COMMIT');
     if (r.runsRead > 1000) {
       try {
+        // Sampled statistics (enough for the planner, ~20 ms instead of a pass over every index).
+        db.pragma('analysis_limit = 1000');
         db.exec('ANALYZE');
       } catch {
         /* statistics only help the planner */
@@ -848,6 +942,13 @@ export function refreshCatalog(cat: Catalog, options: RefreshOptions = {}): Refr
     return { events: r.events, runsRead: r.runsRead, metricFilesRead: r.metricFilesRead, cold: wasEmpty };
   } catch (e) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    if (!db.inTransaction) {
+      try {
+        db.pragma('cache_size = -2000');
+      } catch {
+        /* closed */
+      }
+    }
     throw e;
   }
 }

@@ -14,6 +14,7 @@
  */
 import type { PagedList, Run, ViewType } from '../entities.js';
 import { MlflowError } from '../errors.js';
+import type { WarningCode } from '../errors.js';
 import type { FilterValue, RunFilter, RunOrderBy } from '../search/ast.js';
 import { pyFloat, pyIntFromString, parseRunFilter, parseRunOrderBy } from '../search/parse.js';
 import { createPageToken, parseStartOffset, validateMaxResults } from '../search/paging.js';
@@ -22,6 +23,7 @@ import type { SearchRunsOptions } from '../store/tracking-store.js';
 import type { Catalog } from './catalog.js';
 import { isCorruptionError } from './catalog.js';
 import { canonicalRoot } from './location.js';
+import { catalogWarnings } from './refresh.js';
 
 /**
  * What {@link catalogSearchRuns} needs from a store: its root, strictness, and the full scan.
@@ -35,6 +37,8 @@ export interface ScanStore {
   readonly root: string;
   readonly strict: boolean;
   listRuns(experimentIds: string[], view?: ViewType): Run[];
+  /** Receives the read warnings the scan would have reported (FileStore: its sink, deduplicated). */
+  noteWarning?(code: WarningCode, path: string, message: string): void;
 }
 
 /**
@@ -541,6 +545,12 @@ export function catalogSearchRuns(
   }
   let result: PagedList<Run> | undefined;
   try {
+    if (store.noteWarning) {
+      // What the scan of these experiments would have reported while reading them.
+      for (const w of catalogWarnings(catalog, resolveExperiments(catalog, experimentIds), options.runViewType ?? 'ACTIVE_ONLY')) {
+        store.noteWarning(w.code, w.path, w.message);
+      }
+    }
     result = searchInCatalog(catalog, experimentIds, options, filter);
   } catch (e) {
     if (e instanceof MlflowError) throw e;

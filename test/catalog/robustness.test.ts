@@ -196,7 +196,7 @@ describe('incremental metric reads', () => {
     const row = () =>
       cat.db
         .prepare(
-          "SELECT f.off, f.size, m.present, m.value, m.step FROM metrics m JOIN metric_files f ON f.rid = m.rid AND f.key = m.key JOIN runs r ON r.rid = m.rid WHERE r.run_id = ? AND m.key = 'inc'",
+          "SELECT m.off, m.size, m.present, m.value, m.step FROM metrics m JOIN runs r ON r.rid = m.rid WHERE r.run_id = ? AND m.key = 'inc'",
         )
         .get(rid) as { off: number; size: number; present: number; value: number; step: number } | undefined;
     await c.logMetric(rid, 'inc', 1, { step: 1, timestamp: 10 });

@@ -16,7 +16,7 @@ import { latestMetric, parseRunMetricFile } from '../../src/format/metric-line.j
 import { parseYaml } from '../../src/format/yaml.js';
 import { parseRunFilter, parseRunOrderBy } from '../../src/search/parse.js';
 import { parseFlatMeta } from '../../src/store/file/fast-meta.js';
-import { fastLatestMetric } from '../../src/store/file/metric-scan.js';
+import { fastLatestMetric, fastLatestMetricBytes } from '../../src/store/file/metric-scan.js';
 import { suiteFigures } from './figures.js';
 import { REPO_ROOT } from './lib.mjs';
 
@@ -130,6 +130,15 @@ function checkText(text: string): void {
   }
   const exact = check('parseRunMetricFile', text, () => parseRunMetricFile(text, 'm', '/x/metrics/m', { runId: 'r', experimentId: '0' }));
   const fast = check('fastLatestMetric', text, () => fastLatestMetric(text), false);
+  // The byte scanner (the catalog's) answers only where the text scanner does, with its answer.
+  const bytes = check('fastLatestMetricBytes', text, () => fastLatestMetricBytes(Buffer.from(text, 'utf8')), false);
+  if (bytes.ok && bytes.value !== undefined) {
+    const bv = bytes.value as { value: number; step: number; timestamp: number };
+    const fv = fast.ok ? (fast.value as { value: number; step: number; timestamp: number } | undefined) : undefined;
+    if (!fv || !sameNumber(bv.value, fv.value) || bv.step !== fv.step || bv.timestamp !== fv.timestamp) {
+      badOutcomes.push(`fastLatestMetricBytes ${JSON.stringify(bv)} != fastLatestMetric ${JSON.stringify(fv)} on ${JSON.stringify(text)}`);
+    }
+  }
   if (fast.ok && fast.value !== undefined) {
     const fv = fast.value as { value: number; step: number; timestamp: number };
     if (!exact.ok) badOutcomes.push(`fastLatestMetric answered where parseRunMetricFile fails on ${JSON.stringify(text)}`);

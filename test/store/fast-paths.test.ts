@@ -12,7 +12,7 @@ import { dumpYaml, parseYaml } from '../../src/format/yaml.js';
 import type { YamlMap } from '../../src/format/yaml.js';
 import { formatMetricLine, latestMetric, parseRunMetricFile } from '../../src/format/metric-line.js';
 import { parseFlatMeta } from '../../src/store/file/fast-meta.js';
-import { fastLatestMetric } from '../../src/store/file/metric-scan.js';
+import { fastLatestMetric, fastLatestMetricBytes } from '../../src/store/file/metric-scan.js';
 import { FIXTURES_DIR } from '../oracle/fixtures.js';
 
 const scalarArb = fc.oneof(
@@ -88,6 +88,12 @@ describe('fast latest metric', () => {
             exact = undefined;
           }
           const fast = fastLatestMetric(text);
+          // The catalog's byte scanner: the same answer, and it declines only non-ASCII text.
+          const bytes = fastLatestMetricBytes(Buffer.from(text, 'utf8'));
+          if (bytes !== undefined) {
+            expect(exact).toBeDefined();
+            expect({ v: bytes.value, t: bytes.timestamp, s: bytes.step }).toEqual({ v: exact?.value, t: exact?.timestamp, s: exact?.step });
+          } else if (fast !== undefined) expect(/^[\x00-\x7f]*$/.test(text)).toBe(false);
           if (fast === undefined) return;
           expect(exact).toBeDefined();
           expect({ v: fast.value, t: fast.timestamp, s: fast.step }).toEqual({ v: exact?.value, t: exact?.timestamp, s: exact?.step });

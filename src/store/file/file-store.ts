@@ -21,7 +21,7 @@ import type {
 } from '../../entities.js';
 import { MlflowError, invalidParameter, invalidState, notFound, alreadyExists } from '../../errors.js';
 import type { ReadWarning, WarningCode } from '../../errors.js';
-import { dumpYaml, parseYaml } from '../../format/yaml.js';
+import { dumpYaml } from '../../format/yaml.js';
 import { pyJson } from '../../format/json.js';
 import type { YamlMap } from '../../format/yaml.js';
 import {
@@ -96,7 +96,7 @@ import { WarningSink } from '../warnings.js';
 import { catalogEnabled, catalogPath, catalogSearchRuns, openCatalog } from '../../catalog/index.js';
 import type { Catalog } from '../../catalog/index.js';
 import { resolveLocation } from '../portable.js';
-import { parseFlatMeta } from './fast-meta.js';
+import { MAX_META_BYTES, metaFromText, metaTooLarge } from './meta-read.js';
 
 
 
@@ -105,8 +105,7 @@ export const META = 'meta.yaml';
 export const MODELS = 'models';
 export const RESERVED_EXPERIMENT_FOLDERS: ReadonlySet<string> = new Set(['tags', 'datasets', 'traces', 'models']);
 export const DEFAULT_EXPERIMENT_ID = '0';
-/** A meta.yaml larger than this is treated as damaged (MLflow's are under a few KB). */
-export const MAX_META_BYTES = 16 * 1024 * 1024;
+export { MAX_META_BYTES };
 /** Metric files larger than this are read in chunks. */
 export const METRIC_CHUNK_THRESHOLD = 64 * 1024 * 1024;
 export const RUN_NAME_TAG = 'mlflow.runName';
@@ -143,6 +142,12 @@ export interface FileStoreOptions {
   catalogDir?: string;
   /** Id and name sources, for tests that pin them (default: MLflow's random ones). */
   ids?: Partial<IdSource>;
+}
+
+/** Options of {@link FileStore.readRun}. */
+export interface ReadRunOptions {
+  /** Read the metric files (default true); false leaves `data.metrics` empty. */
+  metrics?: boolean;
 }
 
 /** Where new ids and generated names come from. */
@@ -260,6 +265,20 @@ export class FileStore implements TrackingStore {
     this.sink.warn(code, p, message);
   }
 
+  /**
+   * Reports a problem found while reading this root on the store's behalf (the catalog passes
+   * on what its reads of the root found): deduplicated with the store's own warnings, passed to
+   * `onWarning`, kept in {@link warnings}.
+   *
+   * @example
+   * ```ts
+   * store.noteWarning('EMPTY_META', '/r/0/abc/meta.yaml', "Run 'abc' has an empty meta.yaml");
+   * ```
+   */
+  noteWarning(code: WarningCode, p: string, message: string): void {
+    this.sink.warn(code, p, message);
+  }
+
   // ---------------------------------------------------------------- init
 
   /** Creates the root (with the Default experiment, as MLflow does for a new root) and `.trash`. */
@@ -276,16 +295,8 @@ export class FileStore implements TrackingStore {
   readYaml(p: string): unknown {
     const text = readSmallTextIfExists(p, MAX_META_BYTES);
     if (text === undefined) return undefined;
-    if (typeof text !== 'string') {
-      throw new MlflowError('MALFORMED_DATA', `'${p}' is ${text.tooLarge} bytes, too large for a meta.yaml (limit ${MAX_META_BYTES})`, { path: p });
-    }
-    const fast = parseFlatMeta(text);
-    if (fast) return fast;
-    try {
-      return parseYaml(text);
-    } catch (err) {
-      throw new MlflowError('MALFORMED_DATA', `Cannot parse '${p}': ${(err as Error).message}`, { path: p, cause: err });
-    }
+    if (typeof text !== 'string') throw metaTooLarge(p, text.tooLarge);
+    return metaFromText(p, text);
   }
 
   /**
@@ -723,11 +734,15 @@ export class FileStore implements TrackingStore {
     return r;
   }
 
-  /** Builds the whole Run from its folder (metrics, params, tags, inputs, outputs). */
-  readRun(info: RunInfo, runDir: string, experimentDir: string): Run {
+  /**
+   * Builds the whole Run from its folder (metrics, params, tags, inputs, outputs). With
+   * `{ metrics: false }` the metric files are not read (`data.metrics` is empty): the catalog
+   * keeps metrics itself, incrementally.
+   */
+  readRun(info: RunInfo, runDir: string, experimentDir: string, options: ReadRunOptions = {}): Run {
     const metrics: Record<string, number> = {};
     const metricsDir = path.join(runDir, 'metrics');
-    const metricKeys = this.staysInside(metricsDir, runDir) ? walkFiles(metricsDir, this.realRoot()) : [];
+    const metricKeys = options.metrics !== false && this.staysInside(metricsDir, runDir) ? walkFiles(metricsDir, this.realRoot()) : [];
     for (const key of metricKeys.sort()) {
       const latest = this.readLatestMetric(metricsDir, key, info);
       if (latest !== undefined) metrics[key] = latest;
