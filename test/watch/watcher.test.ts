@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { openCatalog } from '../../src/catalog/catalog.js';
 import { catalogSearchRuns } from '../../src/catalog/search.js';
@@ -177,6 +177,115 @@ describe('watcher keeps the catalog equal to a full scan', () => {
       }),
       { numRuns: 10, seed: 11 },
     );
+  });
+
+  it('random operation sequences with a watch budget too small for the store (partial: most active runs watched, the rest swept)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 8 }), async (ops) => {
+        counts.sequences++;
+        const root = freshRoot();
+        const w: World = { root, client: new MlflowClient(root), py, stash: root + '-stash', clock: 1_700_000_000_000 };
+        const eid = await w.client.createExperiment('base');
+        // Enough runs that a budget of 8 watches (two runs) cannot cover them.
+        for (let i = 0; i < 4; i++) await w.client.logMetric((await w.client.createRun(eid)).info.runId, 'm', i);
+        const logs: string[] = [];
+        const watcher = watch(root, { dir: catDir, reconcileMs: 0, maxWatches: 8, pollIntervalMs: 50, log: (m) => logs.push(m) });
+        await watcher.ready;
+        expect(watcher.mode).toBe('partial');
+        expect(watcher.stats().runWatches).toBeLessThanOrEqual(8);
+        expect(logs.some((l) => l.includes('polled by a background sweep'))).toBe(true);
+        const reader = openCatalog(root, { dir: catDir });
+        try {
+          for (const op of ops) {
+            await applyOp(w, op);
+            counts.steps++;
+            expect(reader.watcherLive()).toBe(true);
+            const diff = await eventually(() => compareAll(reader, root), 10_000);
+            if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
+            expect(watcher.stats().runWatches).toBeLessThanOrEqual(8);
+          }
+        } finally {
+          reader.close();
+          await watcher.close();
+        }
+      }),
+      { numRuns: 6, seed: 12 },
+    );
+  });
+
+  it('partial coverage: new and changing runs get the watches, the least recently active lose them', async () => {
+    const root = freshRoot();
+    const c = new MlflowClient(root);
+    const eid = await c.createExperiment('partial');
+    const old: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const r = await c.createRun(eid, { startTime: 1_700_000_000_000 + i });
+      await c.logMetric(r.info.runId, 'm', i);
+      await c.setTerminated(r.info.runId, 'FINISHED', 1_700_000_000_100 + i);
+      old.push(r.info.runId);
+    }
+    // Budget: two runs (four watches each).
+    const w = watch(root, { dir: catDir, reconcileMs: 0, maxWatches: 8, pollIntervalMs: 100, log: () => undefined });
+    const refreshes: { reason: string; metricFilesRead: number }[] = [];
+    w.on('refresh', (x) => refreshes.push(x));
+    await w.ready;
+    const watched = (): string[] =>
+      [...(w as unknown as { hot: Map<string, { folder: string }> }).hot.values()].map((h) => h.folder);
+    // The two most recently ended runs are watched.
+    expect(watched().sort()).toEqual([old[4]!, old[5]!].sort());
+    // A new run takes the watches of the least recently active one.
+    const r = await c.createRun(eid);
+    await waitFor(() => watched().includes(r.info.runId));
+    expect(watched()).not.toContain(old[4]);
+    expect(w.stats().runWatches).toBeLessThanOrEqual(8);
+    // A change to an unwatched run is found by the sweep, and that run becomes watched.
+    await c.logMetric(old[0]!, 'm', 42, { step: 7 });
+    await waitFor(() => watched().includes(old[0]!), 10_000);
+    expect(refreshes.some((x) => x.reason === 'sweep' && x.metricFilesRead > 0)).toBe(true);
+    const reader = openCatalog(root, { dir: catDir });
+    expect(await eventually(() => compareAll(reader, root), 10_000)).toBeNull();
+    // Now watched: the next append is seen by OS events, not by the sweep.
+    const before = refreshes.length;
+    await c.logMetric(old[0]!, 'm', 43, { step: 8 });
+    await waitFor(() => refreshes.slice(before).some((x) => x.reason === 'events'));
+    expect(await eventually(() => compareAll(reader, root), 10_000)).toBeNull();
+    reader.close();
+    await w.close();
+  });
+
+  it('the OS limit met by run watches shrinks the budget, says so, and the sweep covers the rest', async () => {
+    const root = freshRoot();
+    const c = new MlflowClient(root);
+    const eid = await c.createExperiment('limit');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await c.createRun(eid);
+      await c.logParam(r.info.runId, 'p', String(i));
+      ids.push(r.info.runId);
+    }
+    const real = fs.watch;
+    let calls = 0;
+    const spy = vi.spyOn(fs, 'watch').mockImplementation(((...args: Parameters<typeof fs.watch>) => {
+      if (++calls > 6) throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
+      return real(...args);
+    }) as typeof fs.watch);
+    const logs: string[] = [];
+    let w: Watcher | undefined;
+    try {
+      w = watch(root, { dir: catDir, reconcileMs: 0, pollIntervalMs: 50, log: (m) => logs.push(m) });
+      await w.ready;
+    } finally {
+      spy.mockRestore();
+    }
+    expect(w.mode).toBe('partial');
+    expect(w.stats().maxWatches).toBe(w.stats().runWatches);
+    expect(w.stats().runWatches).toBeLessThanOrEqual(6);
+    expect(logs.some((l) => l.includes('ENOSPC') && l.includes('polled'))).toBe(true);
+    const reader = openCatalog(root, { dir: catDir });
+    for (const id of ids) await c.setTag(id, 'seen', 'yes');
+    expect(await eventually(() => compareAll(reader, root), 10_000)).toBeNull();
+    reader.close();
+    await w.close();
   });
 
   it('resumes from the catalog after a restart (delta, not a rebuild) and reports what changed meanwhile', async () => {

@@ -56,6 +56,7 @@ interface WatchCliOptions {
   json?: boolean;
   poll?: boolean;
   reconcile?: string;
+  maxWatches?: string;
   catalogDir?: string;
 }
 
@@ -76,7 +77,8 @@ export const watchCommand: CommandModule = {
       .description('Keep the catalog current and print change events as they happen (long-running)')
       .option('--json', 'one JSON object per line (NDJSON)')
       .option('--poll', 'poll instead of using OS file events')
-      .option('--reconcile <seconds>', 'full delta refresh period (default 30)')
+      .option('--reconcile <seconds>', 'period of the background sweep over every run while all are watched (default 30)')
+      .option('--max-watches <n>', 'most OS file watches spent on run folders, 4 per run (default: min(50000, half of fs.inotify.max_user_watches))')
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .action(async (opts: WatchCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
@@ -93,6 +95,7 @@ export const watchCommand: CommandModule = {
         const w = watch(root, {
           reconcileMs,
           ...(opts.poll ? { usePolling: true } : {}),
+          ...(opts.maxWatches !== undefined ? { maxWatches: parsePositiveInt(opts.maxWatches, '--max-watches') } : {}),
           ...(opts.catalogDir ? { dir: opts.catalogDir } : {}),
           log: (m) => process.stderr.write(m + '\n'),
         });
@@ -103,7 +106,14 @@ export const watchCommand: CommandModule = {
           process.stderr.write(`mlruns watch: ${err.message}\n`);
         });
         await w.ready;
-        process.stderr.write(`mlruns watch: watching ${w.root} (catalog ${w.catalog.file})${w.polling ? ' by polling' : ''}\n`);
+        const ws = w.stats();
+        const how =
+          w.mode === 'native'
+            ? `every run by OS events`
+            : w.mode === 'partial'
+              ? `${ws.watchedRuns} of ${ws.runs} runs by OS events, the rest by a background sweep`
+              : 'by polling';
+        process.stderr.write(`mlruns watch: watching ${w.root} (catalog ${w.catalog.file}): ${how}\n`);
         await new Promise<void>((resolve) => {
           const stop = (): void => {
             process.off('SIGINT', stop);
