@@ -38,6 +38,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
@@ -163,6 +165,26 @@ function listDirs(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+let gcFn: (() => void) | null | undefined;
+/**
+ * Collects garbage when the heap holds much more than a watcher needs. A watcher's live data is
+ * small (~60 MB at 100k runs), but a refresh of 100k runs leaves a few hundred MB of garbage that
+ * V8, far from its heap limit, keeps for minutes: measured 480 MB RSS at 100k runs, 130 MB after
+ * a collection. Called after the initial refresh and once per sweep cycle.
+ */
+function collectIfLarge(thresholdBytes = 128e6): void {
+  if (process.memoryUsage().heapUsed < thresholdBytes) return;
+  if (gcFn === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
 }
 
 /** Half of Linux's inotify watch limit, at most 50,000 (elsewhere 50,000). */
@@ -324,6 +346,7 @@ export class Watcher extends EventEmitter {
     this.hbTimer = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.hbTimer.unref?.();
     this.sayMode();
+    collectIfLarge();
     this.scheduleSweep(this.sweeping() ? this.firstSweepDelay() : 0);
     this.emit('ready');
   }
@@ -790,6 +813,7 @@ export class Watcher extends EventEmitter {
       if (this.sweepStart > 0) {
         this.sweepCycles++;
         this.lastSweepCycleMs = Date.now() - this.sweepStart;
+        collectIfLarge();
       }
       // A new cycle: experiment folders (new and removed run folders), then every run by rid.
       this.sweepStart = Date.now();
