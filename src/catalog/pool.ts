@@ -11,7 +11,7 @@
  *
  * @example
  * ```ts
- * const pool = startPool(2, { root, t0: Date.now() });
+ * const pool = startPool(2, { root, trustBefore: Date.now() - 3000 });
  * pool?.run(tasks, (i, runs) => write(runs), (t) => t.jobs.map((j) => readNewRun(ctx, j)));
  * pool?.close();
  * ```
@@ -26,7 +26,8 @@ import type { NewRun, RunJob } from './run-folder.js';
 /** What a worker is started with. */
 export interface WorkerInit {
   root: string;
-  t0: number;
+  /** See ReadContext.trustBefore. */
+  trustBefore: number;
 }
 
 /** A run whose signatures a worker checks (`probesMatch`): its folder and its stored signatures. */
@@ -214,7 +215,7 @@ export class SyncPool {
  *
  * @example
  * ```ts
- * const pool = startPool(2, { root: cat.root, t0: Date.now() });
+ * const pool = startPool(2, { root: cat.root, trustBefore: Date.now() - 3000 });
  * ```
  */
 export function startPool(size: number, init: WorkerInit): SyncPool | undefined {

@@ -35,6 +35,7 @@ import type { ProbeItem, SyncPool } from './pool.js';
 import {
   FP_LEN,
   M,
+  RACY_MS,
   M_STRIDE,
   NO_MSIG,
   colsOf,
@@ -70,7 +71,13 @@ const TRASH = '.trash';
  * New run folders are read in worker threads from this many on (fewer: reading here is faster
  * than starting them). `MLRUNS_CATALOG_WORKERS_MIN_RUNS` overrides it (tests use workers on small stores).
  */
-export const POOL_MIN_RUNS = 1500;
+export const POOL_MIN_RUNS = 3000;
+
+/** {@link RACY_MS}, or `MLRUNS_CATALOG_RACY_MS` (tests shorten it to exercise the folder probes). */
+function racyMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env['MLRUNS_CATALOG_RACY_MS']);
+  return env['MLRUNS_CATALOG_RACY_MS'] !== undefined && Number.isFinite(v) && v >= 0 ? v : RACY_MS;
+}
 
 function poolMinRuns(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env['MLRUNS_CATALOG_WORKERS_MIN_RUNS']);
@@ -179,7 +186,7 @@ class Refresher {
     this.emit = options.emit;
     this.root = cat.root;
     this.st = this.prepare();
-    this.ctx = { root: cat.root, t0: Date.now(), emit: this.emit, readFull: fullReader(cat.root) };
+    this.ctx = { root: cat.root, trustBefore: Date.now() - racyMs(), emit: this.emit, readFull: fullReader(cat.root) };
     this.nextRid = (cat.db.prepare('SELECT COALESCE(MAX(rid), 0) AS m FROM runs').get() as { m: number }).m + 1;
   }
 
@@ -451,7 +458,7 @@ class Refresher {
 
   /** The worker pool of this refresh, started on first use (undefined: no workers). */
   private pool(): SyncPool | undefined {
-    if (this.workerPool === undefined) this.workerPool = startPool(this.options.workers, { root: this.root, t0: this.ctx.t0 }) ?? null;
+    if (this.workerPool === undefined) this.workerPool = startPool(this.options.workers, { root: this.root, trustBefore: this.ctx.trustBefore }) ?? null;
     return this.workerPool ?? undefined;
   }
 
@@ -513,7 +520,7 @@ class Refresher {
     }
     const entries = new Map<string, fs.Dirent>();
     for (const e of list) entries.set(e.name, e);
-    const dirs = [`D\t${dirVal(dst, this.ctx.t0)}`];
+    const dirs = [`D\t${dirVal(dst, this.ctx.trustBefore)}`];
     let sig = readRunCore(this.ctx, job, runDir, entries, dirs, false).sig;
     const rid = stored.rid;
     let ok = stored.ok === 1;

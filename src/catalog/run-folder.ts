@@ -17,7 +17,7 @@
  *
  * @example
  * ```ts
- * const nr = readNewRun({ root, t0: Date.now(), emit: false }, { loc: 0, dir: '1', expDir, folder: 'abc' });
+ * const nr = readNewRun({ root, trustBefore: Date.now() - RACY_MS, emit: false }, { loc: 0, dir: '1', expDir, folder: 'abc' });
  * ```
  */
 import fs from 'node:fs';
@@ -66,14 +66,17 @@ export interface RunWarning {
  *
  * @example
  * ```ts
- * const ctx: ReadContext = { root: '/data/mlruns', t0: Date.now(), emit: false };
+ * const ctx: ReadContext = { root: '/data/mlruns', trustBefore: Date.now() - RACY_MS, emit: false };
  * ```
  */
 export interface ReadContext {
   /** The realpath of the root (symbolic links leading outside it are not followed, as in a scan). */
   root: string;
-  /** When the refresh started (ms): folders changed after `t0 - RACY_MS` are not trusted. */
-  t0: number;
+  /**
+   * Folders changed at or after this time (ms) are not trusted by their stat alone: the refresh's
+   * start minus {@link RACY_MS} (a change in the same timestamp tick as a stat leaves it equal).
+   */
+  trustBefore: number;
   /** Build change events (exact parse of every metric point). */
   emit: boolean;
   /** Reads a run with inputs/outputs as the scan does (FileStore.readRun without metrics), collecting its warnings. */
@@ -192,9 +195,9 @@ export const fileVal = (st: { ino: number; size: number; mtimeMs: number } | und
 const dirStatVal = (st: fs.Stats | undefined): string => (st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}` : '-');
 
 /** The signature value of a folder (`!` when it changed too recently to be trusted). */
-export function dirVal(st: fs.Stats | undefined, t0: number): string {
+export function dirVal(st: fs.Stats | undefined, trustBefore: number): string {
   if (!st) return '-';
-  if (st.ctimeMs >= t0 - RACY_MS || st.mtimeMs >= t0 - RACY_MS) return '!';
+  if (st.ctimeMs >= trustBefore || st.mtimeMs >= trustBefore) return '!';
   return dirStatVal(st);
 }
 
@@ -304,7 +307,7 @@ interface WalkFile {
 function walk(abs: string, rel: string, ctx: ReadContext, dirs: string[]): WalkFile[] {
   const files: WalkFile[] = [];
   const visit = (a: string, r: string, keyPrefix: string): void => {
-    dirs.push(`D${r}\t${dirVal(statOf(a), ctx.t0)}`);
+    dirs.push(`D${r}\t${dirVal(statOf(a), ctx.trustBefore)}`);
     for (const e of listDir(a)) {
       const childAbs = join(a, e.name);
       const key = keyPrefix === '' ? e.name : `${keyPrefix}/${e.name}`;
@@ -555,7 +558,7 @@ export function metricLayout(
     const mdir = join(runDir, 'metrics');
     const outside = entry.isSymbolicLink() && !linkStaysWithin(mdir, ctx.root);
     if (outside) {
-      dirs.push(`Dmetrics\t${dirVal(statOf(mdir), ctx.t0)}`);
+      dirs.push(`Dmetrics\t${dirVal(statOf(mdir), ctx.trustBefore)}`);
     } else {
       for (const f of walk(mdir, 'metrics', ctx, dirs)) {
         if (f.outside) {
@@ -741,7 +744,7 @@ export function readRunCore(
   for (const name of ['inputs', 'outputs']) {
     if (!entries.has(name)) continue;
     const d = path.join(runDir, name);
-    dirs.push(`D${name}\t${dirVal(statOf(d), ctx.t0)}`);
+    dirs.push(`D${name}\t${dirVal(statOf(d), ctx.trustBefore)}`);
     for (const id of listSubdirs(d).sort()) lines.push(`F${name}/${id}/meta.yaml\t${fileVal(statOf(path.join(d, id, 'meta.yaml')))}`);
   }
   const sig = lines.join('\n');
@@ -857,7 +860,7 @@ export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
   if (list.length === 0 && !dst) return undefined;
   const entries = new Map<string, fs.Dirent>();
   for (const e of list) entries.set(e.name, e);
-  const dirs = [`D\t${dirVal(dst, ctx.t0)}`];
+  const dirs = [`D\t${dirVal(dst, ctx.trustBefore)}`];
   const core = readRunCore(ctx, job, runDir, entries, dirs, true);
   const base = {
     folder: job.folder,

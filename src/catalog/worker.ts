@@ -22,7 +22,7 @@ interface Data {
 if (!isMainThread && workerData && (workerData as Data).port) {
   const { port, signal, init } = workerData as Data;
   const sig = new Int32Array(signal);
-  const ctx: ReadContext = { root: init.root, t0: init.t0, emit: false };
+  const ctx: ReadContext = { root: init.root, trustBefore: init.trustBefore, emit: false };
   let loading: Promise<void> | undefined;
   /** FileStore (and what it imports) only for runs with inputs/outputs. */
   const loadFull = (): Promise<void> =>
