@@ -157,6 +157,28 @@ interface RefresherOptions {
   onWarning?: ((w: ReadWarning) => void) | undefined;
 }
 
+/**
+ * The experiment folders of a root as FileStore.experimentDir can resolve them: `loc` 0 in the
+ * root (not `.trash`, not `models`), 1 in `.trash`.
+ *
+ * @example
+ * ```ts
+ * listExperimentFolders('/abs/mlruns'); // [{ loc: 0, dir: '0' }, { loc: 1, dir: '5' }]
+ * ```
+ */
+export function listExperimentFolders(root: string): { loc: 0 | 1; dir: string }[] {
+  const out: { loc: 0 | 1; dir: string }[] = [];
+  for (const d of listSubdirs(root)) {
+    if (d === TRASH || d === 'models' || d.includes('\\')) continue;
+    out.push({ loc: 0, dir: d });
+  }
+  for (const d of listSubdirs(path.join(root, TRASH))) {
+    if (d.includes('\\')) continue;
+    out.push({ loc: 1, dir: d });
+  }
+  return out;
+}
+
 class Refresher {
   readonly events: ChangeEvent[] = [];
   runsRead = 0;
@@ -244,16 +266,7 @@ class Refresher {
 
   /** Experiment folders as FileStore.experimentDir can resolve them. */
   listExpDirs(): { loc: 0 | 1; dir: string }[] {
-    const out: { loc: 0 | 1; dir: string }[] = [];
-    for (const d of listSubdirs(this.root)) {
-      if (d === TRASH || d === 'models' || d.includes('\\')) continue;
-      out.push({ loc: 0, dir: d });
-    }
-    for (const d of listSubdirs(path.join(this.root, TRASH))) {
-      if (d.includes('\\')) continue;
-      out.push({ loc: 1, dir: d });
-    }
-    return out;
+    return listExperimentFolders(this.root);
   }
 
   full(): void {

@@ -240,6 +240,18 @@ function readNoStat(p: string): Buffer | undefined {
   }
 }
 
+/** Up to `len` bytes of `fd` from `pos` (fewer at the end of the file). */
+function readFully(fd: number, len: number, pos: number): Buffer {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const n = fs.readSync(fd, buf, got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
 /** A whole file and its stat through one descriptor (undefined when it cannot be opened or is not a file). */
 export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Buffer | undefined } | undefined {
   let fd: number;
@@ -252,14 +264,7 @@ export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Bu
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { st, buf: undefined };
     if (st.size > max) return { st, buf: undefined };
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = fs.readSync(fd, buf, got, st.size - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    return { st, buf: buf.subarray(0, got) };
+    return { st, buf: readFully(fd, st.size, 0) };
   } catch {
     return undefined;
   } finally {
@@ -276,15 +281,7 @@ export function readRange(p: string, start: number, end: number): Buffer | undef
     return undefined;
   }
   try {
-    const len = Math.max(0, end - start);
-    const buf = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const n = fs.readSync(fd, buf, got, len - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
+    return readFully(fd, Math.max(0, end - start), start);
   } catch {
     return undefined;
   } finally {

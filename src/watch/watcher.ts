@@ -40,12 +40,15 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import type { Statement } from 'better-sqlite3';
 import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
 import type { Catalog, CatalogOptions, RefreshResult } from '../catalog/catalog.js';
 import type { ChangeEvent } from '../catalog/events.js';
+import { listExperimentFolders } from '../catalog/refresh.js';
 import type { RefreshScope } from '../catalog/refresh.js';
+import { statOf } from '../catalog/run-folder.js';
 
 /**
  * Options of {@link watch}.
@@ -131,6 +134,8 @@ export interface WatcherStats {
 }
 
 const RUN_SUBDIRS = ['metrics', 'params', 'tags'] as const;
+/** Most recently active first: running runs, then by end (else start) time. */
+const BY_ACTIVITY = "(status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC";
 const SLICE_MS = 8;
 
 interface RunRef {
@@ -147,25 +152,6 @@ interface HotRun extends RunRef {
 }
 
 const runKey = (loc: number, dir: string, folder: string): string => `${loc}\0${dir}\0${folder}`;
-
-function statOf(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-function listDirs(p: string): string[] {
-  try {
-    return fs
-      .readdirSync(p, { withFileTypes: true })
-      .filter((e) => e.isDirectory() || (e.isSymbolicLink() && statOf(path.join(p, e.name))?.isDirectory()))
-      .map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
 
 let gcFn: (() => void) | null | undefined;
 /**
@@ -248,6 +234,9 @@ export class Watcher extends EventEmitter {
   private sweepCycles = 0;
   private lastSweepCycleMs = 0;
   private partialSaid = false;
+  /** Prepared statements of the catalog's current connection (a rebuild replaces it). */
+  private stmts = new Map<string, Statement>();
+  private stmtsDb: Catalog['db'] | undefined;
 
   /** @internal use {@link watch}. */
   constructor(root: string, options: WatchOptions = {}) {
@@ -439,18 +428,24 @@ export class Watcher extends EventEmitter {
     this.emit('error', err);
   }
 
+  /** A prepared statement, once per connection (these run on every event and sweep slice). */
+  private sql(text: string): Statement {
+    if (this.stmtsDb !== this.catalog.db) {
+      this.stmts.clear();
+      this.stmtsDb = this.catalog.db;
+    }
+    let st = this.stmts.get(text);
+    if (!st) this.stmts.set(text, (st = this.catalog.db.prepare(text)));
+    return st;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Run folders: fs.watch per folder, within the budget, least recently active evicted first.
 
   private fillHotSet(): void {
     const total = this.catalog.runCount();
     const slots = Math.floor(this.budget / (1 + RUN_SUBDIRS.length));
-    const rows = this.catalog.db
-      .prepare(
-        `SELECT loc, exp_dir AS dir, folder FROM runs
-         ORDER BY (status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC, rid DESC LIMIT ?`,
-      )
-      .all(slots) as RunRef[];
+    const rows = this.sql(`SELECT loc, exp_dir AS dir, folder FROM runs ORDER BY ${BY_ACTIVITY}, rid DESC LIMIT ?`).all(slots) as RunRef[];
     // Least important first: the LRU order evicts from the front.
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i]!;
@@ -629,9 +624,14 @@ export class Watcher extends EventEmitter {
       seen.add(k);
       out.push({ loc, dir });
     };
-    for (const d of listDirs(this.root)) if (d !== '.trash' && d !== 'models' && !d.includes('\\')) add(0, d);
-    for (const d of listDirs(path.join(this.root, '.trash'))) if (!d.includes('\\')) add(1, d);
-    for (const r of this.catalog.db.prepare('SELECT loc, dir FROM exps').all() as { loc: 0 | 1; dir: string }[]) add(r.loc, r.dir);
+    let listed: RefreshScope['experiments'] = [];
+    try {
+      listed = listExperimentFolders(this.root);
+    } catch {
+      /* an unreadable root: the catalog's experiments are still looked at */
+    }
+    for (const e of listed) add(e.loc, e.dir);
+    for (const r of this.sql('SELECT loc, dir FROM exps').all() as { loc: 0 | 1; dir: string }[]) add(r.loc, r.dir);
     return out;
   }
 
@@ -716,7 +716,7 @@ export class Watcher extends EventEmitter {
   private track(scope: RefreshScope): void {
     if (this.pollingMode) return;
     for (const r of scope.runs) {
-      const known = this.catalog.db.prepare('SELECT 1 FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?').get(r.loc, r.dir, r.folder);
+      const known = this.sql('SELECT 1 FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?').get(r.loc, r.dir, r.folder);
       const h = this.hot.get(runKey(r.loc, r.dir, r.folder));
       if (known) this.watchRun(r.loc, r.dir, r.folder, true);
       else if (h) this.unwatchRun(h);
@@ -727,9 +727,7 @@ export class Watcher extends EventEmitter {
       if (exps.has(`${h.loc}\0${h.dir}`) && !statOf(h.runDir)?.isDirectory()) this.unwatchRun(h);
     }
     // Runs that came with an experiment folder (a restore, a checkout): watch them while the budget lasts.
-    const q = this.catalog.db.prepare(
-      `SELECT folder FROM runs WHERE loc = ? AND exp_dir = ? ORDER BY (status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC LIMIT ?`,
-    );
+    const q = this.sql(`SELECT folder FROM runs WHERE loc = ? AND exp_dir = ? ORDER BY ${BY_ACTIVITY} LIMIT ?`);
     for (const e of scope.experiments) {
       const free = Math.floor((this.budget - this.watchCount) / (1 + RUN_SUBDIRS.length));
       const rows = q.all(e.loc, e.dir, Math.max(0, free) + 1) as { folder: string }[];
@@ -796,7 +794,7 @@ export class Watcher extends EventEmitter {
     if (!res || this.pollingMode || res.events.length === 0) return;
     const changed = new Set<string>();
     for (const e of res.events) if ('runId' in e && typeof e.runId === 'string') changed.add(e.runId);
-    const q = this.catalog.db.prepare('SELECT loc, exp_dir AS dir, folder FROM runs WHERE run_id = ?');
+    const q = this.sql('SELECT loc, exp_dir AS dir, folder FROM runs WHERE run_id = ?');
     for (const id of changed) {
       const r = q.get(id) as RunRef | undefined;
       if (r) this.watchRun(r.loc, r.dir, r.folder, true);
@@ -822,9 +820,10 @@ export class Watcher extends EventEmitter {
       this.sweepDone = false;
       this.sweepLeft = this.catalog.runCount();
     } else {
-      const batch = this.catalog.db
-        .prepare('SELECT rid, loc, exp_dir AS dir, folder FROM runs WHERE rid > ? ORDER BY rid LIMIT ?')
-        .all(this.sweepRid, this.sweepK) as (RunRef & { rid: number })[];
+      const batch = this.sql('SELECT rid, loc, exp_dir AS dir, folder FROM runs WHERE rid > ? ORDER BY rid LIMIT ?').all(
+        this.sweepRid,
+        this.sweepK,
+      ) as (RunRef & { rid: number })[];
       if (batch.length < this.sweepK) this.sweepDone = true;
       this.sweepRid = batch.at(-1)?.rid ?? this.sweepRid;
       this.sweepLeft = Math.max(0, this.sweepLeft - batch.length);
