@@ -602,7 +602,9 @@ def handle(line):
 
 
 def write(obj):
-    _OUT.write(json.dumps(obj, ensure_ascii=False, allow_nan=False) + "\n")
+    # ASCII escapes: a string holding a lone surrogate (a filter such as "like \ude00'" echoed in
+    # MLflow's error message) cannot be encoded as UTF-8, but "\ude00" is valid JSON for Node.
+    _OUT.write(json.dumps(obj, ensure_ascii=True, allow_nan=False) + "\n")
     _OUT.flush()
 
 

@@ -96,3 +96,30 @@ describe('bad input', () => {
     if (k.message) expect(ours?.message).toBe(pe.message);
   });
 });
+
+// Text UTF-8 cannot encode: Python fails with a UnicodeEncodeError (no error code) after opening
+// the file, leaving an empty param/tag file behind; we refuse before writing, naming the file.
+describe('lone UTF-16 surrogates', () => {
+  // log_batch wraps every failure in INTERNAL_ERROR, in Python's file store and in ours.
+  const surrogateCases: { name: string; py: string; ts: (c: MlflowClient, rid: string) => Promise<unknown>; code?: string }[] = [
+    { name: 'param value', py: "c.log_param(rid, 'x', '\\ude00')", ts: (c, rid) => c.logParam(rid, 'x', '\ude00') },
+    { name: 'tag value', py: "c.set_tag(rid, 't', 'a\\ud800')", ts: (c, rid) => c.setTag(rid, 't', 'a\ud800') },
+    { name: 'batch param', py: "from mlflow.entities import Param\nc.log_batch(rid, params=[Param('y', '\\udfff')])", ts: (c, rid) => c.logBatch(rid, { params: [{ key: 'y', value: '\udfff' }] }), code: 'INTERNAL_ERROR' },
+  ];
+  it.each(surrogateCases.map((k, i) => [k.name, k, i] as const))('%s', async (_n, k, i) => {
+    const root = path.join(tmp, `surrogate-${i}`, 'mlruns');
+    const { c, ids } = await setup(root);
+    const before = snapshotTree(root);
+    const err = await k.ts(c, ids.rid).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(MlflowError);
+    expect((err as MlflowError).code).toBe(k.code ?? 'INVALID_PARAMETER_VALUE');
+    expect((err as Error).message).toMatch(/lone UTF-16 surrogate/);
+    expect([...snapshotTree(root).entries()]).toEqual([...before.entries()]);
+    const theirs = await py.execOrError(root, `c = client\nrid = vars['rid']\n${k.py}`, ids);
+    expect(theirs && typeof theirs === 'object' && 'error' in theirs, 'python should fail too').toBe(true);
+    expect((theirs as { error: { message: string } }).error.message).toMatch(/surrogates not allowed/);
+  });
+});

@@ -159,6 +159,21 @@ export function mkdirNew(p: string): boolean {
 }
 
 /**
+ * Text that UTF-8 cannot encode (a lone UTF-16 surrogate, e.g. half of an emoji cut by a slice)
+ * is refused before anything is written: Node would store U+FFFD in its place (silently changing
+ * the value) and Python fails half-way with a UnicodeEncodeError, leaving an empty file.
+ */
+function assertEncodable(p: string, text: string): void {
+  if (text.isWellFormed()) return;
+  const at = [...text].findIndex((ch) => !ch.isWellFormed());
+  throw new MlflowError(
+    'INVALID_PARAMETER_VALUE',
+    `Cannot write '${p}': the text holds a lone UTF-16 surrogate at character ${at}, which UTF-8 cannot encode`,
+    { path: p },
+  );
+}
+
+/**
  * Writes a whole file atomically: a temp file in the same folder (fsync'd on request), then rename.
  * The final bytes are what Python writes; a reader never sees a half-written file. The file
  * mode of an existing target is kept. Returns false (and writes nothing) when the file already
@@ -169,6 +184,7 @@ export function writeFileAtomic(
   content: string,
   options: { skipIfSame?: boolean; fsync?: boolean; tmpDir?: string } = {},
 ): boolean {
+  assertEncodable(p, content);
   const data = Buffer.from(content, 'utf8');
   let mode: number | undefined;
   try {
@@ -222,6 +238,7 @@ function tempPath(p: string, tmpDir?: string): string {
 
 /** Writes a new file that must not exist yet (like MLflow's write_yaml without overwrite). */
 export function writeFileExclusive(p: string, content: string, tmpDir?: string): void {
+  assertEncodable(p, content);
   // Temp + link gives "create only if absent" and atomic content at once.
   const tmp = tempPath(p, tmpDir);
   try {
@@ -246,6 +263,7 @@ export function writeFileExclusive(p: string, content: string, tmpDir?: string):
  * ours) never interleave inside a line. Resolves only after the bytes are in the file.
  */
 export function appendText(p: string, text: string, options: { tmpDir?: string } = {}): void {
+  assertEncodable(p, text);
   // A new file appears whole, with its first lines (temp + link): an empty or half-written new
   // metric file left by a killed process makes Python's search_runs fail for the experiment.
   if (!fs.existsSync(p)) {
