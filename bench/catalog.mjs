@@ -56,9 +56,10 @@ export function floorRead(root) {
   return { bytes, files };
 }
 
-function rssOf(pid) {
+/** A process's resident memory in MB: now (VmRSS) or its peak so far (`peak`: VmHWM). */
+function rssOf(pid, { peak = false } = {}) {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = (peak ? /VmHWM:\s+(\d+) kB/ : /VmRSS:\s+(\d+) kB/).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
@@ -318,10 +319,11 @@ export async function benchCatalog({ sizes = [10_000, 100_000], work, log = () =
         }
         reader.close();
         res.watcher.rssMB = rssOf(w.child.pid);
+        res.watcher.rssPeakMB = rssOf(w.child.pid, { peak: true });
         log(
           `  watcher (${res.watcher.mode}, ${res.watcher.watchedRuns} runs watched) ready in ${res.watcher.startMs} ms; active run p50 ${res.watcher.activeP50} / p99 ${res.watcher.activeP99} ms; ` +
             (res.watcher.anyP50 !== undefined ? `any run p50 ${res.watcher.anyP50} / p99 ${res.watcher.anyP99} ms` : `sweep cycle ${res.watcher.sweepCycleMs} ms`) +
-            `; RSS ${res.watcher.rssMB} MB`,
+            `; RSS ${res.watcher.rssMB} MB (peak ${res.watcher.rssPeakMB} MB)`,
         );
       } catch (e) {
         res.watcher = { error: String(e.message ?? e).slice(0, 500) };

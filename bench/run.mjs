@@ -226,7 +226,7 @@ async function main() {
     if (c.watcher && !c.watcher.error) {
       const wr = c.watcher;
       const how = wr.mode === 'native' ? 'every run watched' : `${wr.watchedRuns} most active runs watched, the rest swept`;
-      rows.push({ name: `watcher, ${n} runs: Python log_metric to its running run → visible, p50 / p99`, ours: `${wr.activeP50} / ${wr.activeP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: wr, note: `RSS ${Math.round(wr.rssMB)} MB, ready in ${fmt(sec(wr.startMs))} (${how})` });
+      rows.push({ name: `watcher, ${n} runs: Python log_metric to its running run → visible, p50 / p99`, ours: `${wr.activeP50} / ${wr.activeP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: wr, note: `RSS ${Math.round(wr.rssMB)} MB${wr.rssPeakMB ? ` (peak ${Math.round(wr.rssPeakMB)} MB)` : ''}, ready in ${fmt(sec(wr.startMs))} (${how})` });
       if (wr.anyP50 !== undefined) {
         rows.push({ name: `watcher, ${n} runs: line appended to any run → visible, p50 / p99`, ours: `${wr.anyP50} / ${wr.anyP99} ms`, python: '—', vsPython: '—', vsFloor: '—', raw: {}, note: '' });
       } else {

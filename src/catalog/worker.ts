@@ -9,6 +9,7 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
+import { GrowthCollector } from './memory.js';
 import type { PoolTask, WorkerInit, WorkerReply } from './pool.js';
 import { NeedsFullRead, probesMatch, readNewRun } from './run-folder.js';
 import type { NewRun, ReadContext } from './run-folder.js';
@@ -40,7 +41,10 @@ if (!isMainThread && workerData && (workerData as Data).port) {
   };
   Atomics.add(sig, 1, 1);
   wake();
+  // Each worker has its own heap, and its garbage adds to the process's RSS as the main thread's does.
+  const gc = new GrowthCollector(32e6);
   port.on('message', async ({ id, task }: { id: number; task: PoolTask }) => {
+    gc.check();
     try {
       if (task.kind === 'probe') {
         const changed: number[] = [];

@@ -38,14 +38,13 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { Statement } from 'better-sqlite3';
 import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
 import type { Catalog, CatalogOptions, RefreshResult } from '../catalog/catalog.js';
 import type { ChangeEvent } from '../catalog/events.js';
+import { GrowthCollector, collectIfLarge } from '../catalog/memory.js';
 import { listExperimentFolders } from '../catalog/refresh.js';
 import type { RefreshScope } from '../catalog/refresh.js';
 import { statOf } from '../catalog/run-folder.js';
@@ -153,26 +152,6 @@ interface HotRun extends RunRef {
 
 const runKey = (loc: number, dir: string, folder: string): string => `${loc}\0${dir}\0${folder}`;
 
-let gcFn: (() => void) | null | undefined;
-/**
- * Collects garbage when the heap holds much more than a watcher needs. A watcher's live data is
- * small (~60 MB at 100k runs), but a refresh of 100k runs leaves a few hundred MB of garbage that
- * V8, far from its heap limit, keeps for minutes: measured 480 MB RSS at 100k runs, 130 MB after
- * a collection. Called after the initial refresh and once per sweep cycle.
- */
-function collectIfLarge(thresholdBytes = 128e6): void {
-  if (process.memoryUsage().heapUsed < thresholdBytes) return;
-  if (gcFn === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc') as () => void;
-    } catch {
-      gcFn = null;
-    }
-  }
-  gcFn?.();
-}
-
 /** Half of Linux's inotify watch limit, at most 50,000 (elsewhere 50,000). */
 function defaultMaxWatches(): number {
   let limit = Infinity;
@@ -229,6 +208,8 @@ export class Watcher extends EventEmitter {
   private sweepDone = true;
   private sweepLeft = 0;
   private sweepK = 32;
+  /** Collects the sweep's garbage as it grows (memory.ts). */
+  private readonly gc = new GrowthCollector(24e6);
   private sweepStart = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepCycles = 0;
@@ -335,7 +316,7 @@ export class Watcher extends EventEmitter {
     this.hbTimer = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.hbTimer.unref?.();
     this.sayMode();
-    collectIfLarge();
+    collectIfLarge(64e6);
     this.scheduleSweep(this.sweeping() ? this.firstSweepDelay() : 0);
     this.emit('ready');
   }
@@ -811,7 +792,6 @@ export class Watcher extends EventEmitter {
       if (this.sweepStart > 0) {
         this.sweepCycles++;
         this.lastSweepCycleMs = Date.now() - this.sweepStart;
-        collectIfLarge();
       }
       // A new cycle: experiment folders (new and removed run folders), then every run by rid.
       this.sweepStart = Date.now();
@@ -832,6 +812,8 @@ export class Watcher extends EventEmitter {
       this.sweepK = Math.max(4, Math.min(4096, Math.round((this.sweepK * SLICE_MS) / Math.max(dur, 0.05))));
       this.promote(res);
     }
+    // The sweep's garbage, collected per 48 MB rather than left for V8 (see memory.ts).
+    this.gc.check();
     const dur = performance.now() - t0;
     const share = this.opts.sweepShare;
     const ticksLeft = Math.max(1, Math.ceil(this.sweepLeft / this.sweepK));

@@ -37,27 +37,43 @@ function newWorld(): World {
   return { root, client: new MlflowClient(root), py, stash: path.join(tmp, `stash${n}`), clock: 1_700_000_000_000 };
 }
 
+/** Random operation sequences; after each step, fixed varied queries through the catalog == the scan. */
+async function sequencesMatchScan(numRuns: number, seed: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 14 }), async (ops) => {
+      const w = newWorld();
+      await w.client.createExperiment('base');
+      const cat = openCatalog(w.root, { dir: path.join(tmp, 'cat') });
+      try {
+        for (const op of ops) {
+          await applyOp(w, op);
+          stats.steps++;
+          const diff = compareAll(cat, w.root);
+          stats.queries += 50;
+          if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
+        }
+      } finally {
+        cat.close();
+      }
+    }),
+    { numRuns, seed },
+  );
+}
+
 describe('catalog query == full scan (no watcher: delta refresh on each query)', () => {
   it('random operation sequences, fixed varied queries after each step', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 14 }), async (ops) => {
-        const w = newWorld();
-        await w.client.createExperiment('base');
-        const cat = openCatalog(w.root, { dir: path.join(tmp, 'cat') });
-        try {
-          for (const op of ops) {
-            await applyOp(w, op);
-            stats.steps++;
-            const diff = compareAll(cat, w.root);
-            stats.queries += 50;
-            if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
-          }
-        } finally {
-          cat.close();
-        }
-      }),
-      { numRuns: 40, seed: 42 },
-    );
+    await sequencesMatchScan(40, 42);
+  });
+
+  it('the same with stored runs read in pages of 2 (page boundaries, rows removed between pages)', async () => {
+    const saved = process.env['MLRUNS_CATALOG_RUN_PAGE'];
+    process.env['MLRUNS_CATALOG_RUN_PAGE'] = '2';
+    try {
+      await sequencesMatchScan(25, 43);
+    } finally {
+      if (saved === undefined) delete process.env['MLRUNS_CATALOG_RUN_PAGE'];
+      else process.env['MLRUNS_CATALOG_RUN_PAGE'] = saved;
+    }
   });
 
   it('random filters / order_bys / tokens / views from the search generators', async () => {

@@ -16,7 +16,7 @@ import { catalogSearchRuns } from '../../src/catalog/search.js';
 import type { ChangeEvent } from '../../src/catalog/events.js';
 import { FileStore } from '../../src/store/file/file-store.js';
 import { watch } from '../../src/watch/watcher.js';
-import type { Watcher } from '../../src/watch/watcher.js';
+import type { WatchOptions, Watcher } from '../../src/watch/watcher.js';
 import { watchCommand } from '../../src/cli/commands/watch.js';
 import { Oracle, oracleAvailable } from '../oracle/oracle.js';
 import { applyOp, compareAll, eventually, opArb } from '../catalog/helpers.js';
@@ -151,66 +151,72 @@ describe('watcher events', () => {
   });
 });
 
+/**
+ * One property over random operation sequences with a live watcher: after every step a reader
+ * that trusts the watcher's heartbeat answers exactly as a full scan does. `prepare` fills the
+ * store before the watcher starts; `check` runs once it is ready and after every step.
+ */
+function propertyWithWatcher(o: {
+  maxLength: number;
+  numRuns: number;
+  seed: number;
+  options?: Partial<WatchOptions>;
+  prepare?: (c: MlflowClient, eid: string) => Promise<void>;
+  check?: (watcher: Watcher, logs: string[], when: 'ready' | 'step') => void;
+}): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: o.maxLength }), async (ops) => {
+      counts.sequences++;
+      const root = freshRoot();
+      const w: World = { root, client: new MlflowClient(root), py, stash: root + '-stash', clock: 1_700_000_000_000 };
+      const eid = await w.client.createExperiment('base');
+      await o.prepare?.(w.client, eid);
+      const logs: string[] = [];
+      const watcher = watch(root, { dir: catDir, reconcileMs: 0, ...o.options, log: (m) => logs.push(m) });
+      await watcher.ready;
+      o.check?.(watcher, logs, 'ready');
+      const reader = openCatalog(root, { dir: catDir });
+      try {
+        for (const op of ops) {
+          await applyOp(w, op);
+          counts.steps++;
+          expect(reader.watcherLive()).toBe(true);
+          const diff = await eventually(() => compareAll(reader, root), 10_000);
+          if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
+          o.check?.(watcher, logs, 'step');
+        }
+      } finally {
+        reader.close();
+        await watcher.close();
+      }
+    }),
+    { numRuns: o.numRuns, seed: o.seed },
+  );
+}
+
 describe('watcher keeps the catalog equal to a full scan', () => {
   it('random operation sequences with the watcher on (queries trust its heartbeat)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 10 }), async (ops) => {
-        counts.sequences++;
-        const root = freshRoot();
-        const w: World = { root, client: new MlflowClient(root), py, stash: root + '-stash', clock: 1_700_000_000_000 };
-        await w.client.createExperiment('base');
-        const watcher = watch(root, { dir: catDir, reconcileMs: 0, log: () => undefined });
-        await watcher.ready;
-        const reader = openCatalog(root, { dir: catDir });
-        try {
-          for (const op of ops) {
-            await applyOp(w, op);
-            counts.steps++;
-            expect(reader.watcherLive()).toBe(true);
-            const diff = await eventually(() => compareAll(reader, root), 10_000);
-            if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
-          }
-        } finally {
-          reader.close();
-          await watcher.close();
-        }
-      }),
-      { numRuns: 10, seed: 11 },
-    );
+    await propertyWithWatcher({ maxLength: 10, numRuns: 10, seed: 11 });
   });
 
   it('random operation sequences with a watch budget too small for the store (partial: most active runs watched, the rest swept)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 8 }), async (ops) => {
-        counts.sequences++;
-        const root = freshRoot();
-        const w: World = { root, client: new MlflowClient(root), py, stash: root + '-stash', clock: 1_700_000_000_000 };
-        const eid = await w.client.createExperiment('base');
-        // Enough runs that a budget of 8 watches (two runs) cannot cover them.
-        for (let i = 0; i < 4; i++) await w.client.logMetric((await w.client.createRun(eid)).info.runId, 'm', i);
-        const logs: string[] = [];
-        const watcher = watch(root, { dir: catDir, reconcileMs: 0, maxWatches: 8, pollIntervalMs: 50, log: (m) => logs.push(m) });
-        await watcher.ready;
-        expect(watcher.mode).toBe('partial');
+    await propertyWithWatcher({
+      maxLength: 8,
+      numRuns: 6,
+      seed: 12,
+      options: { maxWatches: 8, pollIntervalMs: 50 },
+      // Enough runs that a budget of 8 watches (two runs) cannot cover them.
+      prepare: async (c, eid) => {
+        for (let i = 0; i < 4; i++) await c.logMetric((await c.createRun(eid)).info.runId, 'm', i);
+      },
+      check: (watcher, logs, when) => {
         expect(watcher.stats().runWatches).toBeLessThanOrEqual(8);
-        expect(logs.some((l) => l.includes('polled by a background sweep'))).toBe(true);
-        const reader = openCatalog(root, { dir: catDir });
-        try {
-          for (const op of ops) {
-            await applyOp(w, op);
-            counts.steps++;
-            expect(reader.watcherLive()).toBe(true);
-            const diff = await eventually(() => compareAll(reader, root), 10_000);
-            if (diff) throw new Error(`after ${JSON.stringify(op)}: ${diff}`);
-            expect(watcher.stats().runWatches).toBeLessThanOrEqual(8);
-          }
-        } finally {
-          reader.close();
-          await watcher.close();
+        if (when === 'ready') {
+          expect(watcher.mode).toBe('partial');
+          expect(logs.some((l) => l.includes('polled by a background sweep'))).toBe(true);
         }
-      }),
-      { numRuns: 6, seed: 12 },
-    );
+      },
+    });
   });
 
   it('partial coverage: new and changing runs get the watches, the least recently active lose them', async () => {
