@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -98,21 +99,14 @@ function startWatcher(root, catDir) {
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
-  let out = '';
   const lines = [];
   const waiters = [];
-  child.stdout.on('data', (d) => {
-    out += d;
-    let i;
-    while ((i = out.indexOf('\n')) >= 0) {
-      const l = out.slice(0, i);
-      out = out.slice(i + 1);
-      const sp = l.indexOf(' ');
-      const msg = { kind: l.slice(0, sp), stats: JSON.parse(l.slice(sp + 1)) };
-      const w = waiters.findIndex((x) => x.kind === msg.kind);
-      if (w >= 0) waiters.splice(w, 1)[0].resolve(msg.stats);
-      else lines.push(msg);
-    }
+  readline.createInterface({ input: child.stdout }).on('line', (l) => {
+    const sp = l.indexOf(' ');
+    const msg = { kind: l.slice(0, sp), stats: JSON.parse(l.slice(sp + 1)) };
+    const w = waiters.findIndex((x) => x.kind === msg.kind);
+    if (w >= 0) waiters.splice(w, 1)[0].resolve(msg.stats);
+    else lines.push(msg);
   });
   /** Resolves with the watcher's stats at its next `kind` line ('ready' or 'cycle'). */
   const next = (kind, timeoutMs) =>
@@ -159,17 +153,8 @@ for line in sys.stdin:
     sys.stdout.write(out + '\\n'); sys.stdout.flush()
 `;
   const child = spawn(py, ['-u', '-c', code], { stdio: ['pipe', 'pipe', 'inherit'] });
-  let buf = '';
   const waiters = [];
-  child.stdout.on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      waiters.shift()?.(l);
-    }
-  });
+  readline.createInterface({ input: child.stdout }).on('line', (l) => waiters.shift()?.(l));
   const call = (cmd, a, b) =>
     new Promise((resolve) => {
       waiters.push(resolve);

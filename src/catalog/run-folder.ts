@@ -252,8 +252,8 @@ function readFully(fd: number, len: number, pos: number): Buffer {
   return buf.subarray(0, got);
 }
 
-/** A whole file and its stat through one descriptor (undefined when it cannot be opened or is not a file). */
-export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Buffer | undefined } | undefined {
+/** `fn` on a read-only descriptor of `p`, closed after; undefined when `p` cannot be opened or `fn` throws. */
+function withReadFd<T>(p: string, fn: (fd: number) => T): T | undefined {
   let fd: number;
   try {
     fd = fs.openSync(p, O_READ);
@@ -261,10 +261,7 @@ export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Bu
     return undefined;
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) return { st, buf: undefined };
-    if (st.size > max) return { st, buf: undefined };
-    return { st, buf: readFully(fd, st.size, 0) };
+    return fn(fd);
   } catch {
     return undefined;
   } finally {
@@ -272,21 +269,18 @@ export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Bu
   }
 }
 
+/** A whole file and its stat through one descriptor (undefined when it cannot be opened or is not a file). */
+export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Buffer | undefined } | undefined {
+  return withReadFd(p, (fd) => {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > max) return { st, buf: undefined };
+    return { st, buf: readFully(fd, st.size, 0) };
+  });
+}
+
 /** Bytes [start, end) of a file (undefined when it cannot be opened). */
 export function readRange(p: string, start: number, end: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, O_READ);
-  } catch {
-    return undefined;
-  }
-  try {
-    return readFully(fd, Math.max(0, end - start), start);
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
+  return withReadFd(p, (fd) => readFully(fd, Math.max(0, end - start), start));
 }
 
 interface WalkFile {

@@ -812,7 +812,7 @@ export class Watcher extends EventEmitter {
       this.sweepK = Math.max(4, Math.min(4096, Math.round((this.sweepK * SLICE_MS) / Math.max(dur, 0.05))));
       this.promote(res);
     }
-    // The sweep's garbage, collected per 48 MB rather than left for V8 (see memory.ts).
+    // The sweep's garbage, collected per 24 MB of growth rather than left for V8 (see memory.ts).
     this.gc.check();
     const dur = performance.now() - t0;
     const share = this.opts.sweepShare;
