@@ -64,6 +64,37 @@ async function writeStore(root: string, runs: Run[]): Promise<{ c: MlflowClient;
 
 type Outcome = { ids: string[]; token: string | null } | { code: string };
 
+interface Query {
+  filter: string | null;
+  orderBy?: string[] | null;
+  maxResults?: number | undefined;
+  pageToken?: string | null;
+  view?: ViewType | null;
+}
+
+/** One query answered by our client and by Python's FileStore on the same folder. */
+async function bothOutcomes(c: MlflowClient, root: string, eid: string, q: Query): Promise<{ ours: Outcome; theirs: Outcome }> {
+  const view = (q.view ?? 'ACTIVE_ONLY') as ViewType;
+  const opts = { runViewType: view, orderBy: q.orderBy, pageToken: q.pageToken, ...(q.maxResults === undefined ? {} : { maxResults: q.maxResults }) };
+  let ours: Outcome;
+  try {
+    const page = await c.searchRuns([eid], q.filter ?? '', opts);
+    ours = { ids: page.runs.map((r) => r.info.runId), token: page.token };
+  } catch (err) {
+    if (!(err instanceof MlflowError)) throw err;
+    ours = { code: err.code };
+  }
+  const res = await py.searchRuns(root, [eid], {
+    filter: q.filter ?? '',
+    orderBy: q.orderBy ?? [],
+    runViewType: view,
+    pageToken: q.pageToken,
+    ...(q.maxResults === undefined ? {} : { maxResults: q.maxResults }),
+  });
+  const theirs: Outcome = 'error' in res ? { code: res.error.code ?? 'INTERNAL_ERROR' } : { ids: res.runIds, token: res.token };
+  return { ours, theirs };
+}
+
 describe('search_runs on a real folder: ours vs MLflow 3.17', () => {
   // Found by CI (seed -1563592069): MLflow echoes the filter in its error message, and a lone
   // surrogate cannot be written as UTF-8, so the oracle used to report INTERNAL_ERROR.
@@ -73,16 +104,7 @@ describe('search_runs on a real folder: ours vs MLflow 3.17', () => {
     const eid = await c.createExperiment('s');
     await c.createRun(eid);
     for (const filter of ["params.x.y like \ude00'", "params.x = '\ud800'", "tags.`\udfff` = 'a'"]) {
-      let ours: Outcome;
-      try {
-        const page = await c.searchRuns([eid], filter);
-        ours = { ids: page.runs.map((r) => r.info.runId), token: page.token };
-      } catch (err) {
-        if (!(err instanceof MlflowError)) throw err;
-        ours = { code: err.code };
-      }
-      const res = await py.searchRuns(root, [eid], { filter });
-      const theirs: Outcome = 'error' in res ? { code: res.error.code ?? 'INTERNAL_ERROR' } : { ids: res.runIds, token: res.token };
+      const { ours, theirs } = await bothOutcomes(c, root, eid, { filter });
       expect({ filter, ours }).toEqual({ filter, ours: theirs });
     }
   });
@@ -97,24 +119,7 @@ describe('search_runs on a real folder: ours vs MLflow 3.17', () => {
         const root = path.join(tmp, `s${n++}`, 'mlruns');
         const { c, eid } = await writeStore(root, runs);
         for (const q of queries) {
-          const view = (q.view ?? 'ACTIVE_ONLY') as ViewType;
-          const opts = { runViewType: view, orderBy: q.orderBy, pageToken: q.pageToken, ...(q.maxResults === undefined ? {} : { maxResults: q.maxResults }) };
-          let ours: Outcome;
-          try {
-            const page = await c.searchRuns([eid], q.filter ?? '', opts);
-            ours = { ids: page.runs.map((r) => r.info.runId), token: page.token };
-          } catch (err) {
-            if (!(err instanceof MlflowError)) throw err;
-            ours = { code: err.code };
-          }
-          const res = await py.searchRuns(root, [eid], {
-            filter: q.filter ?? '',
-            orderBy: q.orderBy ?? [],
-            runViewType: view,
-            pageToken: q.pageToken,
-            ...(q.maxResults === undefined ? {} : { maxResults: q.maxResults }),
-          });
-          const theirs: Outcome = 'error' in res ? { code: res.error.code ?? 'INTERNAL_ERROR' } : { ids: res.runIds, token: res.token };
+          const { ours, theirs } = await bothOutcomes(c, root, eid, q);
           expect({ q, ours }).toEqual({ q, ours: theirs });
           compared++;
           if ('code' in theirs) errors++;
