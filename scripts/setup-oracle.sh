@@ -16,6 +16,9 @@ specs=(
   "mlflow-2|mlflow-skinny==2.22.5"
   "mlflow-1|mlflow-skinny==1.30.1 protobuf<4 setuptools<70"
   "mlflow-3-onnx|mlflow-skinny==3.17.2 onnx==1.23.2 onnxruntime==1.32.0 numpy==2.4.6 pandas==3.1.1"
+  # The full packages: the SQL store, `mlflow server` and `mlflow models serve`.
+  "mlflow-3-full|mlflow==3.17.2 psycopg2-binary==2.9.11 onnx==1.23.2 onnxruntime==1.32.0"
+  "mlflow-2-full|mlflow==2.22.5 psycopg2-binary==2.9.11"
 )
 
 for spec in "${specs[@]}"; do

@@ -227,7 +227,7 @@ export class Catalog {
     this.created = created;
     this.workers = options.workers;
     this.onWarning = options.onWarning;
-    this.reader = new FileStore(root, { catalog: 'off', onWarning: options.onWarning ?? (() => undefined) });
+    this.reader = new FileStore(root, { onWarning: options.onWarning ?? (() => undefined) });
   }
 
   /**

@@ -25,7 +25,6 @@ import type { RunWarning } from './run-folder.js';
 export function fullReader(root: string): (info: RunInfo, runDir: string, expDir: string, warnings: RunWarning[]) => Run {
   return (info, runDir, expDir, warnings) => {
     const store = new FileStore(root, {
-      catalog: 'off',
       onWarning: (w) => warnings.push({ scope: 'd', key: '', code: w.code, path: w.path, message: w.message }),
     });
     return store.readRun(info, runDir, expDir, { metrics: false });

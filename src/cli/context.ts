@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { Experiment, RunInfo, ViewType } from '../entities.js';
+import type { Experiment, PagedList, Run, RunInfo, ViewType } from '../entities.js';
 import { MlflowError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
 import { trackingUriToPath } from '../store/uri.js';
+import { FileStore } from '../store/file/file-store.js';
+import { allExperiments } from '../tracking/stores.js';
 import { Style, colorEnabled } from './output.js';
 
 /** Exit codes of `mlruns` (documented in docs/cli.md). */
@@ -143,7 +145,7 @@ export class Ctx {
         onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
       });
       openedClients.push(this.clientCache);
-      if (mode === 'write') this.clientCache.store.ensureRoot();
+      if (mode === 'write' && this.clientCache.store instanceof FileStore) this.clientCache.store.ensureRoot();
     }
     return this.clientCache;
   }
@@ -153,7 +155,8 @@ export class Ctx {
    */
   async experiment(idOrName: string, client = this.client('read')): Promise<Experiment> {
     const store = client.store;
-    if (/^[A-Za-z0-9][\w-]*$/u.test(idOrName) && store.experimentDir(idOrName) !== undefined) {
+    const maybeId = /^[A-Za-z0-9][\w-]*$/u.test(idOrName);
+    if (maybeId && (!(store instanceof FileStore) || store.experimentDir(idOrName) !== undefined)) {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
@@ -173,7 +176,7 @@ export class Ctx {
       return [...new Set(ids)];
     }
     // Runs of deleted experiments are deleted too: include them when deleted runs are asked for.
-    return client.store.listExperiments(view === 'ACTIVE_ONLY' ? 'ACTIVE_ONLY' : 'ALL').map((e) => e.experimentId);
+    return (await allExperiments(client.store, view === 'ACTIVE_ONLY' ? 'ACTIVE_ONLY' : 'ALL')).map((e) => e.experimentId);
   }
 
   /** A run id from a full id or a unique prefix (at least 4 characters) of one. */
@@ -182,7 +185,7 @@ export class Ctx {
       return (await client.getRun(arg)).info.runId;
     } catch (e) {
       if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || e.code === 'INVALID_PARAMETER_VALUE'))) throw e;
-      const matches = arg.length >= 4 && /^[\w-]+$/.test(arg) ? this.runsWithPrefix(arg, client) : [];
+      const matches = arg.length >= 4 && /^[\w-]+$/.test(arg) ? await this.runsWithPrefix(arg, client) : [];
       if (matches.length === 1) return (matches[0] as RunInfo).runId;
       if (matches.length > 1) {
         throw new CliError(
@@ -194,9 +197,19 @@ export class Ctx {
     }
   }
 
-  private runsWithPrefix(prefix: string, client: MlflowClient): RunInfo[] {
+  private async runsWithPrefix(prefix: string, client: MlflowClient): Promise<RunInfo[]> {
     const store = client.store;
     const out: RunInfo[] = [];
+    if (!(store instanceof FileStore)) {
+      const ids = (await allExperiments(store, 'ALL')).map((e) => e.experimentId);
+      let pageToken: string | null = null;
+      do {
+        const page: PagedList<Run> = await store.searchRuns(ids, { runViewType: 'ALL', maxResults: 50000, pageToken });
+        for (const r of page.items) if (r.info.runId.startsWith(prefix)) out.push(r.info);
+        pageToken = page.token;
+      } while (pageToken);
+      return out;
+    }
     for (const exp of store.listExperiments('ALL')) {
       const dir = store.experimentDir(exp.experimentId);
       if (!dir) continue;

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const existing = await client.getExperimentByName(experimentName);
   const experimentId = existing?.experimentId ?? (await client.createExperiment(experimentName, { tags: { 'mlflow.note.content': 'Softmax regression on Iris, trained in TypeScript by `npm run demo`.' } }));
   const sweep = new Date().toISOString();
-  console.log(`Logging a sweep to ${path.resolve(client.store.root)} (experiment '${experimentName}', id ${experimentId})\n`);
+  console.log(`Logging a sweep to ${path.resolve(client.trackingUri)} (experiment '${experimentName}', id ${experimentId})\n`);
 
   const grid = [
     { lr: 0.01, epochs: 30, l2: 0 },

@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
-import { FileStore } from '../store/file/file-store.js';
-import type { FileStoreOptions } from '../store/file/file-store.js';
+import type { FileStore } from '../store/file/file-store.js';
 import { exists, isDirectory } from '../store/file/fs.js';
-import { FileRegistryStore, parseModelUri } from '../store/file/registry-store.js';
+import { parseModelUri } from '../store/file/registry-store.js';
+import type { RegistryStore } from '../store/registry-store.js';
+import type { TrackingStore } from '../store/tracking-store.js';
+import { asFileStore } from '../tracking/stores.js';
+import type { StoreOptions } from '../tracking/stores.js';
 import { isLocalUri, localFileUriToPath, uriScheme } from '../store/uri.js';
 import { RegistryClient, parseRunsUri } from '../tracking/registry.js';
 
@@ -15,11 +18,11 @@ import { RegistryClient, parseRunsUri } from '../tracking/registry.js';
  * await resolveModelUri('models:/iris/1', { trackingUri: 'file:///data/mlruns', strict: true });
  * ```
  */
-export interface ResolveModelUriOptions extends FileStoreOptions {
+export interface ResolveModelUriOptions extends StoreOptions {
   /** The tracking root (path or `file:` URI); default `MLFLOW_TRACKING_URI`, else `./mlruns`. */
   trackingUri?: string | null;
   /** An existing tracking store of that root (e.g. `MlflowClient.store`). */
-  trackingStore?: FileStore;
+  trackingStore?: TrackingStore;
 }
 
 /**
@@ -83,14 +86,14 @@ export async function resolveModelUriDetailed(uri: string, options: ResolveModel
   const { trackingUri, ...clientOptions } = options;
   const client = new RegistryClient(trackingUri ?? null, clientOptions);
   const out: ResolvedModel = { path: '', name: null, version: null, modelId: null, chain: [] };
-  out.path = await resolveInto(uri, client.trackingStore, client.store, out, 0);
+  out.path = await resolveInto(uri, asFileStore(client.trackingStore, `Loading '${uri}'`), client.store, out, 0);
   return out;
 }
 
 async function resolveInto(
   uri: string,
   tracking: FileStore,
-  registry: FileRegistryStore,
+  registry: RegistryStore,
   out: ResolvedModel,
   depth: number,
 ): Promise<string> {
@@ -133,7 +136,7 @@ async function resolveRunsUri(
   tracking: FileStore,
   out: ResolvedModel,
   depth: number,
-  registry: FileRegistryStore,
+  registry: RegistryStore,
 ): Promise<string> {
   const { runId, artifactPath } = parseRunsUri(uri);
   const run = await tracking.getRun(runId);

@@ -15,6 +15,7 @@ import type {
   ViewType,
 } from '../entities.js';
 import type { ReadWarning } from '../errors.js';
+import type { ArtifactRepository } from './artifact-repository.js';
 
 /** Options of a run search, as MLflow's `search_runs`. */
 export interface SearchRunsOptions {
@@ -51,10 +52,38 @@ export interface CreateLoggedModelArgs {
 }
 
 /**
- * The tracking store: what MLflow's `AbstractStore` does, in camelCase. The file store implements
- * it over `mlruns/`; a REST store against an MLflow tracking server can implement the same.
+ * A derived index that answers run searches for a store (the catalog, for the file store). A
+ * store given one asks it first; `undefined` means "cannot answer, scan instead". The index must
+ * return exactly what the store's own search returns.
+ *
+ * @example
+ * ```ts
+ * const index: RunSearchIndex = { searchRuns: () => undefined, close: () => undefined }; // always scans
+ * ```
+ */
+export interface RunSearchIndex {
+  searchRuns(experimentIds: string[], options: SearchRunsOptions): PagedList<Run> | undefined;
+  /** Releases what the index holds open (a database connection). */
+  close(): void;
+}
+
+/**
+ * The tracking store: what MLflow's `AbstractStore` does, in camelCase. Every backend implements
+ * it: the file store over `mlruns/`, MLflow's SQLite schema, an MLflow tracking server over REST.
+ * `MlflowClient`, the fluent API, the CLI and the web UI use nothing else.
+ *
+ * @example
+ * ```ts
+ * const store: TrackingStore = new MlflowClient('./mlruns').store;
+ * const expId = await store.createExperiment('demo');
+ * const run = await store.createRun({ experimentId: expId, userId: 'me', startTime: Date.now(), tags: [] });
+ * await store.logMetric(run.info.runId, { key: 'loss', value: 0.5, timestamp: Date.now(), step: 0 });
+ * ```
  */
 export interface TrackingStore {
+  /** The tracking URI this store was opened with (a path, `file:`, `sqlite:` or `http(s):` URI). */
+  readonly trackingUri: string;
+
   // Experiments
   searchExperiments(options?: SearchExperimentsOptions): Promise<PagedList<Experiment>>;
   createExperiment(name: string, artifactLocation?: string | null, tags?: RunTag[]): Promise<string>;
@@ -93,6 +122,13 @@ export interface TrackingStore {
   deleteLoggedModel(modelId: string): Promise<void>;
   listLoggedModels(experimentIds: string[]): Promise<LoggedModel[]>;
 
+  // Artifacts
+  /** The artifact repository of a run (its `artifact_uri`, resolved for this store). */
+  artifactRepository(runId: string): Promise<ArtifactRepository>;
+
   /** Problems met while reading damaged data (most recent last). */
   readonly warnings: readonly ReadWarning[];
+
+  /** Releases connections and handles; the store must not be used afterwards. */
+  close(): void;
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { invalidParameter } from '../errors.js';
 
 /**
  * URI helpers with the semantics of MLflow's `mlflow/utils/uri.py` and `file_utils.py`,
@@ -107,8 +106,8 @@ export function trackingUriToPath(uri: string): string {
 }
 
 /**
- * The tracking URI to use: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`.
- * Only local stores (`file:` URIs and paths) are supported.
+ * The tracking URI to use: the argument, else `MLFLOW_TRACKING_URI`, else `./mlruns`. Its scheme
+ * picks the store (`openTrackingStore` says which schemes exist).
  *
  * @example
  * ```ts
@@ -116,12 +115,5 @@ export function trackingUriToPath(uri: string): string {
  * ```
  */
 export function resolveTrackingUri(uri?: string | null): string {
-  const chosen = uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
-  const scheme = uriScheme(chosen);
-  if (scheme !== '' && scheme !== 'file') {
-    throw invalidParameter(
-      `Tracking URI '${chosen}' is not supported: mlruns works on MLflow's file store (a path or a file: URI)`,
-    );
-  }
-  return chosen;
+  return uri || process.env['MLFLOW_TRACKING_URI'] || './mlruns';
 }

@@ -16,10 +16,10 @@ import type {
 import { MlflowError, invalidParameter } from '../errors.js';
 import type { ReadWarning } from '../errors.js';
 import { pythonStr } from '../format/float.js';
-import { FileStore } from '../store/file/file-store.js';
-import type { FileStoreOptions } from '../store/file/file-store.js';
-import { LocalArtifactRepository } from '../store/file/artifacts.js';
-import type { FileInfo } from '../store/file/artifacts.js';
+import type { TrackingStore } from '../store/tracking-store.js';
+import { openRegistryStore, openTrackingStore, resolveRegistryUri } from './stores.js';
+import type { StoreOptions } from './stores.js';
+import type { ArtifactRepository, FileInfo } from '../store/artifact-repository.js';
 import { resolveTrackingUri } from '../store/uri.js';
 
 export { resolveTrackingUri };
@@ -55,7 +55,7 @@ model and prevent parameter key collisions within the
 tracking store.`;
 
 /** Options of {@link MlflowClient}. */
-export interface MlflowClientOptions extends FileStoreOptions {}
+export interface MlflowClientOptions extends StoreOptions {}
 
 const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
 
@@ -92,14 +92,21 @@ function checkMetricValue(key: string, value: unknown): number {
  */
 export class MlflowClient {
   readonly trackingUri: string;
-  readonly store: FileStore;
-  /** The model-registry half (`<root>/models/`); its methods are also on the client itself. */
+  /** The tracking store the URI's scheme picked (a file store for paths and `file:` URIs). */
+  readonly store: TrackingStore;
+  /** The model-registry half (`<root>/models/` for a file store); its methods are also on the client itself. */
   readonly registry: RegistryClient;
 
   constructor(trackingUri?: string | null, options: MlflowClientOptions = {}) {
     this.trackingUri = resolveTrackingUri(trackingUri);
-    this.store = new FileStore(this.trackingUri, options);
-    this.registry = new RegistryClient(this.trackingUri, { ...options, trackingStore: this.store });
+    this.store = openTrackingStore(this.trackingUri, options);
+    const registryStore = openRegistryStore(resolveRegistryUri(this.trackingUri, options.registryUri), this.store, options);
+    this.registry = new RegistryClient(this.trackingUri, { ...options, trackingStore: this.store, registryStore });
+  }
+
+  /** Releases the stores' connections (a catalog, a database); the client must not be used afterwards. */
+  close(): void {
+    this.store.close();
   }
 
   /** Problems met while reading damaged data. */
@@ -325,29 +332,27 @@ export class MlflowClient {
 
   // ------------------------------------------------------------ artifacts
 
-  private async artifactRepo(runId: string): Promise<LocalArtifactRepository> {
-    const run = await this.store.getRun(runId);
-    const dir = this.store.resolveRunArtifactDir(run.info, runId);
-    return new LocalArtifactRepository(run.info.artifactUri ?? '', dir);
+  private async artifactRepo(runId: string): Promise<ArtifactRepository> {
+    return this.store.artifactRepository(runId);
   }
 
   /** Copies a local file into the run's artifacts (under `artifactPath` when given). */
   async logArtifact(runId: string, localPath: string, artifactPath?: string | null): Promise<void> {
-    (await this.artifactRepo(runId)).logArtifact(localPath, artifactPath);
+    await (await this.artifactRepo(runId)).logArtifact(localPath, artifactPath);
   }
 
   /** Copies a local folder's contents into the run's artifacts. */
   async logArtifacts(runId: string, localDir: string, artifactPath?: string | null): Promise<void> {
-    (await this.artifactRepo(runId)).logArtifacts(localDir, artifactPath);
+    await (await this.artifactRepo(runId)).logArtifacts(localDir, artifactPath);
   }
 
   async logText(runId: string, text: string, artifactFile: string): Promise<void> {
-    (await this.artifactRepo(runId)).logText(text, artifactFile);
+    await (await this.artifactRepo(runId)).logText(text, artifactFile);
   }
 
   /** Logs a dictionary as JSON, or YAML for `.yml`/`.yaml` files. */
   async logDict(runId: string, dictionary: Record<string, unknown>, artifactFile: string): Promise<void> {
-    (await this.artifactRepo(runId)).logDict(dictionary, artifactFile);
+    await (await this.artifactRepo(runId)).logDict(dictionary, artifactFile);
   }
 
   async listArtifacts(runId: string, path?: string | null): Promise<FileInfo[]> {

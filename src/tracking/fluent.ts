@@ -40,6 +40,7 @@ import { pythonStr } from '../format/float.js';
 import { validateMetric } from '../format/validation.js';
 import { pythonJsonDumpsDefault } from '../models/mlmodel.js';
 import { pathToLocalFileUri } from '../store/uri.js';
+import { FileStore } from '../store/file/file-store.js';
 import { MlflowClient, resolveTrackingUri } from './client.js';
 import { MLFLOW_TAGS, resolveTags } from './context.js';
 
@@ -203,7 +204,7 @@ export function getClient(): MlflowClient {
     client = new MlflowClient(uri);
     clients.set(uri, client);
   }
-  client.store.ensureRoot();
+  if (client.store instanceof FileStore) client.store.ensureRoot();
   return client;
 }
 

@@ -1,14 +1,13 @@
-import path from 'node:path';
 import type { ModelVersion, RegisteredModel } from '../entities.js';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import type { ReadWarning } from '../errors.js';
 import { pythonRepr, pythonStr } from '../format/float.js';
 import { validateModelAliasName, validateModelVersion, validateRegisteredModelName } from '../format/validation.js';
-import { FileStore } from '../store/file/file-store.js';
-import type { FileStoreOptions } from '../store/file/file-store.js';
-import { FileRegistryStore, IS_PROMPT_TAG_KEY, parseModelUri, stripPromptTag, uriPath } from '../store/file/registry-store.js';
-import type { RegistryTag } from '../store/file/registry-store.js';
-import { isFile } from '../store/file/fs.js';
+import { IS_PROMPT_TAG_KEY, parseModelUri, stripPromptTag, uriPath } from '../store/file/registry-store.js';
+import type { RegistryStore, RegistryTag } from '../store/registry-store.js';
+import type { TrackingStore } from '../store/tracking-store.js';
+import { openRegistryStore, openTrackingStore, resolveRegistryUri } from './stores.js';
+import type { StoreOptions } from './stores.js';
 import { appendToUriPath, resolveTrackingUri, uriScheme } from '../store/uri.js';
 
 /**
@@ -30,9 +29,11 @@ export const MODEL_VERSIONS_TAG = 'mlflow.modelVersions';
  * const registry = new RegistryClient('./mlruns', { trackingStore: mlflow.store, profile: 'mlflow3' });
  * ```
  */
-export interface RegistryClientOptions extends FileStoreOptions {
-  /** The tracking store of the same root (e.g. `MlflowClient.store`); created when omitted. */
-  trackingStore?: FileStore;
+export interface RegistryClientOptions extends StoreOptions {
+  /** The tracking store of the same client (e.g. `MlflowClient.store`); opened from the tracking URI when omitted. */
+  trackingStore?: TrackingStore;
+  /** The registry store; opened from the registry URI when omitted. */
+  registryStore?: RegistryStore;
 }
 
 
@@ -97,20 +98,15 @@ export function parseRunsUri(uri: string): { runId: string; artifactPath: string
  */
 export class RegistryClient {
   readonly trackingUri: string;
-  readonly trackingStore: FileStore;
-  readonly store: FileRegistryStore;
+  readonly trackingStore: TrackingStore;
+  readonly store: RegistryStore;
 
   constructor(trackingUri?: string | null, options: RegistryClientOptions = {}) {
     this.trackingUri = resolveTrackingUri(trackingUri);
-    const { trackingStore, ...storeOptions } = options;
-    this.trackingStore = trackingStore ?? new FileStore(this.trackingUri, storeOptions);
-    this.store = new FileRegistryStore(this.trackingUri, {
-      profile: options.profile ?? this.trackingStore.profile,
-      strict: options.strict ?? this.trackingStore.strict,
-      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-      ...(options.now ? { now: options.now } : {}),
-      loggedModels: this.trackingStore,
-    });
+    const { trackingStore, registryStore, ...storeOptions } = options;
+    this.trackingStore = trackingStore ?? openTrackingStore(this.trackingUri, storeOptions);
+    this.store =
+      registryStore ?? openRegistryStore(resolveRegistryUri(this.trackingUri, options.registryUri), this.trackingStore, storeOptions);
   }
 
   /** Problems met while reading damaged data (tracking store first, then registry). */
@@ -138,7 +134,7 @@ export class RegistryClient {
 
   /** The model with its tags, aliases and the latest version of each stage. */
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    const rm = this.store.getRegisteredModelWithAllTags(name);
+    const rm = await this.store.getRegisteredModelWithAllTags(name);
     if (IS_PROMPT_TAG_KEY in rm.tags) throw modelNotFound(name);
     return stripPromptTag(rm);
   }
@@ -321,10 +317,11 @@ export class RegistryClient {
       const parsed = parseRunsUri(modelUri);
       runId = parsed.runId;
       const run = await this.trackingStore.getRun(parsed.runId);
-      const artifactDir = this.trackingStore.resolveRunArtifactDir(run.info, parsed.runId);
-      const modelDir = parsed.artifactPath ? path.join(artifactDir, ...parsed.artifactPath.split('/')) : artifactDir;
-      if (isFile(path.join(modelDir, 'MLmodel'))) {
-        const base = run.info.artifactUri ?? artifactDir;
+      const repo = await this.trackingStore.artifactRepository(parsed.runId);
+      const mlmodel = parsed.artifactPath ? `${parsed.artifactPath}/MLmodel` : 'MLmodel';
+      const listing = await repo.listArtifacts(parsed.artifactPath).catch(() => []);
+      if (listing.some((f) => f.path === mlmodel && !f.isDir)) {
+        const base = run.info.artifactUri ?? repo.artifactUri;
         source = parsed.artifactPath ? appendToUriPath(base, parsed.artifactPath) : base;
       } else {
         const candidates = (await this.trackingStore.listLoggedModels([run.info.experimentId])).filter(

@@ -12,7 +12,8 @@ import type { ReadWarning } from '../../src/errors.js';
 import type { ViewType } from '../../src/entities.js';
 import { openCatalog } from '../../src/catalog/catalog.js';
 import { lastSearchPath } from '../../src/catalog/search.js';
-import { FileStore } from '../../src/store/file/file-store.js';
+import type { FileStore } from '../../src/store/file/file-store.js';
+import { openTrackingStore } from '../../src/tracking/stores.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-cat-warn-'));
@@ -52,7 +53,7 @@ const sorted = (ws: readonly ReadWarning[]): string[] => [...new Set(ws.map(key)
 
 async function warningsOf(catalog: 'on' | 'off', view: ViewType): Promise<{ ws: ReadWarning[]; path: string; store: FileStore }> {
   const ws: ReadWarning[] = [];
-  const store = new FileStore(root, { catalog, catalogDir, onWarning: (w) => ws.push(w) });
+  const store = openTrackingStore(root, { catalog, catalogDir, onWarning: (w) => ws.push(w) }) as FileStore;
   await store.searchRuns([expId], { runViewType: view });
   const p = lastSearchPath();
   return { ws, path: p, store };

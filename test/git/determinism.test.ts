@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asFileStore } from '../../src/tracking/stores.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { Oracle } from '../oracle/oracle.js';
 import { commitAll, git, gitStatus, runCli, tmpDir } from './helpers.js';
@@ -91,7 +92,7 @@ describe('a commit after a new run', () => {
     await client.setExperimentTag(exp, 'team', 'a');
     await client.logText(old, 'x', 'x.txt');
     await client.store.restoreRun(old);
-    client.store.ensureRoot();
+    asFileStore(client.store, 'test').ensureRoot();
     const after = identities(root);
     // Artifacts logged again are rewritten on purpose (LocalArtifactRepository.logText, as Python does),
     // with the same bytes; every metadata file keeps its inode.

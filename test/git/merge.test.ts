@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asFileStore } from '../../src/tracking/stores.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { diagnose, fix, planFix } from '../../src/git/doctor.js';
 import { Oracle } from '../oracle/oracle.js';
@@ -80,7 +81,7 @@ describe('branch, log on both sides, merge', () => {
 
   it('Python and we read the merged folder: two experiments named "shared"', async () => {
     const ours = new MlflowClient(root);
-    const shared = ours.store.listExperiments().filter((e) => e.name === 'shared');
+    const shared = asFileStore(ours.store, 'test').listExperiments().filter((e) => e.name === 'shared');
     expect(shared.map((e) => e.experimentId).sort()).toEqual([expA, expB].sort());
     const pyRead = await py.exec<{ shared: string[]; runs: string[]; loss: number[] }>(root, PY_READ, { base });
     expect(pyRead.shared).toEqual([expA, expB].sort());

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMlModel, logMlModel, mlModelTagsDict, pythonJsonDumpsDefault, saveMlModel, utcTimeCreated } from '../../src/models/mlmodel.js';
+import { asFileStore } from '../../src/tracking/stores.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { cleanupTmp, runPython, tmpDir } from './helpers.js';
 
@@ -56,7 +57,7 @@ print(json.dumps({"yaml": m.to_yaml(), "tags": m.get_tags_dict(), "example": jso
   it('logMlModel copies the folder and appends to mlflow.log-model.history as Python reads it', async () => {
     const root = path.join(tmpDir(), 'mlruns');
     const client = new MlflowClient(root);
-    client.store.ensureRoot();
+    asFileStore(client.store, 'test').ensureRoot();
     const run = await client.createRun('0');
     const uuids: string[] = [];
     for (const artifactPath of ['model', 'models/second']) {

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { Experiment } from '../../entities.js';
 import { MlflowError } from '../../errors.js';
 import type { FileStore } from '../../store/file/file-store.js';
+import { asFileStore } from '../../tracking/stores.js';
 import { isLocalUri, localFileUriToPath } from '../../store/uri.js';
 import type { MlflowClient } from '../../tracking/client.js';
 import { CliError, Ctx, EXIT, collectCsv } from '../context.js';
@@ -142,7 +143,7 @@ async function plan(
   client: MlflowClient,
   options: { olderThan?: string; runIds: string[]; experimentIds: string[]; loggedModelIds: string[] },
 ): Promise<Plan> {
-  const store = client.store;
+  const store = asFileStore(client.store, 'mlruns gc');
   const now = Date.now();
   const delta = options.olderThan !== undefined ? parseOlderThan(options.olderThan) : 0;
   const oldDeletedRuns = deletedRunsOlderThan(store, delta, now);

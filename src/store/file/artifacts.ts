@@ -7,14 +7,9 @@ import type { YamlMap } from '../../format/yaml.js';
 import { isLocalUri, localFileUriToPath, uriScheme } from '../uri.js';
 import { ioError, mkdirp, writeFileAtomic } from './fs.js';
 
-/** One entry of an artifact listing, as MLflow's `FileInfo`. */
-export interface FileInfo {
-  /** POSIX path relative to the run's artifact root. */
-  path: string;
-  isDir: boolean;
-  /** Size in bytes; null for folders. */
-  fileSize: number | null;
-}
+import type { ArtifactRepository, FileInfo } from '../artifact-repository.js';
+
+export type { FileInfo };
 
 /**
  * Checks an artifact path given by a caller (`artifact_path`, `artifact_file`): relative, POSIX,
@@ -38,14 +33,16 @@ export function checkArtifactPath(p: string | null | undefined, what = 'artifact
  * @example
  * ```ts
  * const repo = new LocalArtifactRepository(run.info.artifactUri!);
- * repo.logText('hello', 'notes/hello.txt');
- * repo.listArtifacts('notes'); // [{ path: 'notes/hello.txt', isDir: false, fileSize: 5 }]
+ * await repo.logText('hello', 'notes/hello.txt');
+ * await repo.listArtifacts('notes'); // [{ path: 'notes/hello.txt', isDir: false, fileSize: 5 }]
  * ```
  */
-export class LocalArtifactRepository {
+export class LocalArtifactRepository implements ArtifactRepository {
   readonly artifactDir: string;
+  readonly artifactUri: string;
 
   constructor(artifactUri: string, resolvedDir?: string) {
+    this.artifactUri = artifactUri;
     if (resolvedDir) {
       this.artifactDir = resolvedDir;
       return;
@@ -69,7 +66,7 @@ export class LocalArtifactRepository {
   }
 
   /** Copies one local file to `<artifactPath>/<basename>`; a folder is copied whole under its name, as Python does. */
-  logArtifact(localFile: string, artifactPath?: string | null): void {
+  async logArtifact(localFile: string, artifactPath?: string | null): Promise<void> {
     let isDir = false;
     try {
       isDir = fs.statSync(localFile).isDirectory();
@@ -79,7 +76,7 @@ export class LocalArtifactRepository {
     if (isDir) {
       const base = path.basename(path.resolve(localFile));
       const rel = checkArtifactPath(artifactPath);
-      this.logArtifacts(localFile, rel === '' ? base : `${rel}/${base}`);
+      await this.logArtifacts(localFile, rel === '' ? base : `${rel}/${base}`);
       return;
     }
     const destDir = this.resolve(artifactPath);
@@ -96,7 +93,7 @@ export class LocalArtifactRepository {
   }
 
   /** Copies the contents of a local folder under `artifactPath`. */
-  logArtifacts(localDir: string, artifactPath?: string | null): void {
+  async logArtifacts(localDir: string, artifactPath?: string | null): Promise<void> {
     const destDir = this.resolve(artifactPath);
     let st: fs.Stats;
     try {
@@ -114,7 +111,7 @@ export class LocalArtifactRepository {
   }
 
   /** Writes text to `artifactFile` (UTF-8). */
-  logText(text: string, artifactFile: string): void {
+  async logText(text: string, artifactFile: string): Promise<void> {
     const dest = this.resolveFile(artifactFile);
     mkdirp(path.dirname(dest));
     writeFileAtomic(dest, text, { skipIfSame: false });
@@ -124,14 +121,14 @@ export class LocalArtifactRepository {
    * Writes a dictionary as JSON (indent 2, as Python's `json.dump(indent=2)`), or as YAML when
    * the file ends in `.yml`/`.yaml`.
    */
-  logDict(dictionary: Record<string, unknown>, artifactFile: string): void {
+  async logDict(dictionary: Record<string, unknown>, artifactFile: string): Promise<void> {
     const ext = path.posix.extname(artifactFile);
     const text = ext === '.yml' || ext === '.yaml' ? dumpYaml(dictionary as YamlMap) : pyJson(dictionary, { indent: 2 });
-    this.logText(text, artifactFile);
+    await this.logText(text, artifactFile);
   }
 
   /** Entries directly under `artifactPath` (sorted by path), [] when it is not a folder. */
-  listArtifacts(artifactPath?: string | null): FileInfo[] {
+  async listArtifacts(artifactPath?: string | null): Promise<FileInfo[]> {
     const rel = checkArtifactPath(artifactPath);
     const dir = this.resolve(rel);
     let entries: fs.Dirent[];
@@ -161,7 +158,7 @@ export class LocalArtifactRepository {
    * Local path of an artifact; with `dstPath`, copies it (file or folder) there first and returns
    * the copy's path.
    */
-  downloadArtifacts(artifactPath: string, dstPath?: string | null): string {
+  async downloadArtifacts(artifactPath: string, dstPath?: string | null): Promise<string> {
     const src = this.resolve(artifactPath);
     if (!fs.existsSync(src)) {
       throw notFound(`No such artifact: '${checkArtifactPath(artifactPath)}'`);
@@ -175,6 +172,16 @@ export class LocalArtifactRepository {
       throw ioError(err, 'copy artifact to', dest);
     }
     return dest;
+  }
+
+  async readArtifact(artifactPath: string): Promise<Buffer> {
+    const src = this.resolveFile(artifactPath);
+    try {
+      return fs.readFileSync(src);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(`No such artifact: '${checkArtifactPath(artifactPath)}'`);
+      throw ioError(err, 'read artifact', src);
+    }
   }
 
   private resolveFile(artifactFile: string): string {

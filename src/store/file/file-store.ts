@@ -57,6 +57,7 @@ import type {
   CreateLoggedModelArgs,
   CreateRunArgs,
   SearchExperimentsOptions,
+  RunSearchIndex,
   SearchRunsOptions,
   TrackingStore,
 } from '../tracking-store.js';
@@ -93,8 +94,8 @@ import {
 import type { WriteProfile, YamlDict } from './records.js';
 import { fastLatestMetric } from './metric-scan.js';
 import { WarningSink } from '../warnings.js';
-import { catalogEnabled, catalogPath, catalogSearchRuns, openCatalog } from '../../catalog/index.js';
-import type { Catalog } from '../../catalog/index.js';
+import type { ArtifactRepository } from '../artifact-repository.js';
+import { LocalArtifactRepository } from './artifacts.js';
 import { resolveLocation } from '../portable.js';
 import { MAX_META_BYTES, metaFromText, metaTooLarge } from './meta-read.js';
 
@@ -132,14 +133,11 @@ export interface FileStoreOptions {
   /** fsync every whole-file write before its rename (default false: durable against process crashes, as MLflow). */
   fsync?: boolean;
   /**
-   * The search catalog (a derived SQLite index outside the root, see `src/catalog`):
-   * `auto` (default) uses it when one exists for this root (`mlruns watch` or `catalog: 'on'`
-   * built it), `on` builds it on the first search, `off` always scans the files.
-   * `MLRUNS_CATALOG=off` forces `off`.
+   * Opens the derived index that answers run searches (the catalog: `MlflowClient` wires it in
+   * from its `catalog` option). Called once, on the first search of an existing root; null (or
+   * no factory) scans the files.
    */
-  catalog?: 'auto' | 'on' | 'off';
-  /** Folder of the catalogs (default `MLRUNS_CATALOG_DIR`, else the user's cache folder). */
-  catalogDir?: string;
+  searchIndex?: (store: FileStore) => RunSearchIndex | null;
   /** Id and name sources, for tests that pin them (default: MLflow's random ones). */
   ids?: Partial<IdSource>;
 }
@@ -194,9 +192,9 @@ export class FileStore implements TrackingStore {
   private readonly runDirCache = new Map<string, RunLocation>();
   private readonly metaCache = new Map<string, { ino: number; size: number; mtimeMs: number; value: unknown }>();
   private readonly fsync: boolean;
-  private readonly catalogMode: 'auto' | 'on' | 'off';
-  private readonly catalogDir: string | undefined;
-  private catalogHandle: Catalog | null | undefined;
+  readonly trackingUri: string;
+  private readonly searchIndexFactory: ((store: FileStore) => RunSearchIndex | null) | undefined;
+  private searchIndexHandle: RunSearchIndex | null | undefined;
 
   constructor(rootUri: string, options: FileStoreOptions = {}) {
     this.root = trackingUriToPath(rootUri);
@@ -207,8 +205,8 @@ export class FileStore implements TrackingStore {
     this.now = options.now ?? Date.now;
     this.ids = { ...DEFAULT_IDS, ...options.ids };
     this.fsync = options.fsync ?? false;
-    this.catalogMode = options.catalog ?? 'auto';
-    this.catalogDir = options.catalogDir;
+    this.trackingUri = rootUri;
+    this.searchIndexFactory = options.searchIndex;
     if (options.artifactRootUri) this.artifactRootUri = resolveUriIfLocal(options.artifactRootUri);
     else this.artifactRootUri = rootUri.startsWith('file:') ? pathToLocalFileUri(this.root) : this.root.split(path.sep).join('/');
   }
@@ -940,30 +938,29 @@ export class FileStore implements TrackingStore {
 
   // ---------------------------------------------------------------- runs: API
 
-  /** The catalog to answer searches from, or null to scan (see {@link FileStoreOptions.catalog}). */
-  private catalogFor(): Catalog | null {
-    if (this.catalogHandle !== undefined) return this.catalogHandle;
-    this.catalogHandle = null;
-    if (this.strict || !catalogEnabled({ catalog: this.catalogMode === 'off' ? 'off' : 'auto' })) return null;
-    const opts = this.catalogDir ? { dir: this.catalogDir } : {};
-    if (this.catalogMode === 'auto' && !fs.existsSync(catalogPath(this.root, opts))) return null;
+  /** The index to answer searches from, or null to scan (see {@link FileStoreOptions.searchIndex}). */
+  private searchIndex(): RunSearchIndex | null {
+    if (this.searchIndexHandle !== undefined) return this.searchIndexHandle;
+    this.searchIndexHandle = null;
+    if (this.strict || !this.searchIndexFactory) return null;
     try {
-      this.catalogHandle = openCatalog(this.root, opts);
+      this.searchIndexHandle = this.searchIndexFactory(this);
     } catch {
-      this.catalogHandle = null;
+      this.searchIndexHandle = null;
     }
-    return this.catalogHandle;
+    return this.searchIndexHandle;
   }
 
-  /** Closes the catalog connection this store opened, if any. */
+  /** Closes the search index this store opened, if any. */
   close(): void {
-    this.catalogHandle?.close();
-    this.catalogHandle = undefined;
+    this.searchIndexHandle?.close();
+    this.searchIndexHandle = undefined;
   }
 
   async searchRuns(experimentIds: string[], options: SearchRunsOptions = {}): Promise<PagedList<Run>> {
-    const catalog = isDirectory(this.root) ? this.catalogFor() : null;
-    if (catalog) return catalogSearchRuns(catalog, this, experimentIds, options);
+    const index = isDirectory(this.root) ? this.searchIndex() : null;
+    const answer = index?.searchRuns(experimentIds, options);
+    if (answer) return answer;
     const maxResults = options.maxResults ?? 1000;
     if (maxResults > 50000) {
       throw invalidParameter(
@@ -1460,6 +1457,12 @@ export class FileStore implements TrackingStore {
       }
     }
     return out;
+  }
+
+  /** The run's artifacts as a local repository (its folder resolved as {@link resolveRunArtifactDir} does). */
+  async artifactRepository(runId: string): Promise<ArtifactRepository> {
+    const run = await this.getRun(runId);
+    return new LocalArtifactRepository(run.info.artifactUri ?? '', this.resolveRunArtifactDir(run.info, runId));
   }
 
   /**

@@ -20,6 +20,9 @@ import {
 import { searchModelVersionsInMemory, searchRegisteredModelsInMemory } from '../../search/index.js';
 import { trackingUriToPath, uriScheme } from '../uri.js';
 import { FileStore } from './file-store.js';
+import type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryStore, RegistryTag } from '../registry-store.js';
+
+export type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryTag };
 import {
   exists,
   ioError,
@@ -131,17 +134,6 @@ export function getCanonicalStage(stage: string): string {
   return found;
 }
 
-/**
- * What the registry needs from the tracking store: a logged model's location and run (3.x).
- *
- * @example
- * ```ts
- * new FileRegistryStore(root, { loggedModels: new FileStore(root) });
- * ```
- */
-export interface LoggedModelLookup {
-  getLoggedModel(modelId: string): Promise<{ artifactLocation: string; sourceRunId: string | null }>;
-}
 
 /**
  * Options of a {@link FileRegistryStore}.
@@ -164,49 +156,8 @@ export interface FileRegistryStoreOptions {
   loggedModels?: LoggedModelLookup;
 }
 
-/**
- * A registered model tag or a model version tag.
- *
- * @example
- * ```ts
- * await registry.setRegisteredModelTag('iris', { key: 'team', value: 'ml' });
- * ```
- */
-export interface RegistryTag {
-  key: string;
-  value: string;
-}
 
-/**
- * Optional arguments of {@link FileRegistryStore.createModelVersion}.
- *
- * @example
- * ```ts
- * await registry.createModelVersion('iris', '/models/iris', { runId, tags: [{ key: 'k', value: 'v' }] });
- * ```
- */
-export interface CreateModelVersionArgs {
-  runId?: string | null;
-  tags?: RegistryTag[];
-  runLink?: string | null;
-  description?: string | null;
-  modelId?: string | null;
-}
 
-/**
- * Options of the registry searches (MLflow's `filter_string`, `max_results`, `order_by`, `page_token`).
- *
- * @example
- * ```ts
- * await registry.searchModelVersions({ filterString: "name = 'iris'", orderBy: ['version_number DESC'], maxResults: 10 });
- * ```
- */
-export interface RegistrySearchOptions {
-  filterString?: string | null;
-  maxResults?: number;
-  orderBy?: string[] | null;
-  pageToken?: string | null;
-}
 
 /** A registered model as read from its folder (all tags, including the prompt marker). */
 interface RmRecord {
@@ -271,7 +222,7 @@ const MV_MLFLOW3_EXTRAS: Readonly<YamlDict> = { deployment_job_state: null, work
  * (await registry.getModelVersionByAlias('iris', 'champion')).version; // '1'
  * ```
  */
-export class FileRegistryStore {
+export class FileRegistryStore implements RegistryStore {
   readonly root: string;
   readonly modelsDir: string;
   readonly profile: WriteProfile;
@@ -638,11 +589,15 @@ export class FileRegistryStore {
    * `RegisteredModel.tags`), aliases and the latest version of each stage.
    */
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
-    return stripPromptTag(this.getRegisteredModelWithAllTags(name));
+    return stripPromptTag(this.modelWithAllTags(name));
   }
 
   /** Like {@link getRegisteredModel} but with every tag, the prompt marker included. */
-  getRegisteredModelWithAllTags(name: string): RegisteredModel {
+  async getRegisteredModelWithAllTags(name: string): Promise<RegisteredModel> {
+    return this.modelWithAllTags(name);
+  }
+
+  private modelWithAllTags(name: string): RegisteredModel {
     validateRegisteredModelName(name);
     const rm = this.getModelRecord(name);
     return this.toRegisteredModel(rm, this.listVersionsAt(rm.dir, rm.aliases));
