@@ -9,7 +9,8 @@ import type { Experiment, PagedList, Run, RunInfo, ViewType } from '../entities.
 import { MlflowError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
-import { trackingUriToPath } from '../store/uri.js';
+import { trackingUriToPath, uriScheme } from '../store/uri.js';
+import { sqliteUriToPath } from '../store/sqlite/db.js';
 import { FileStore } from '../store/file/file-store.js';
 import { allExperiments } from '../tracking/stores.js';
 import { Style, colorEnabled } from './output.js';
@@ -52,6 +53,7 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.CONFLICT;
     case 'MALFORMED_DATA':
     case 'IO_ERROR':
+    case 'TEMPORARILY_UNAVAILABLE':
       return EXIT.DATA;
     default:
       return EXIT.INTERNAL;
@@ -115,8 +117,26 @@ export class Ctx {
     return resolveTrackingUri(this.globals.root || null);
   }
 
+  /** True when the tracking URI is an MLflow database (`sqlite:`), not a mlruns/ folder. */
+  get isDatabase(): boolean {
+    return uriScheme(this.trackingUri) === 'sqlite';
+  }
+
+  /** The root folder, or for a `sqlite:` URI the database file (for messages and existence checks). */
   get rootPath(): string {
-    return trackingUriToPath(this.trackingUri);
+    return this.isDatabase ? sqliteUriToPath(this.trackingUri) : trackingUriToPath(this.trackingUri);
+  }
+
+  /** The mlruns/ folder, for commands that only work on files; a clear error for a database. */
+  folderRoot(command: string): string {
+    if (this.isDatabase) {
+      throw new CliError(
+        `${command} works on MLflow's file store (a mlruns/ folder); '${this.trackingUri}' is an SQLite database. ` +
+          `Use 'mlruns migrate --from ${this.trackingUri} --to ./mlruns' to get a folder.`,
+        EXIT.USAGE,
+      );
+    }
+    return this.rootPath;
   }
 
   /**
@@ -135,11 +155,15 @@ export class Ctx {
         }
         if (!st) {
           throw new CliError(
-            `tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
+            `tracking ${this.isDatabase ? 'database' : 'root'} '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
             EXIT.NOT_FOUND,
           );
         }
-        if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        if (this.isDatabase) {
+          if (!st.isFile()) throw new CliError(`tracking database '${root}' is not a file`, EXIT.USAGE);
+        } else if (!st.isDirectory()) {
+          throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        }
       }
       this.clientCache = new MlflowClient(this.trackingUri, {
         onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
@@ -160,7 +184,8 @@ export class Ctx {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
-        if (!(e instanceof MlflowError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+        // A database's experiment ids are integers: a name is not a malformed id there.
+        if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && !(store instanceof FileStore))))) throw e;
       }
     }
     const byName = await client.getExperimentByName(idOrName);

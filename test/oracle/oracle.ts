@@ -26,7 +26,7 @@ import type {
   ViewType,
 } from '../../src/entities.js';
 
-export type OracleVersion = '3' | '2' | '1';
+export type OracleVersion = '3' | '2' | '1' | '3-full' | '2-full' | '2-sql';
 export const ORACLE_VERSIONS: readonly OracleVersion[] = ['3', '2', '1'];
 
 /** An exception raised by Python (MLflow or otherwise). */
