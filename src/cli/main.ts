@@ -24,6 +24,7 @@ import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
 import { serveCommand } from './commands/serve.js';
+import { predictCommand } from './commands/predict.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CommandModule[] = [
   doctorCommand,
   gitSetupCommand,
   serveCommand,
+  predictCommand,
 ];
 
 function packageVersion(): string {

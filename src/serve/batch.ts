@@ -13,6 +13,7 @@
 import type { Frame } from './data.js';
 import type { PyOutput, PyfuncModel } from './pyfunc.js';
 import { predictPyfunc } from './scoring.js';
+import { castFrame } from './schema.js';
 
 /** A chunk to predict. */
 export interface BatchRequest {
@@ -26,10 +27,17 @@ export interface BatchRequest {
 export interface BatchResult {
   /** `frame` (records) or `dict` (output name → array), as the model answered the chunk. */
   kind?: 'frame' | 'dict';
+  /** The outputs whose values are floats (written `2.0`, as Python writes them). */
+  floatOutputs?: string[];
   rows: Array<Record<string, unknown>>;
   kept: number[];
   bad: Array<{ row: number; message: string }>;
   error?: string;
+}
+
+/** A chunk goes through what a `dataframe_split` request goes through: the signature's casts, then predict. */
+async function predictFrame(model: PyfuncModel, frame: Frame): Promise<PyOutput> {
+  return predictPyfunc(model, model.schema ? castFrame(frame, model.schema) : frame, null);
 }
 
 function sliceFrame(f: Frame, i: number): Frame {
@@ -61,6 +69,11 @@ export function outputRows(out: PyOutput): Array<Record<string, unknown>> {
   return rows;
 }
 
+const FLOAT_TYPES = new Set(['float16', 'float32', 'float64']);
+function floatOutputs(out: PyOutput): string[] {
+  return out.kind === 'frame' ? out.columns.filter((c) => FLOAT_TYPES.has(c.dtype)).map((c) => c.name) : out.entries.filter((e) => FLOAT_TYPES.has(e.dtype)).map((e) => e.name);
+}
+
 const norm = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v);
 function nest(flat: unknown[], dims: number[]): unknown {
   if (dims.length <= 1) return flat;
@@ -76,19 +89,21 @@ const errMessage = (err: unknown): string => {
 /** Predicts a chunk; see the module comment. */
 export async function predictBatch(model: PyfuncModel, req: BatchRequest): Promise<BatchResult> {
   try {
-    const out = await predictPyfunc(model, req.frame, null);
+    const out = await predictFrame(model, req.frame);
     const rows = outputRows(out);
     if (rows.length !== req.frame.nrows) throw new Error(`The model returned ${rows.length} rows for ${req.frame.nrows}`);
-    return { kind: out.kind, rows, kept: rows.map((_, i) => i), bad: [] };
+    return { kind: out.kind, floatOutputs: floatOutputs(out), rows, kept: rows.map((_, i) => i), bad: [] };
   } catch (batchErr) {
     const rows: Array<Record<string, unknown>> = [];
     const kept: number[] = [];
     const bad: BatchResult['bad'] = [];
     let kind: BatchResult['kind'];
+    let floats: string[] = [];
     for (let i = 0; i < req.frame.nrows; i++) {
       try {
-        const out = await predictPyfunc(model, sliceFrame(req.frame, i), null);
+        const out = await predictFrame(model, sliceFrame(req.frame, i));
         kind = out.kind;
+        floats = floatOutputs(out);
         const r = outputRows(out);
         rows.push(r[0] ?? {});
         kept.push(i);
@@ -99,6 +114,6 @@ export async function predictBatch(model: PyfuncModel, req: BatchRequest): Promi
       }
     }
     if (bad.length === 0 && rows.length === 0) return { rows: [], kept: [], bad: [], error: errMessage(batchErr) };
-    return { ...(kind ? { kind } : {}), rows, kept, bad };
+    return { ...(kind ? { kind } : {}), floatOutputs: floats, rows, kept, bad };
   }
 }

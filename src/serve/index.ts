@@ -17,3 +17,5 @@ export { invocations, SCORING_MLFLOW_VERSION } from './scoring.js';
 export type { ScoringResponse } from './scoring.js';
 export { loadPyfunc, checkModelFolder, pythonServeCommand } from './pyfunc.js';
 export type { PyfuncModel, PyOutput, LoadPyfuncOptions } from './pyfunc.js';
+export { predictFile } from './predict.js';
+export type { PredictFileOptions, PredictFileResult, PredictFormat } from './predict.js';
