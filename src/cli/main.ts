@@ -23,6 +23,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
+import { uiCommand } from './commands/ui.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandModule[] = [
   gcCommand,
   runCommand,
   watchCommand,
+  uiCommand,
   doctorCommand,
   gitSetupCommand,
 ];
