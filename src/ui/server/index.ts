@@ -367,7 +367,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const offset = intParam(u, 'offset', 0, 0, 10_000_000);
       const limit = intParam(u, 'limit', 100, 1, 5000);
       const t0 = performance.now();
-      const page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: limit, orderBy, pageToken: offset ? createPageToken(offset) : null });
+      let page;
+      try {
+        page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: limit, orderBy, pageToken: offset ? createPageToken(offset) : null });
+      } catch (e) {
+        // Errors found while evaluating the filter (a comparator a key kind does not take).
+        if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE' && filter) syntaxError(e, 'filter', filter);
+        throw e;
+      }
       const total = u.searchParams.get('count') === '0' ? null : await countRuns(ids, filter, view);
       return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
     }
