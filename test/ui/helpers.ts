@@ -4,6 +4,7 @@
  * reads, one headless Debian chromium per suite (playwright-core), and plain HTTP requests.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -61,9 +62,35 @@ export interface PyStore {
 export async function makeStore(): Promise<PyStore> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-ui-'));
   const root = path.join(base, 'mlruns');
-  const r = spawnSync(PYTHON, [path.join(REPO, 'test/ui/make_store.py'), root], { env: pyEnv(), encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`make_store.py failed:\n${r.stderr}`);
-  const made = JSON.parse(r.stdout) as Omit<PyStore, 'root' | 'spikeRunId' | 'oursExperimentId' | 'oursRunId'>;
+  // Python is slow to start on a busy machine: the suites share one Python-made store per version
+  // of make_store.py (made once into a cache folder, then copied).
+  const script = path.join(REPO, 'test/ui/make_store.py');
+  const hash = crypto.createHash('sha1').update(fs.readFileSync(script)).digest('hex').slice(0, 12);
+  const cache = path.join(os.tmpdir(), `mlruns-ui-store-${hash}`);
+  if (!fs.existsSync(path.join(cache, 'made.json'))) {
+    const tmp = fs.mkdtempSync(`${cache}.tmp-`);
+    const r = spawnSync(PYTHON, [script, path.join(tmp, 'mlruns')], { env: pyEnv(), encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`make_store.py failed:\n${r.stderr}`);
+    fs.writeFileSync(path.join(tmp, 'made.json'), r.stdout);
+    fs.writeFileSync(path.join(tmp, 'root.txt'), path.join(tmp, 'mlruns'));
+    try {
+      fs.renameSync(tmp, cache);
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true }); // another suite made it first
+    }
+  }
+  fs.cpSync(path.join(cache, 'mlruns'), root, { recursive: true });
+  // Python wrote absolute paths of the cache folder into meta.yaml files: point them at the copy.
+  const written = fs.readFileSync(path.join(cache, 'root.txt'), 'utf8');
+  const rewrite = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) rewrite(p);
+      else if (e.name === 'meta.yaml') fs.writeFileSync(p, fs.readFileSync(p, 'utf8').split(written).join(root));
+    }
+  };
+  rewrite(root);
+  const made = JSON.parse(fs.readFileSync(path.join(cache, 'made.json'), 'utf8')) as Omit<PyStore, 'root' | 'spikeRunId' | 'oursExperimentId' | 'oursRunId'>;
   const c = new MlflowClient(root, { catalog: 'off' });
   const spike = await c.createRun(made.otherExperimentId, { runName: 'spike', startTime: 1700000000000 });
   const pts = [];

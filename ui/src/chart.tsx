@@ -210,6 +210,7 @@ export function Chart(p: ChartProps) {
             let n = 0;
             let xmax = -Infinity;
             let ymax = -Infinity;
+            let ymin = Infinity;
             for (let s = 1; s < u.data.length; s++) {
               const ys = u.data[s]!;
               for (let i = 0; i < ys.length; i++) {
@@ -218,11 +219,13 @@ export function Chart(p: ChartProps) {
                 n++;
                 if ((u.data[0][i] as number) > xmax) xmax = u.data[0][i] as number;
                 if (v > ymax) ymax = v;
+                if (v < ymin) ymin = v;
               }
             }
             el.setAttribute('data-points', String(n));
             el.setAttribute('data-xmax', String(xmax));
             el.setAttribute('data-ymax', String(ymax));
+            el.setAttribute('data-ymin', String(ymin));
             el.setAttribute('data-drawn-at', String(performance.now()));
           },
         ],
