@@ -560,3 +560,35 @@ export function catalogSearchRuns(
   }
   return result ?? scanSearchRuns(store, experimentIds, options);
 }
+
+/**
+ * How many runs of the experiments match the filter, counted in the catalog (`null` when the
+ * filter does not compile to SQL or the catalog cannot answer: the caller counts another way).
+ * The caller keeps the catalog fresh (a live watcher, or `catalog.refresh()`).
+ *
+ * @example
+ * ```ts
+ * catalogCountRuns(cat, ['1'], { filterString: "params.model = 'cnn'" }); // 1234
+ * ```
+ */
+export function catalogCountRuns(catalog: Catalog, experimentIds: string[], options: Pick<SearchRunsOptions, 'filterString' | 'runViewType'> = {}): number | null {
+  const filter = parseRunFilter(options.filterString);
+  if (catalog.isClosed || catalog.getMeta('dup') === '1' || catalog.getMeta('odd') === '1') return null;
+  const exps = resolveExperiments(catalog, experimentIds);
+  if (exps.length === 0) return 0;
+  const expSql = exps.map(() => '(r.loc = ? AND r.exp_dir = ?)').join(' OR ');
+  const params: unknown[] = exps.flatMap((e) => [e.loc, e.dir]);
+  let sql = `SELECT count(*) AS n FROM runs r WHERE r.ok = 1 AND (${expSql})${viewSql(options.runViewType ?? 'ACTIVE_ONLY')}`;
+  for (const c of filter) {
+    const s = compileClause(c);
+    if (!s) return null;
+    sql += ` AND (${s.sql})`;
+    params.push(...s.params);
+  }
+  try {
+    return (catalog.db.prepare(sql).get(...params) as { n: number }).n;
+  } catch (e) {
+    debug('count failed', e);
+    return null;
+  }
+}

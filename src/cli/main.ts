@@ -25,6 +25,7 @@ import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
 import { serveCommand } from './commands/serve.js';
 import { predictCommand } from './commands/predict.js';
+import { uiCommand } from './commands/ui.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandModule[] = [
   gcCommand,
   runCommand,
   watchCommand,
+  uiCommand,
   doctorCommand,
   gitSetupCommand,
   serveCommand,

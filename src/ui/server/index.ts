@@ -1,0 +1,697 @@
+/**
+ * `startUi`: the local web UI's server. Node's `http` on the library's public API: the client for
+ * reads and writes, the catalog (kept hot by a watcher) for run queries and counts, the watcher's
+ * change events pushed as server-sent events, and the prebuilt static app.
+ *
+ * @example
+ * ```ts
+ * import { startUi } from 'mlruns/ui';
+ * const ui = await startUi({ root: './mlruns', port: 0 });
+ * console.log(ui.url); // http://127.0.0.1:41234/?token=...
+ * await ui.close();
+ * ```
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MlflowClient } from '../../tracking/client.js';
+import { asFileStore } from '../../tracking/stores.js';
+import { watch } from '../../watch/watcher.js';
+import type { Watcher } from '../../watch/watcher.js';
+import { catalogCountRuns } from '../../catalog/search.js';
+import { MlflowError } from '../../errors.js';
+import type { ReadWarning } from '../../errors.js';
+import type { Run, ViewType } from '../../entities.js';
+import { parseRunFilter, parseRunOrderByClause } from '../../search/parse.js';
+import { createPageToken } from '../../search/paging.js';
+import { EventHub } from './live.js';
+import { SeriesCache, decimate } from './series.js';
+import type { XY } from './series.js';
+import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
+
+/**
+ * Options of {@link startUi}.
+ *
+ * @example
+ * ```ts
+ * const o: UiOptions = { root: './mlruns', host: '127.0.0.1', port: 0, readOnly: true };
+ * ```
+ */
+export interface UiOptions {
+  /** The tracking root (a folder path or file: URI; default: MLFLOW_TRACKING_URI, else ./mlruns). */
+  root?: string;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 5050; 0 picks a free one). */
+  port?: number;
+  /** Refuse every write. */
+  readOnly?: boolean;
+  /** The access token (default: a random one). */
+  token?: string;
+  /** Folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder). */
+  catalogDir?: string;
+  /** Where the watcher's diagnostics go (default: nowhere). */
+  log?: (message: string) => void;
+}
+
+/**
+ * A running UI server.
+ *
+ * @example
+ * ```ts
+ * const { url, close } = await startUi({ port: 0 });
+ * ```
+ */
+export interface UiServer {
+  /** The URL to open, with the access token. */
+  url: string;
+  /** Base URL without the token. */
+  origin: string;
+  token: string;
+  port: number;
+  /** Warnings of the start (e.g. bound to a non-loopback interface). */
+  notices: string[];
+  close(): Promise<void>;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Where the prebuilt bundle is: next to the compiled server (dist/ui/static), else the repo's dist. */
+export function staticDir(): string {
+  const candidates = [path.resolve(HERE, '../static'), path.resolve(HERE, '../../../dist/ui/static')];
+  for (const c of candidates) if (fs.existsSync(path.join(c, 'app.js'))) return c;
+  return candidates[0]!;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+function statusOf(e: MlflowError): number {
+  if (e.code === 'RESOURCE_DOES_NOT_EXIST') return 404;
+  if (e.code === 'INVALID_PARAMETER_VALUE' || e.code === 'INVALID_STATE' || e.code === 'RESOURCE_ALREADY_EXISTS' || e.code === 'BAD_REQUEST') return 400;
+  return 500;
+}
+
+/** Where an error points in `text`: its position, else a quoted token of its message found once. */
+function locate(err: MlflowError, text: string): number | undefined {
+  if (err.position !== undefined) return err.position;
+  for (const m of err.message.matchAll(/'([^'\s][^']*)'/g)) {
+    const token = m[1] as string;
+    const at = text.indexOf(token);
+    if (at !== -1 && text.indexOf(token, at + 1) === -1) return at;
+  }
+  return undefined;
+}
+
+function syntaxError(err: unknown, label: string, text: string): never {
+  if (err instanceof MlflowError) {
+    throw new HttpError(400, `invalid ${label}: ${err.message}`, { error_code: err.code, label, text, position: locate(err, text) ?? null });
+  }
+  throw err;
+}
+
+const VIEWS = new Set(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']);
+function viewOf(u: URL): ViewType {
+  const v = (u.searchParams.get('view') ?? 'ACTIVE_ONLY').toUpperCase();
+  if (!VIEWS.has(v)) throw new HttpError(400, `view must be one of ACTIVE_ONLY, DELETED_ONLY, ALL (got '${v}')`);
+  return v as ViewType;
+}
+
+function intParam(u: URL, name: string, def: number, min: number, max: number): number {
+  const s = u.searchParams.get(name);
+  if (s === null || s === '') return def;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `${name} must be an integer in [${min}, ${max}] (got '${s}')`);
+  return n;
+}
+
+function numParam(u: URL, name: string): number | null {
+  const s = u.searchParams.get(name);
+  if (s === null || s === '') return null;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new HttpError(400, `${name} must be a number (got '${s}')`);
+  return n;
+}
+
+function jsonNumbers(_k: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  return v;
+}
+
+function slimRun(r: Run): Record<string, unknown> {
+  return { info: r.info, data: r.data, inputs: r.inputs };
+}
+
+function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > 1_000_000) {
+        reject(new HttpError(413, 'request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve({});
+      try {
+        const v = JSON.parse(text) as unknown;
+        if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+        resolve(v as Record<string, unknown>);
+      } catch {
+        reject(new HttpError(400, 'request body must be a JSON object'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function str(body: Record<string, unknown>, key: string): string {
+  const v = body[key];
+  if (typeof v !== 'string') throw new HttpError(400, `'${key}' must be a string`);
+  return v;
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Starts the UI server on the root. Binds 127.0.0.1 unless `host` says otherwise (then a notice
+ * warns that anyone who can reach the port and has the token can read the store).
+ *
+ * @example
+ * ```ts
+ * const ui = await startUi({ root: 'mlruns', port: 0, readOnly: true });
+ * ```
+ */
+export async function startUi(options: UiOptions = {}): Promise<UiServer> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? newToken();
+  const readOnly = options.readOnly ?? false;
+  const client = new MlflowClient(options.root ?? null, { catalog: 'on', ...(options.catalogDir ? { catalogDir: options.catalogDir } : {}) });
+  const store = asFileStore(client.store, 'mlruns ui');
+  const root = store.root;
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+    client.close();
+    throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `tracking root '${root}' does not exist or is not a folder`);
+  }
+  const notices: string[] = [];
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    notices.push(`warning: listening on ${host}: anyone who can reach this port and knows the token can read${readOnly ? '' : ' and change'} the store`);
+  }
+  const watcher: Watcher = watch(root, { ...(options.catalogDir ? { dir: options.catalogDir } : {}), log: options.log ?? (() => undefined) });
+  const hub = new EventHub();
+  const series = new SeriesCache();
+  const watchErrors: string[] = [];
+  watcher.on('change', (e) => hub.publish(e));
+  watcher.on('error', (e: Error) => {
+    watchErrors.push(e.message);
+    if (watchErrors.length > 50) watchErrors.shift();
+  });
+  await watcher.ready;
+  const sdir = staticDir();
+  const runDirs = new Map<string, { runDir: string; startTime: number }>();
+
+  const warningsJson = (): ReadWarning[] => {
+    const seen = new Set<string>();
+    const out: ReadWarning[] = [];
+    for (const w of [...client.warnings, ...store.warnings]) {
+      const k = `${w.code}\0${w.path}\0${w.message}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(w);
+    }
+    return out.slice(-200);
+  };
+
+  async function runLocation(runId: string): Promise<{ runDir: string; startTime: number }> {
+    const known = runDirs.get(runId);
+    if (known && fs.existsSync(known.runDir)) return known;
+    const run = await client.getRun(runId);
+    const expDir = store.experimentDir(run.info.experimentId, 'ALL');
+    if (!expDir) throw new HttpError(404, `experiment of run '${runId}' not found`);
+    const loc = { runDir: path.join(expDir, runId), startTime: run.info.startTime ?? 0 };
+    runDirs.set(runId, loc);
+    return loc;
+  }
+
+  function metricFile(runDir: string, key: string): string {
+    if (badArtifactPath(key) || key === '') throw new HttpError(400, `bad metric key '${key}'`);
+    return path.join(runDir, 'metrics', key);
+  }
+
+  async function seriesOf(runId: string, key: string, xMode: string): Promise<XY> {
+    const loc = await runLocation(runId);
+    let s;
+    try {
+      s = series.read(metricFile(loc.runDir, key));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { id: runId, xs: [], ys: [] };
+      throw e;
+    }
+    const n = s.length;
+    const ys = s.values.subarray(0, n);
+    if (xMode === 'step') return { id: runId, xs: s.steps.subarray(0, n), ys };
+    if (xMode === 'time') return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => t / 1000), ys };
+    if (xMode === 'relative') {
+      const t0 = loc.startTime || (n ? Math.min(...s.timestamps.subarray(0, Math.min(n, 1000))) : 0);
+      return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => (t - t0) / 1000), ys };
+    }
+    if (xMode.startsWith('metric:')) {
+      const xkey = xMode.slice(7);
+      let xs;
+      try {
+        xs = series.read(metricFile(loc.runDir, xkey));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { id: runId, xs: [], ys: [] };
+        throw e;
+      }
+      const byStep = new Map<number, number>();
+      for (let i = 0; i < xs.length; i++) byStep.set(xs.steps[i]!, xs.values[i]!);
+      const ox: number[] = [];
+      const oy: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = byStep.get(s.steps[i]!);
+        if (x !== undefined && Number.isFinite(x)) {
+          ox.push(x);
+          oy.push(s.values[i]!);
+        }
+      }
+      return { id: runId, xs: ox, ys: oy };
+    }
+    throw new HttpError(400, `x must be step, time, relative or metric:<key> (got '${xMode}')`);
+  }
+
+  async function countRuns(ids: string[], filter: string, view: ViewType): Promise<number> {
+    const n = catalogCountRuns(watcher.catalog, ids, { filterString: filter, runViewType: view });
+    if (n !== null) return n;
+    let total = 0;
+    let tokenP: string | null = null;
+    do {
+      const page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: 50_000, pageToken: tokenP });
+      total += page.runs.length;
+      tokenP = page.token;
+    } while (tokenP);
+    return total;
+  }
+
+  // ---------------------------------------------------------------- API
+
+  async function api(req: http.IncomingMessage, u: URL, parts: string[]): Promise<unknown> {
+    const method = req.method ?? 'GET';
+    const [a, b, c, ...rest] = parts;
+    if (method !== 'GET' && method !== 'HEAD') {
+      if (readOnly) throw new HttpError(403, 'this UI is read-only (--read-only)');
+      // Writes need the token in a header (a cookie alone could be sent by another site's form).
+      const h = requestToken(req, u);
+      if (h.via !== 'header' || !tokenValid(h.token, token)) throw new HttpError(403, 'writes need the X-Mlruns-Token header');
+      if (method !== 'POST') throw new HttpError(405, `method ${method} not allowed`);
+      const body = await readBody(req);
+      return write(a, b, c, body);
+    }
+    if (a === 'info' && !b) return { root, readOnly, version: 1, warnings: warningsJson(), watchErrors, mode: watcher.mode };
+    if (a === 'experiments' && !b) {
+      const view = viewOf(u);
+      const q = u.searchParams.get('q') ?? '';
+      let filterString: string | null = null;
+      if (q) filterString = `name ILIKE '%${q.replace(/'/g, "\\'")}%'`;
+      const experiments = [];
+      let pageToken: string | null = null;
+      do {
+        const page = await client.searchExperiments({ viewType: view, filterString, maxResults: 50_000, pageToken });
+        experiments.push(...page.experiments);
+        pageToken = page.token;
+      } while (pageToken);
+      const counts = experiments.map((e) => ({
+        active: catalogCountRuns(watcher.catalog, [e.experimentId], { runViewType: 'ACTIVE_ONLY' }),
+        deleted: catalogCountRuns(watcher.catalog, [e.experimentId], { runViewType: 'DELETED_ONLY' }),
+      }));
+      return { experiments: experiments.map((e, i) => ({ ...e, runs: counts[i]!.active, deletedRuns: counts[i]!.deleted })), warnings: warningsJson() };
+    }
+    if (a === 'experiments' && b && !c) return { experiment: await client.getExperiment(b), warnings: warningsJson() };
+    if (a === 'runs' && !b) {
+      const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
+      if (ids.length === 0) throw new HttpError(400, 'experiments= is required (comma-separated ids)');
+      const filter = u.searchParams.get('filter') ?? '';
+      const orderBy = u.searchParams.getAll('order_by').filter((s) => s.trim() !== '');
+      try {
+        parseRunFilter(filter);
+      } catch (e) {
+        syntaxError(e, 'filter', filter);
+      }
+      for (const o of orderBy) {
+        try {
+          parseRunOrderByClause(o);
+        } catch (e) {
+          syntaxError(e, 'order_by', o);
+        }
+      }
+      const view = viewOf(u);
+      const offset = intParam(u, 'offset', 0, 0, 10_000_000);
+      const limit = intParam(u, 'limit', 100, 1, 5000);
+      const t0 = performance.now();
+      let page;
+      try {
+        page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: limit, orderBy, pageToken: offset ? createPageToken(offset) : null });
+      } catch (e) {
+        // Errors found while evaluating the filter (a comparator a key kind does not take).
+        if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE' && filter) syntaxError(e, 'filter', filter);
+        throw e;
+      }
+      const total = u.searchParams.get('count') === '0' ? null : await countRuns(ids, filter, view);
+      return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
+    }
+    if (a === 'columns' && !b) {
+      const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
+      const view = viewOf(u);
+      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 2000 });
+      const params = new Set<string>();
+      const metrics = new Set<string>();
+      const tags = new Set<string>();
+      for (const r of page.runs) {
+        for (const k of Object.keys(r.data.params)) params.add(k);
+        for (const k of Object.keys(r.data.metrics)) metrics.add(k);
+        for (const k of Object.keys(r.data.tags)) tags.add(k);
+      }
+      const sort = (s: Set<string>): string[] => [...s].sort();
+      return { params: sort(params), metrics: sort(metrics), tags: sort(tags) };
+    }
+    if (a === 'runs' && b && !c) {
+      const run = await client.getRun(b);
+      const history: Record<string, { count: number; min: number | null; max: number | null }> = {};
+      const loc = await runLocation(b);
+      for (const key of Object.keys(run.data.metrics)) {
+        try {
+          const s = series.read(metricFile(loc.runDir, key));
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (let i = 0; i < s.length; i++) {
+            const v = s.values[i]!;
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
+          history[key] = { count: s.length, min: Number.isFinite(lo) ? lo : null, max: Number.isFinite(hi) ? hi : null };
+        } catch {
+          history[key] = { count: 0, min: null, max: null };
+        }
+      }
+      let experimentName: string | null = null;
+      try {
+        experimentName = (await client.getExperiment(run.info.experimentId)).name;
+      } catch {
+        experimentName = null;
+      }
+      const children = (await client.searchRuns([run.info.experimentId], `tags.mlflow.parentRunId = '${b}'`, { maxResults: 1000, runViewType: 'ALL' })).runs.map((r) => ({
+        runId: r.info.runId,
+        runName: r.info.runName,
+      }));
+      return { run, experimentName, history, children, warnings: warningsJson() };
+    }
+    if (a === 'runs' && b && c === 'metrics' && rest.length) {
+      const key = rest.join('/');
+      const hist = await client.getMetricHistory(b, key);
+      return { key, history: hist.map((m) => ({ step: m.step, timestamp: m.timestamp, value: m.value })) };
+    }
+    if (a === 'runs' && b && c === 'artifacts') {
+      const rel = rest.join('/');
+      const why = badArtifactPath(rel);
+      if (why) throw new HttpError(400, `bad artifact path: ${why}`);
+      const run = await client.getRun(b);
+      const base = store.resolveRunArtifactDir(run.info, b);
+      const target = rel === '' ? (fs.existsSync(base) ? fs.realpathSync(base) : null) : resolveInside(base, rel);
+      if (rel === '' && !target) return { path: '', files: [] };
+      if (!target) throw new HttpError(404, `artifact '${rel}' not found in run '${b}'`);
+      const st = fs.statSync(target);
+      if (!st.isDirectory()) return { path: rel, isDir: false, size: st.size };
+      const files = await client.listArtifacts(b, rel || null);
+      const hasMlmodel = files.some((f) => f.path.split('/').pop() === 'MLmodel' && !f.isDir);
+      return { path: rel, isDir: true, files, model: hasMlmodel };
+    }
+    if (a === 'series' && !b) {
+      let runs = (u.searchParams.get('runs') ?? '').split(',').filter(Boolean);
+      const exps = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
+      if (!runs.length && exps.length) {
+        // The runs of a search (many runs per chart without listing their ids in the URL).
+        const filter = u.searchParams.get('filter') ?? '';
+        try {
+          parseRunFilter(filter);
+        } catch (e) {
+          syntaxError(e, 'filter', filter);
+        }
+        const page = await client.searchRuns(exps, filter, { maxResults: intParam(u, 'limit', 1000, 1, 5000), orderBy: u.searchParams.getAll('order_by') });
+        runs = page.runs.map((r) => r.info.runId);
+      }
+      const key = u.searchParams.get('key') ?? '';
+      if (!key) throw new HttpError(400, 'key= is required');
+      if (runs.length > 5000) throw new HttpError(400, 'at most 5000 runs per chart');
+      const xMode = u.searchParams.get('x') ?? 'step';
+      const width = intParam(u, 'width', 800, 1, 8192);
+      const t0 = performance.now();
+      const xy: XY[] = [];
+      for (const r of runs) xy.push(await seriesOf(r, key, xMode));
+      const d = decimate(xy, { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' });
+      return { key, xMode, runs, ...d, ms: performance.now() - t0 };
+    }
+    if (a === 'models' && !b) {
+      const filter = u.searchParams.get('q') ? `name ILIKE '%${(u.searchParams.get('q') ?? '').replace(/'/g, "\\'")}%'` : null;
+      const models = [];
+      let pageToken: string | null = null;
+      do {
+        const page = await client.searchRegisteredModels({ filterString: filter, maxResults: 1000, pageToken });
+        models.push(...page.registeredModels);
+        pageToken = page.token;
+      } while (pageToken);
+      return { models, warnings: warningsJson() };
+    }
+    if (a === 'models' && b && !c) {
+      const model = await client.getRegisteredModel(b);
+      const versions = (await client.searchModelVersions({ filterString: `name = '${b.replace(/'/g, "\\'")}'`, maxResults: 10_000 })).modelVersions;
+      versions.sort((x, y) => Number(y.version) - Number(x.version));
+      return { model, versions, warnings: warningsJson() };
+    }
+    throw new HttpError(404, `no API route /api/${parts.join('/')}`);
+  }
+
+  async function write(a: string | undefined, b: string | undefined, c: string | undefined, body: Record<string, unknown>): Promise<unknown> {
+    if (!a || !b || !c) throw new HttpError(404, 'unknown write');
+    if (a === 'runs') {
+      if (c === 'rename') await client.updateRun(b, { name: str(body, 'name') });
+      else if (c === 'delete') await client.deleteRun(b);
+      else if (c === 'restore') await client.restoreRun(b);
+      else if (c === 'set-tag') await client.setTag(b, str(body, 'key'), str(body, 'value'));
+      else if (c === 'delete-tag') await client.deleteTag(b, str(body, 'key'));
+      else throw new HttpError(404, `unknown run action '${c}'`);
+      runDirs.delete(b);
+      return { ok: true };
+    }
+    if (a === 'experiments') {
+      if (c === 'rename') await client.renameExperiment(b, str(body, 'name'));
+      else if (c === 'delete') await client.deleteExperiment(b);
+      else if (c === 'restore') await client.restoreExperiment(b);
+      else if (c === 'set-tag') await client.setExperimentTag(b, str(body, 'key'), str(body, 'value'));
+      else if (c === 'delete-tag') await client.deleteExperimentTag(b, str(body, 'key'));
+      else throw new HttpError(404, `unknown experiment action '${c}'`);
+      runDirs.clear();
+      return { ok: true };
+    }
+    if (a === 'models') {
+      if (c === 'set-alias') await client.setRegisteredModelAlias(b, str(body, 'alias'), str(body, 'version'));
+      else if (c === 'delete-alias') await client.deleteRegisteredModelAlias(b, str(body, 'alias'));
+      else if (c === 'transition')
+        await client.transitionModelVersionStage(b, str(body, 'version'), str(body, 'stage'), { archiveExistingVersions: body['archiveExistingVersions'] === true });
+      else if (c === 'set-tag') {
+        if (typeof body['version'] === 'string') await client.setModelVersionTag(b, body['version'], str(body, 'key'), str(body, 'value'));
+        else await client.setRegisteredModelTag(b, str(body, 'key'), str(body, 'value'));
+      } else if (c === 'delete-tag') {
+        if (typeof body['version'] === 'string') await client.deleteModelVersionTag(b, body['version'], str(body, 'key'));
+        else await client.deleteRegisteredModelTag(b, str(body, 'key'));
+      } else throw new HttpError(404, `unknown model action '${c}'`);
+      return { ok: true };
+    }
+    throw new HttpError(404, `unknown write /api/${a}`);
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  let boundPort = options.port ?? 5050;
+  const html = (): string => {
+    const t = fs.readFileSync(path.join(sdir, 'index.html'), 'utf8');
+    return t.replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0');
+  };
+
+  function send(res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
+    res.writeHead(status, { ...securityHeaders(), ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  function sendJson(res: http.ServerResponse, status: number, v: unknown): void {
+    send(res, status, JSON.stringify(v, jsonNumbers), { 'Content-Type': 'application/json; charset=utf-8' });
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (!hostAllowed(req.headers.host, host, boundPort)) {
+      send(res, 403, 'Forbidden: unexpected Host header\n', { 'Content-Type': 'text/plain; charset=utf-8' });
+      return;
+    }
+    const raw = req.url ?? '/';
+    if (raw === '/favicon.ico') {
+      res.writeHead(204, securityHeaders());
+      res.end();
+      return;
+    }
+    const u = new URL(raw, 'http://localhost');
+    const t = requestToken(req, u);
+    if (!tokenValid(t.token, token)) {
+      send(res, 401, 'Unauthorized: open the URL printed by `mlruns ui` (it carries the access token)\n', {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'WWW-Authenticate': 'Bearer realm="mlruns ui"',
+      });
+      return;
+    }
+    const cookie = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (t.via === 'query' && (req.method === 'GET' || req.method === 'HEAD') && !u.pathname.startsWith('/api/')) {
+      // First visit: the cookie replaces the token in the address bar.
+      u.searchParams.delete('token');
+      res.writeHead(302, { ...securityHeaders(), 'Set-Cookie': cookie, Location: u.pathname + (u.search || '') });
+      res.end();
+      return;
+    }
+    const rawPath = raw.split('?')[0]!;
+    if (/%2f|%5c|%00/i.test(rawPath)) {
+      sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'encoded slashes are not allowed in paths' });
+      return;
+    }
+    let parts: string[];
+    try {
+      parts = rawPath.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    } catch {
+      sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad percent-encoding in path' });
+      return;
+    }
+    if (parts[0] === 'api') {
+      if (parts[1] === 'events') {
+        hub.attach(req, res, securityHeaders(), (req.headers['last-event-id'] as string | undefined) ?? u.searchParams.get('lastEventId'));
+        return;
+      }
+      if (parts[1] === 'raw' && parts[2]) {
+        // /api/raw/<runId>/<artifact path>: the file itself (inline only for images and text).
+        const runId = parts[2];
+        const rel = parts.slice(3).join('/');
+        const why = badArtifactPath(rel);
+        if (why || rel === '') {
+          sendJson(res, 400, { error_code: 'INVALID_PARAMETER_VALUE', message: `bad artifact path: ${why ?? 'empty'}` });
+          return;
+        }
+        try {
+          const run = await client.getRun(runId);
+          const base = store.resolveRunArtifactDir(run.info, runId);
+          const file = resolveInside(base, rel);
+          if (!file || !fs.statSync(file).isFile()) throw new HttpError(404, `artifact '${rel}' not found in run '${runId}'`);
+          const st = fs.statSync(file);
+          const headers = artifactHeaders(file, u.searchParams.get('download') === '1');
+          const limit = u.searchParams.get('head') ? Math.min(st.size, intParam(u, 'head', 65536, 1, 10_000_000)) : st.size;
+          res.writeHead(200, { ...headers, 'Content-Length': String(limit) });
+          fs.createReadStream(file, { start: 0, end: Math.max(0, limit - 1) }).pipe(res);
+        } catch (e) {
+          fail(res, e);
+        }
+        return;
+      }
+      try {
+        sendJson(res, 200, await api(req, u, parts.slice(1)));
+      } catch (e) {
+        fail(res, e);
+      }
+      return;
+    }
+    if (parts[0] === 'static' && parts.length === 2) {
+      const name = parts[1]!;
+      const file = path.join(sdir, name);
+      if (!/^[\w.-]+$/.test(name) || !fs.existsSync(file)) {
+        send(res, 404, 'not found\n', { 'Content-Type': 'text/plain' });
+        return;
+      }
+      const type = STATIC_TYPES[path.extname(name)] ?? 'application/octet-stream';
+      send(res, 200, fs.readFileSync(file), { 'Content-Type': type, 'Cache-Control': 'private, max-age=3600' });
+      return;
+    }
+    // Pages: the app. An unknown run gets the app with status 404 (the app shows the 404 page).
+    let status = 200;
+    if (parts[0] === 'runs' && parts[1]) {
+      try {
+        await client.getRun(parts[1]);
+        if (parts[2] === 'artifacts' && parts.length > 3) {
+          const run = await client.getRun(parts[1]);
+          if (!resolveInside(store.resolveRunArtifactDir(run.info, parts[1]), parts.slice(3).join('/'))) status = 404;
+        }
+      } catch {
+        status = 404;
+      }
+    } else if (parts[0] && !['experiments', 'runs', 'compare', 'charts', 'models'].includes(parts[0])) status = 404;
+    send(res, status, html(), { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie });
+  }
+
+  function fail(res: http.ServerResponse, e: unknown): void {
+    if (e instanceof HttpError) sendJson(res, e.status, { error_code: e.status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : 'INVALID_PARAMETER_VALUE', message: e.message, ...e.extra });
+    else if (e instanceof MlflowError) sendJson(res, statusOf(e), { error_code: e.code, message: e.message });
+    else sendJson(res, 500, { error_code: 'INTERNAL_ERROR', message: (e as Error)?.message ?? String(e) });
+  }
+
+  const server = http.createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) fail(res, e);
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 5050, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (e: unknown) => {
+    hub.close();
+    await watcher.close();
+    client.close();
+    throw e;
+  });
+  const addr = server.address();
+  boundPort = typeof addr === 'object' && addr ? addr.port : boundPort;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const origin = `http://${shownHost}:${boundPort}`;
+  let closed = false;
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    token,
+    port: boundPort,
+    notices,
+    async close() {
+      if (closed) return;
+      closed = true;
+      hub.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await watcher.close();
+      client.close();
+    },
+  };
+}

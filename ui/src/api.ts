@@ -1,0 +1,150 @@
+// Fetch helpers, the live event stream, and the router (view state lives in the URL).
+import { signal } from '@preact/signals';
+
+const meta = (name: string): string => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? '';
+export const TOKEN = meta('mlruns-token');
+export const READ_ONLY = meta('mlruns-readonly') === '1';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+function revive(_k: string, v: unknown): unknown {
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return v;
+}
+
+export async function get<T = any>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
+  const text = await res.text();
+  let body: any;
+  try {
+    body = JSON.parse(text, revive);
+  } catch {
+    body = { message: text };
+  }
+  if (!res.ok) throw new ApiError(res.status, body?.message ?? res.statusText, body ?? {});
+  return body as T;
+}
+
+export async function post<T = any>(url: string, data: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', 'X-Mlruns-Token': TOKEN },
+    body: JSON.stringify(data),
+  });
+  const body = (await res.json().catch(() => ({}))) as any;
+  if (!res.ok) throw new ApiError(res.status, body?.message ?? res.statusText, body ?? {});
+  return body as T;
+}
+
+export const q = (params: Record<string, string | number | boolean | null | undefined | string[]>): string => {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === '' || v === false) continue;
+    if (Array.isArray(v)) v.forEach((x) => u.append(k, x));
+    else u.set(k, v === true ? '1' : String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+};
+
+// ------------------------------------------------------------------ router
+
+export const route = signal({ path: location.pathname, search: new URLSearchParams(location.search) });
+
+export function navigate(to: string, replace = false): void {
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
+  route.value = { path: location.pathname, search: new URLSearchParams(location.search) };
+  if (!replace) window.scrollTo(0, 0);
+}
+
+/** Sets query parameters of the current page (replacing the history entry). */
+export function setQuery(changes: Record<string, string | null>): void {
+  const s = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === '') s.delete(k);
+    else s.set(k, v);
+  }
+  const str = s.toString();
+  navigate(location.pathname + (str ? `?${str}` : ''), true);
+}
+
+window.addEventListener('popstate', () => {
+  route.value = { path: location.pathname, search: new URLSearchParams(location.search) };
+});
+
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element | null)?.closest?.('a');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target || a.hasAttribute('download')) return;
+  const href = a.getAttribute('href');
+  if (!href || !href.startsWith('/') || href.startsWith('/api/')) return;
+  e.preventDefault();
+  navigate(href);
+});
+
+// ------------------------------------------------------------------ live events
+
+export interface ChangeEvent {
+  type: string;
+  experimentId: string;
+  runId?: string;
+  key?: string;
+  points?: { value: number; step: number; timestamp: number }[];
+  [k: string]: unknown;
+}
+
+type Listener = (e: ChangeEvent | { type: 'reset' }) => void;
+const listeners = new Set<Listener>();
+export const liveState = signal<'connecting' | 'live' | 'offline'>('connecting');
+export const liveCount = signal(0);
+
+export function subscribe(l: Listener): () => void {
+  listeners.add(l);
+  return () => listeners.delete(l);
+}
+
+let es: EventSource | null = null;
+export function startLive(): void {
+  if (es) return;
+  es = new EventSource('/api/events');
+  es.onopen = () => (liveState.value = 'live');
+  es.onerror = () => (liveState.value = 'offline');
+  es.onmessage = (m) => {
+    const e = JSON.parse(m.data, revive) as ChangeEvent;
+    liveCount.value++;
+    for (const l of listeners) l(e);
+  };
+  es.addEventListener('reset', () => {
+    for (const l of listeners) l({ type: 'reset' });
+  });
+}
+
+export const fmtNum = (v: unknown): string => {
+  if (typeof v !== 'number') return v === undefined || v === null ? '' : String(v);
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+};
+
+export const fmtTime = (ms: number | null | undefined): string => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '');
+
+export const fmtDuration = (a: number | null | undefined, b: number | null | undefined): string => {
+  if (!a || !b) return '';
+  const s = Math.max(0, (b - a) / 1000);
+  if (s < 60) return `${s.toFixed(1)}s`;
+  if (s < 3600) return `${(s / 60).toFixed(1)}min`;
+  return `${(s / 3600).toFixed(1)}h`;
+};

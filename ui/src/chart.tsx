@@ -1,0 +1,323 @@
+// A metric chart on uPlot: many runs (or group bands), x by step / wall time / relative time / a
+// metric, log scales, EMA smoothing, zoom that re-queries the server's decimation, a crosshair
+// synced across charts, and live points appended in place.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { get, q, subscribe } from './api';
+
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const color = (i: number): string => PALETTE[i % PALETTE.length]!;
+
+export interface ChartRun {
+  id: string;
+  name: string;
+  group?: string | null;
+}
+
+export interface ChartProps {
+  runs: ChartRun[];
+  metric: string;
+  x: string; // step | time | relative | metric:<key>
+  logY?: boolean;
+  logX?: boolean;
+  smooth?: number; // 0..0.99 EMA weight
+  bands?: 'none' | 'std' | 'minmax';
+  all?: boolean;
+  range?: [number, number] | null;
+  onRange?: (r: [number, number] | null) => void;
+  height?: number;
+}
+
+interface SeriesAnswer {
+  x: number[];
+  ys: (number | null)[][];
+  extent: [number, number] | null;
+  pointsInRange: number;
+  decimated: boolean;
+  starts?: Record<string, number>;
+}
+
+/** EMA smoothing, debiased like TensorBoard's (the first points are not pulled toward 0). */
+function ema(ys: (number | null)[], w: number): (number | null)[] {
+  if (!w) return ys;
+  let acc = 0;
+  let n = 0;
+  return ys.map((v) => {
+    if (v === null) return null;
+    n++;
+    acc = acc * w + (1 - w) * v;
+    return acc / (1 - Math.pow(w, n));
+  });
+}
+
+function groupStats(ys: (number | null)[][], len: number) {
+  const mean: (number | null)[] = [];
+  const lo: (number | null)[] = [];
+  const hi: (number | null)[] = [];
+  const sdLo: (number | null)[] = [];
+  const sdHi: (number | null)[] = [];
+  for (let i = 0; i < len; i++) {
+    let n = 0;
+    let s = 0;
+    let s2 = 0;
+    let mn = Infinity;
+    let mx = -Infinity;
+    for (const y of ys) {
+      const v = y[i];
+      if (v === null || v === undefined) continue;
+      n++;
+      s += v;
+      s2 += v * v;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
+    if (!n) {
+      mean.push(null), lo.push(null), hi.push(null), sdLo.push(null), sdHi.push(null);
+      continue;
+    }
+    const m = s / n;
+    const sd = Math.sqrt(Math.max(0, s2 / n - m * m));
+    mean.push(m), lo.push(mn), hi.push(mx), sdLo.push(m - sd), sdHi.push(m + sd);
+  }
+  return { mean, lo, hi, sdLo, sdHi };
+}
+
+/** Carries each run's last value forward inside the x grid so group statistics align. */
+function fillForward(y: (number | null)[]): (number | null)[] {
+  let last: number | null = null;
+  let seen = false;
+  const lastIdx = y.reduce<number>((acc, v, i) => (v !== null ? i : acc), -1);
+  return y.map((v, i) => {
+    if (v !== null) {
+      last = v;
+      seen = true;
+      return v;
+    }
+    return seen && i <= lastIdx ? last : null;
+  });
+}
+
+export function Chart(p: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const data = useRef<SeriesAnswer | null>(null);
+  const [info, setInfo] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const rangeRef = useRef<[number, number] | null>(p.range ?? null);
+  const reqId = useRef(0);
+  const runIds = p.runs.map((r) => r.id).join(',');
+  const key = JSON.stringify([runIds, p.metric, p.x, p.logY, p.logX, p.smooth, p.bands, p.all, p.runs.map((r) => r.group ?? '')]);
+
+  const width = (): number => Math.max(200, (box.current?.clientWidth ?? 600) - 4);
+
+  async function load(range: [number, number] | null): Promise<void> {
+    const id = ++reqId.current;
+    const w = width();
+    try {
+      const t0 = performance.now();
+      const d = await get<SeriesAnswer>(
+        `/api/series${q({ runs: runIds, key: p.metric, x: p.x, width: Math.min(w, 4000), from: range?.[0] ?? null, to: range?.[1] ?? null, all: p.all ?? false })}`,
+      );
+      if (id !== reqId.current) return;
+      data.current = d;
+      setError(null);
+      draw(range);
+      const ms = performance.now() - t0;
+      box.current?.setAttribute('data-query-ms', ms.toFixed(1));
+      setInfo(`${d.pointsInRange.toLocaleString()} points in range${d.decimated ? `, decimated to ≤4 per pixel column` : ', all shown'}`);
+    } catch (e) {
+      if (id === reqId.current) setError((e as Error).message);
+    }
+  }
+
+  function built(): { series: uPlot.Series[]; rows: (number | null)[][]; bands: uPlot.Band[] } {
+    const d = data.current!;
+    const w = p.smooth ?? 0;
+    const groups = new Map<string, number[]>();
+    p.runs.forEach((r, i) => {
+      if (r.group !== undefined && r.group !== null) {
+        const g = groups.get(r.group) ?? [];
+        g.push(i);
+        groups.set(r.group, g);
+      }
+    });
+    const pos = (v: number | null): number | null => (p.logY && v !== null && v <= 0 ? null : v);
+    const series: uPlot.Series[] = [{ label: p.x }];
+    const rows: (number | null)[][] = [];
+    const bands: uPlot.Band[] = [];
+    if (groups.size && p.bands !== undefined) {
+      let gi = 0;
+      for (const [g, idx] of groups) {
+        const ys = idx.map((i) => fillForward(ema(d.ys[i] ?? [], w)));
+        const st = groupStats(ys, d.x.length);
+        const c = color(gi++);
+        const base = rows.length + 1;
+        series.push({ label: `${g} (mean of ${idx.length})`, stroke: c, width: 2, spanGaps: true, points: { show: false } });
+        rows.push(st.mean.map(pos));
+        if (p.bands !== 'none') {
+          const [up, dn] = p.bands === 'std' ? [st.sdHi, st.sdLo] : [st.hi, st.lo];
+          series.push({ label: `${g} ${p.bands === 'std' ? '+1σ' : 'max'}`, stroke: c + '55', width: 1, spanGaps: true, points: { show: false } });
+          rows.push(up.map(pos));
+          series.push({ label: `${g} ${p.bands === 'std' ? '−1σ' : 'min'}`, stroke: c + '55', width: 1, spanGaps: true, points: { show: false } });
+          rows.push(dn.map(pos));
+          bands.push({ series: [base + 1, base + 2], fill: c + '33' });
+        }
+      }
+    } else {
+      p.runs.forEach((r, i) => {
+        series.push({ label: r.name || r.id.slice(0, 8), stroke: color(i), width: 1.5, spanGaps: true, points: { show: false } });
+        rows.push(ema(d.ys[i] ?? [], w).map(pos));
+      });
+    }
+    return { series, rows, bands };
+  }
+
+  function draw(range: [number, number] | null): void {
+    const d = data.current;
+    if (!d || !box.current) return;
+    const { series, rows, bands } = built();
+    const xs = p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x;
+    const aligned = [xs, ...rows] as uPlot.AlignedData;
+    const host = box.current.querySelector<HTMLDivElement>('.plot')!;
+    plot.current?.destroy();
+    const opts: uPlot.Options = {
+      width: width(),
+      height: p.height ?? 260,
+      series,
+      bands,
+      legend: { show: p.runs.length <= 30, live: true },
+      cursor: { sync: { key: 'mlruns' }, drag: { x: true, y: false, setScale: true } },
+      scales: {
+        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
+        y: { distr: p.logY ? 3 : 1 },
+      },
+      axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
+      hooks: {
+        setSelect: [
+          (u: uPlot) => {
+            if (u.select.width < 3) return;
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            zoom([a, b]);
+          },
+        ],
+        draw: [
+          (u: uPlot) => {
+            const el = box.current;
+            if (!el) return;
+            let n = 0;
+            let xmax = -Infinity;
+            let ymax = -Infinity;
+            let ymin = Infinity;
+            for (let s = 1; s < u.data.length; s++) {
+              const ys = u.data[s]!;
+              for (let i = 0; i < ys.length; i++) {
+                const v = ys[i];
+                if (v === null || v === undefined) continue;
+                n++;
+                if ((u.data[0][i] as number) > xmax) xmax = u.data[0][i] as number;
+                if (v > ymax) ymax = v;
+                if (v < ymin) ymin = v;
+              }
+            }
+            el.setAttribute('data-points', String(n));
+            el.setAttribute('data-xmax', String(xmax));
+            el.setAttribute('data-ymax', String(ymax));
+            el.setAttribute('data-ymin', String(ymin));
+            el.setAttribute('data-drawn-at', String(performance.now()));
+          },
+        ],
+      },
+    };
+    // uPlot with every run's x on one shared grid (the server's buckets): no per-run x arrays.
+    plot.current = new uPlot(opts, aligned, host);
+    plot.current.over.addEventListener('dblclick', () => zoom(null));
+  }
+
+  function zoom(r: [number, number] | null): void {
+    rangeRef.current = r;
+    p.onRange?.(r);
+    void load(r);
+  }
+
+  useEffect(() => {
+    rangeRef.current = p.range ?? null;
+    void load(rangeRef.current);
+    return () => {
+      reqId.current++;
+    };
+  }, [key, p.range?.[0], p.range?.[1]]);
+
+  useEffect(() => () => plot.current?.destroy(), []);
+
+  // Live: only the new points travel (SSE); they are appended in place.
+  useEffect(() => {
+    const ids = new Map(p.runs.map((r, i) => [r.id, i]));
+    let pending: number | null = null;
+    const requery = (): void => {
+      if (pending !== null) return;
+      pending = window.setTimeout(() => {
+        pending = null;
+        void load(rangeRef.current);
+      }, 300);
+    };
+    const off = subscribe((e) => {
+      if (e.type === 'reset') return requery();
+      if (e.type !== 'metrics_appended' || e.key !== p.metric || !ids.has(e.runId!)) return;
+      const d = data.current;
+      if (!d || e['rewritten'] || !(p.x === 'step' || p.x === 'time') || rangeRef.current) return requery();
+      const i = ids.get(e.runId!)!;
+      for (const pt of e.points ?? []) {
+        const x = p.x === 'step' ? pt.step : pt.timestamp / 1000;
+        const last = d.x[d.x.length - 1];
+        if (last === undefined || x > last) {
+          d.x.push(x);
+          d.ys.forEach((y, k) => y.push(k === i ? (Number.isFinite(pt.value) ? pt.value : null) : null));
+        } else if (x === last) {
+          d.ys[i]![d.x.length - 1] = Number.isFinite(pt.value) ? pt.value : null;
+        } else return requery();
+        d.pointsInRange++;
+      }
+      if (plot.current) {
+        const { rows } = built();
+        plot.current.setData([p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x, ...rows] as uPlot.AlignedData);
+      }
+    });
+    return () => {
+      off();
+      if (pending !== null) clearTimeout(pending);
+    };
+  }, [key]);
+
+  // Refit on resize.
+  useEffect(() => {
+    if (!box.current) return;
+    let last = box.current.clientWidth;
+    const ro = new ResizeObserver(() => {
+      const w = box.current?.clientWidth ?? 0;
+      if (Math.abs(w - last) > 8) {
+        last = w;
+        plot.current?.setSize({ width: width(), height: p.height ?? 260 });
+      }
+    });
+    ro.observe(box.current);
+    return () => ro.disconnect();
+  }, []);
+
+  return (
+    <figure class="chart" ref={box} role="img" aria-label={`Chart of metric ${p.metric}`} data-metric={p.metric}>
+      <figcaption>
+        <strong>{p.metric}</strong> <span class="muted">{info}</span>
+        {rangeRef.current ? (
+          <button class="link" onClick={() => zoom(null)}>
+            reset zoom
+          </button>
+        ) : null}
+      </figcaption>
+      {error ? <p class="error">{error}</p> : null}
+      <div class="plot" />
+    </figure>
+  );
+}

@@ -1,0 +1,409 @@
+// The runs table of one or several experiments: MLflow's filter and order_by (errors with a caret),
+// a column chooser that fits the window by default, group by a param or tag, nested runs, and a
+// hand-rolled virtualized ARIA grid (rows fetched by offset from the catalog, 100k runs scroll).
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe } from './api';
+import { ErrorBox, Warnings } from './common';
+
+const ROW_H = 30;
+const PAGE = 100;
+
+interface RunRow {
+  info: { runId: string; runName: string | null; status: string; startTime: number | null; endTime: number | null; experimentId: string; lifecycleStage: string };
+  data: { metrics: Record<string, number>; params: Record<string, string>; tags: Record<string, string> };
+}
+
+interface Col {
+  id: string; // attr:name | metrics.x | params.x | tags.x
+  label: string;
+  width: number;
+  orderKey: string; // for order_by
+}
+
+const BASE: Col[] = [
+  { id: 'attr:name', label: 'Run', width: 220, orderKey: 'attributes.run_name' },
+  { id: 'attr:status', label: 'Status', width: 90, orderKey: 'attributes.status' },
+  { id: 'attr:start', label: 'Started', width: 165, orderKey: 'attributes.start_time' },
+  { id: 'attr:duration', label: 'Duration', width: 80, orderKey: 'attributes.end_time' },
+];
+
+const quoteKey = (k: string): string => (/^[A-Za-z_][\w.]*$/.test(k) ? k : '`' + k + '`');
+
+function cell(r: RunRow, id: string): string {
+  if (id === 'attr:name') return r.info.runName ?? r.info.runId;
+  if (id === 'attr:status') return r.info.status;
+  if (id === 'attr:start') return fmtTime(r.info.startTime);
+  if (id === 'attr:duration') return fmtDuration(r.info.startTime, r.info.endTime);
+  const dot = id.indexOf('.');
+  const kind = id.slice(0, dot);
+  const key = id.slice(dot + 1);
+  if (kind === 'metrics') return fmtNum(r.data.metrics[key]);
+  if (kind === 'params') return r.data.params[key] ?? '';
+  if (kind === 'tags') return r.data.tags[key] ?? '';
+  return '';
+}
+
+export function RunsPage({ ids }: { ids: string[] }) {
+  const s = route.value.search;
+  const filter = s.get('filter') ?? '';
+  const orderBy = s.get('order') ?? '';
+  const view = s.get('view') ?? 'ACTIVE_ONLY';
+  const group = s.get('group') ?? '';
+  const colsParam = s.get('cols');
+  const [draftFilter, setDraftFilter] = useState(filter);
+  const [draftOrder, setDraftOrder] = useState(orderBy);
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<ApiError | Error | null>(null);
+  const [warnings, setWarnings] = useState<any[]>([]);
+  const [columns, setColumns] = useState<{ params: string[]; metrics: string[]; tags: string[] }>({ params: [], metrics: [], tags: [] });
+  const [expNames, setExpNames] = useState<string[]>([]);
+  const [pages, setPages] = useState<Map<number, RunRow[]>>(new Map());
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewH, setViewH] = useState(600);
+  const [winW, setWinW] = useState(window.innerWidth);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [focusRow, setFocusRow] = useState(0);
+  const [chooser, setChooser] = useState(false);
+  const [ms, setMs] = useState<number | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const gen = useRef(0);
+  const loading = useRef(new Set<number>());
+
+  const order = [...(group ? [`${group} ASC`] : []), ...orderBy.split(';').map((x) => x.trim()).filter(Boolean)];
+  const qkey = JSON.stringify([ids, filter, order, view]);
+
+  useEffect(() => {
+    setDraftFilter(filter);
+    setDraftOrder(orderBy);
+  }, [filter, orderBy]);
+
+  useEffect(() => {
+    get(`/api/columns${q({ experiments: ids.join(','), view })}`).then(setColumns, () => undefined);
+    Promise.all(ids.map((id) => get(`/api/experiments/${encodeURIComponent(id)}`).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
+  }, [ids.join(','), view]);
+
+  async function fetchPage(p: number, g: number): Promise<void> {
+    if (loading.current.has(p)) return;
+    loading.current.add(p);
+    try {
+      const t0 = performance.now();
+      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE })}`);
+      if (g !== gen.current) return;
+      setMs(performance.now() - t0);
+      setTotal(r.total);
+      setWarnings(r.warnings ?? []);
+      setError(null);
+      setPages((old) => new Map(old).set(p, r.runs));
+    } catch (e) {
+      if (g === gen.current) setError(e as Error);
+    } finally {
+      loading.current.delete(p);
+    }
+  }
+
+  // New query: drop every cached page.
+  useEffect(() => {
+    gen.current++;
+    loading.current.clear();
+    setPages(new Map());
+    setTotal(null);
+    setSelected(new Set());
+    if (scroller.current) scroller.current.scrollTop = 0;
+    setScrollTop(0);
+    void fetchPage(0, gen.current);
+  }, [qkey]);
+
+  // Window: the rows in view (+ overscan), fetched by page.
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - 10);
+  const last = Math.min((total ?? 0) - 1, Math.ceil((scrollTop + viewH) / ROW_H) + 10);
+  useEffect(() => {
+    for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last) / PAGE); p++) if (!pages.has(p)) void fetchPage(p, gen.current);
+  }, [first, last, pages, qkey]);
+
+  useEffect(() => {
+    const onResize = (): void => {
+      setWinW(window.innerWidth);
+      if (scroller.current) setViewH(scroller.current.clientHeight);
+    };
+    onResize();
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
+
+  // Live: metric values change in place; other changes re-read the loaded pages (and the count).
+  useEffect(() => {
+    let t: number | null = null;
+    const refresh = (): void => {
+      if (t !== null) return;
+      t = window.setTimeout(() => {
+        t = null;
+        const g = gen.current;
+        for (const p of pages.keys()) {
+          loading.current.delete(p);
+          void fetchPage(p, g);
+        }
+        if (!pages.size) void fetchPage(0, g);
+      }, 250);
+    };
+    const off = subscribe((e) => {
+      if (e.type === 'reset') return refresh();
+      if (!ids.includes((e as any).experimentId)) return;
+      if (e.type === 'metrics_appended' && !filter && !order.some((o) => o.startsWith('metrics.'))) {
+        const last = e.points?.[e.points.length - 1];
+        if (!last) return;
+        setPages((old) => {
+          let changed = false;
+          const next = new Map(old);
+          for (const [p, rows] of old) {
+            const i = rows.findIndex((r) => r.info.runId === e.runId);
+            if (i < 0) continue;
+            const r = rows[i]!;
+            const copy = rows.slice();
+            copy[i] = { ...r, data: { ...r.data, metrics: { ...r.data.metrics, [e.key!]: last.value } } };
+            next.set(p, copy);
+            changed = true;
+          }
+          return changed ? next : old;
+        });
+        return;
+      }
+      refresh();
+    });
+    return () => {
+      off();
+      if (t !== null) clearTimeout(t);
+    };
+  }, [qkey, pages]);
+
+  // Columns: the chosen ones, else as many metrics then params as fit the window.
+  const allCols: Col[] = useMemo(() => {
+    const mk = (kind: string, k: string): Col => ({ id: `${kind}.${k}`, label: `${kind === 'metrics' ? '' : kind === 'params' ? '' : '#'}${k}`, width: 120, orderKey: `${kind}.${quoteKey(k)}` });
+    return [...columns.metrics.map((k) => mk('metrics', k)), ...columns.params.map((k) => mk('params', k)), ...columns.tags.filter((k) => !k.startsWith('mlflow.')).map((k) => mk('tags', k))];
+  }, [columns]);
+  const cols: Col[] = useMemo(() => {
+    if (colsParam !== null) {
+      const want = colsParam.split(',').filter(Boolean);
+      return [...BASE, ...want.map((id) => allCols.find((c) => c.id === id) ?? { id, label: id.replace(/^(metrics|params)\./, ''), width: 120, orderKey: id })];
+    }
+    let room = winW - 40 - 36 - BASE.reduce((a, c) => a + c.width, 0);
+    const out = [...BASE];
+    for (const c of allCols) {
+      if (room < c.width) break;
+      out.push(c);
+      room -= c.width;
+    }
+    return out;
+  }, [colsParam, allCols, winW]);
+
+  const rowAt = (i: number): RunRow | undefined => pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  const submit = (e: Event): void => {
+    e.preventDefault();
+    setQuery({ filter: draftFilter, order: draftOrder });
+  };
+  const sortBy = (c: Col): void => {
+    const cur = orderBy.trim();
+    const next = cur === `${c.orderKey} ASC` ? `${c.orderKey} DESC` : `${c.orderKey} ASC`;
+    setQuery({ order: next });
+  };
+  const sortState = (c: Col): 'ascending' | 'descending' | undefined =>
+    orderBy.trim() === `${c.orderKey} ASC` ? 'ascending' : orderBy.trim() === `${c.orderKey} DESC` ? 'descending' : undefined;
+  const toggle = (id: string): void => {
+    const n = new Set(selected);
+    if (n.has(id)) n.delete(id);
+    else n.add(id);
+    setSelected(n);
+  };
+  const onKey = (e: KeyboardEvent): void => {
+    const n = total ?? 0;
+    let next = focusRow;
+    if (e.key === 'ArrowDown') next = Math.min(n - 1, focusRow + 1);
+    else if (e.key === 'ArrowUp') next = Math.max(0, focusRow - 1);
+    else if (e.key === 'PageDown') next = Math.min(n - 1, focusRow + Math.floor(viewH / ROW_H));
+    else if (e.key === 'PageUp') next = Math.max(0, focusRow - Math.floor(viewH / ROW_H));
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = n - 1;
+    else if (e.key === 'Enter') {
+      const r = rowAt(focusRow);
+      if (r) navigate(`/runs/${r.info.runId}`);
+      return;
+    } else if (e.key === ' ') {
+      const r = rowAt(focusRow);
+      if (r) toggle(r.info.runId);
+      e.preventDefault();
+      return;
+    } else return;
+    e.preventDefault();
+    setFocusRow(next);
+    const el = scroller.current;
+    if (el) {
+      if (next * ROW_H < el.scrollTop) el.scrollTop = next * ROW_H;
+      else if ((next + 1) * ROW_H > el.scrollTop + el.clientHeight - ROW_H) el.scrollTop = (next + 2) * ROW_H - el.clientHeight;
+    }
+  };
+  const act = async (what: 'delete' | 'restore'): Promise<void> => {
+    try {
+      for (const id of selected) await post(`/api/runs/${id}/${what}`);
+      setSelected(new Set());
+    } catch (e) {
+      setError(e as Error);
+    }
+  };
+
+  const gridW = 36 + cols.reduce((a, c) => a + c.width, 0);
+  const groupKey = group ? group.replace(/^(params|tags)\./, '').replace(/`/g, '') : '';
+  const groupKind = group.startsWith('tags.') ? 'tags' : 'params';
+  const rows = [];
+  for (let i = first; i <= last; i++) {
+    const r = rowAt(i);
+    const prev = i > 0 ? rowAt(i - 1) : undefined;
+    const gval = r && groupKey ? (r.data as any)[groupKind][groupKey] ?? '(none)' : null;
+    const newGroup = gval !== null && (!prev || ((prev.data as any)[groupKind][groupKey] ?? '(none)') !== gval);
+    const parent = r?.data.tags['mlflow.parentRunId'];
+    rows.push(
+      <div
+        role="row"
+        aria-rowindex={i + 2}
+        aria-selected={r ? selected.has(r.info.runId) : false}
+        class={`row${i === focusRow ? ' focus' : ''}${newGroup ? ' group-start' : ''}`}
+        style={{ top: `${(i + 1) * ROW_H}px`, width: `${gridW}px` }}
+        key={i}
+        data-run-id={r?.info.runId}
+      >
+        <div role="gridcell" class="c sel" style={{ width: '36px' }}>
+          {r ? <input type="checkbox" aria-label={`select ${r.info.runName ?? r.info.runId}`} checked={selected.has(r.info.runId)} onChange={() => toggle(r.info.runId)} tabIndex={-1} /> : null}
+        </div>
+        {cols.map((c) => (
+          <div role="gridcell" class={`c ${c.id.startsWith('metrics.') ? 'num' : ''}`} style={{ width: `${c.width}px` }} key={c.id}>
+            {!r ? (
+              <span class="muted">…</span>
+            ) : c.id === 'attr:name' ? (
+              <>
+                {newGroup ? <span class="chip" title={`${groupKey} = ${gval}`}>{gval}</span> : null}
+                {parent ? <span class="nest" title={`child of ${parent}`}>↳ </span> : null}
+                <a href={`/runs/${r.info.runId}`} tabIndex={-1}>
+                  {cell(r, c.id)}
+                </a>
+                {r.info.lifecycleStage === 'deleted' ? <span class="muted"> (deleted)</span> : null}
+              </>
+            ) : (
+              cell(r, c.id)
+            )}
+          </div>
+        ))}
+      </div>,
+    );
+  }
+  const paramsAndTags = [...columns.params.map((k) => `params.${quoteKey(k)}`), ...columns.tags.map((k) => `tags.${quoteKey(k)}`)];
+  const chosenIds = cols.slice(BASE.length).map((c) => c.id);
+  const sel = [...selected];
+
+  return (
+    <section class="page runs-page">
+      <nav class="crumbs">
+        <a href="/">Experiments</a> / {expNames.join(', ') || ids.join(', ')}
+      </nav>
+      <form class="searchbar" onSubmit={submit}>
+        <label>
+          Filter{' '}
+          <input name="filter" class="mono wide" value={draftFilter} placeholder="metrics.loss < 0.5 and params.lr = '0.01'" onInput={(e) => setDraftFilter((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          Order by{' '}
+          <input name="order" class="mono" value={draftOrder} placeholder="metrics.loss ASC" onInput={(e) => setDraftOrder((e.target as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">Search</button>
+        <label>
+          Show{' '}
+          <select value={view} onChange={(e) => setQuery({ view: (e.target as HTMLSelectElement).value })}>
+            <option value="ACTIVE_ONLY">active</option>
+            <option value="DELETED_ONLY">deleted</option>
+            <option value="ALL">all</option>
+          </select>
+        </label>
+        <label>
+          Group by{' '}
+          <select value={group} onChange={(e) => setQuery({ group: (e.target as HTMLSelectElement).value })}>
+            <option value="">(none)</option>
+            {paramsAndTags.map((k) => (
+              <option value={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <button type="button" aria-expanded={chooser} onClick={() => setChooser(!chooser)}>
+          Columns ({chosenIds.length})
+        </button>
+      </form>
+      {chooser ? (
+        <div class="chooser" role="dialog" aria-label="Columns">
+          <button class="link" onClick={() => setQuery({ cols: null })}>fit to window</button>{' '}
+          <button class="link" onClick={() => setQuery({ cols: ',' })}>none</button>
+          <div class="chooser-list">
+            {allCols.map((c) => (
+              <label key={c.id}>
+                <input
+                  type="checkbox"
+                  checked={chosenIds.includes(c.id)}
+                  onChange={() => {
+                    const next = chosenIds.includes(c.id) ? chosenIds.filter((x) => x !== c.id) : [...chosenIds, c.id];
+                    setQuery({ cols: next.join(',') || ',' });
+                  }}
+                />{' '}
+                {c.id}
+              </label>
+            ))}
+          </div>
+        </div>
+      ) : null}
+      {error ? <ErrorBox error={error} /> : null}
+      <Warnings list={warnings} />
+      <div class="toolbar">
+        <span class="count" aria-live="polite">
+          {total === null ? 'loading…' : `${total.toLocaleString()} matching run${total === 1 ? '' : 's'}`}
+          {ms !== null ? <span class="muted"> ({ms.toFixed(0)} ms)</span> : null}
+        </span>
+        <button disabled={sel.length < 1} onClick={() => navigate(`/compare?runs=${sel.join(',')}`)}>
+          Compare {sel.length || ''}
+        </button>
+        <button onClick={() => navigate(sel.length ? `/charts?runs=${sel.join(',')}` : `/charts${q({ experiments: ids.join(','), filter })}`)}>
+          Chart {sel.length || 'first 1000'}
+        </button>
+        {!READ_ONLY ? (
+          <>
+            <button disabled={!sel.length} onClick={() => void act('delete')}>
+              Delete
+            </button>
+            <button disabled={!sel.length} onClick={() => void act('restore')}>
+              Restore
+            </button>
+          </>
+        ) : null}
+      </div>
+      <div
+        class="grid"
+        role="grid"
+        aria-label="Runs"
+        aria-rowcount={total ?? -1}
+        aria-colcount={cols.length + 1}
+        aria-multiselectable="true"
+        tabIndex={0}
+        ref={scroller}
+        onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+        onKeyDown={onKey}
+      >
+        <div class="spacer" style={{ height: `${((total ?? 0) + 1) * ROW_H}px`, width: `${gridW}px` }} />
+        <div role="row" aria-rowindex={1} class="row head" style={{ width: `${gridW}px` }}>
+          <div role="columnheader" class="c sel" style={{ width: '36px' }} />
+          {cols.map((c) => (
+            <div role="columnheader" class="c" style={{ width: `${c.width}px` }} aria-sort={sortState(c) ?? 'none'} key={c.id} title={c.id}>
+              <button class="link" onClick={() => sortBy(c)}>
+                {c.label}
+                {sortState(c) === 'ascending' ? ' ▲' : sortState(c) === 'descending' ? ' ▼' : ''}
+              </button>
+            </div>
+          ))}
+        </div>
+        {rows}
+      </div>
+    </section>
+  );
+}
