@@ -82,7 +82,7 @@ describe('help, usage errors and exit codes', () => {
     const r = mlruns(['--root', r2, 'runs', '-e', 'sweep', '-c', 'run_name']);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/lr-0\.1\n/);
-    expect(r.stderr).toBe('mlruns: warning: 1 damaged entry was skipped (--debug shows them)\n');
+    expect(r.stderr).toBe('mlruns: warning: 1 entry with an empty meta.yaml skipped (--debug shows them)\n');
     const d = mlruns(['--root', r2, '--debug', 'runs', '-e', 'sweep', '-c', 'run_name']);
     expect(d.stderr).toMatch(/^mlruns: warning: Run '[0-9a-f]+' has an empty meta\.yaml/);
   });

@@ -208,7 +208,10 @@ Examples:
           print(toJson({ runs, truncated }));
           return;
         }
-        if (truncated) process.stderr.write(`mlruns: showing the first ${max} runs; use --max to see more\n`);
+        // A note only when the limit was not asked for (the default cut the listing short).
+        if (truncated && cmd.getOptionValueSource('max') === 'default') {
+          process.stderr.write(`mlruns: showing the first ${max} matching runs; more match (use --max N to see more)\n`);
+        }
         const cols = columns ?? defaultColumns(runs, ids.length > 1);
         const header = cols.map((c) => c.header);
         const align: Align[] = cols.map((c) => (c.kind === 'metric' || c.key === 'duration' ? 'right' : 'left'));
