@@ -25,6 +25,9 @@ import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
+import { tagCommand } from './commands/tag.js';
+import { catalogCommand } from './commands/catalog.js';
+import { reportCommand } from './commands/report.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -34,11 +37,14 @@ export const COMMANDS: readonly CommandModule[] = [
   metricsCommand,
   compareCommand,
   bestCommand,
+  reportCommand,
+  tagCommand,
   artifactsCommand,
   modelsCommand,
   gcCommand,
   runCommand,
   watchCommand,
+  catalogCommand,
   doctorCommand,
   gitSetupCommand,
 ];

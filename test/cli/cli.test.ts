@@ -211,7 +211,7 @@ describe('experiments', () => {
   it('create, rename, delete, restore; Python MLflow sees each change', () => {
     const r2 = copyStore(root);
     const created = mlrunsJson(['--root', r2, 'experiments', 'create', 'fresh', '--tag', 'a=1', '--json']);
-    expect(created).toEqual({ experimentId: expect.any(String), name: 'fresh' });
+    expect(created).toEqual({ experimentId: expect.any(String), name: 'fresh', created: true });
     const pyName = (id: string): string =>
       py(`import sys, mlflow\nc = mlflow.MlflowClient("file://" + sys.argv[1])\ne = c.get_experiment(sys.argv[2])\nprint(e.name, e.lifecycle_stage, e.tags.get("a"))`, [r2, id]).trim();
     expect(pyName(created.experimentId)).toBe('fresh active 1');

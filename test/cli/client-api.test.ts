@@ -6,10 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { MlflowError } from '../../src/errors.js';
 import { CORPUS, REPO, build, cleanEnv, copyCorpus, mlruns, py, tmpDir } from './helpers.js';
+
+// Python MLflow starts slowly on a loaded machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 let root: string;
 let runId: string;
