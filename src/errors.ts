@@ -84,4 +84,5 @@ export type WarningCode =
   | 'MISSING_DATASET'
   | 'LIFECYCLE_CONFLICT'
   | 'UNREADABLE'
-  | 'REMAPPED_PATH';
+  | 'REMAPPED_PATH'
+  | 'MISSING_FOLDER';

@@ -123,8 +123,8 @@ export interface FileStoreOptions {
   strict?: boolean;
   /**
    * Called for every problem met while reading (deduplicated per path and kind). Without it,
-   * each is emitted once as a Node warning (`process.emitWarning`, type `MlflowWarning`), as
-   * Python MLflow logs them; `client.warnings` keeps the recent ones either way.
+   * the first problem of each kind is emitted as a Node warning (`process.emitWarning`, type
+   * `MlflowWarning`), once per process; `client.warnings` keeps the recent ones either way.
    */
   onWarning?: (warning: ReadWarning) => void;
   /** Artifact root for new experiments; default: the root itself (as a `file:` URI when the root was given as one). */
@@ -163,6 +163,9 @@ const DEFAULT_IDS: IdSource = {
   loggedModelId: newLoggedModelId,
   runName: generateRunName,
 };
+
+/** The folders MLflow makes in every run folder (and requires to find the run); git drops the empty ones. */
+const RUN_FOLDERS = ['metrics', 'params', 'artifacts'] as const;
 
 interface RunLocation {
   experimentId: string;
@@ -760,8 +763,18 @@ export class FileStore implements TrackingStore {
     for (const [experimentId, experimentDir] of candidates) {
       const runDir = path.join(experimentDir, runId);
       if (!isDirectory(runDir)) continue;
-      if (!(isDirectory(path.join(runDir, 'metrics')) && isDirectory(path.join(runDir, 'params')) && isDirectory(path.join(runDir, 'artifacts')))) {
-        continue;
+      const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+      // MLflow skips a run folder missing metrics/, params/ or artifacts/ (a guard against
+      // meta.yaml files inside artifacts). Git drops empty folders, so a cloned run often lacks
+      // them: a run folder (meta.yaml beside it, directly under its experiment) is read as empty.
+      if (missing.length > 0 && !isFile(path.join(runDir, META))) continue;
+      if (missing.length > 0) {
+        this.warn(
+          'MISSING_FOLDER',
+          runDir,
+          `Run '${runId}' has no ${missing.map((m) => `${m}/`).join(', ')} folder (git does not keep empty folders); read as empty. ` +
+            `Python MLflow cannot read the run until the folder exists: run 'mlruns doctor --fix' (any write to the run also recreates it)`,
+        );
       }
       const loc = { experimentId, experimentDir, runDir };
       this.runDirCache.set(runId, loc);
@@ -814,6 +827,7 @@ export class FileStore implements TrackingStore {
 
   private getActiveRun(runId: string): { info: RunInfo; loc: RunLocation } {
     const r = this.getRunInfoAndDir(runId);
+    this.recreateRunFolders(r.loc.runDir);
     if (r.info.lifecycleStage !== 'active') {
       throw invalidParameter(`The run ${r.info.runId} must be in 'active' lifecycle_stage.`);
     }
@@ -1114,7 +1128,27 @@ export class FileStore implements TrackingStore {
     return this.readRun(info, loc.runDir, loc.experimentDir);
   }
 
+  /** Recreates the folders of a run that git dropped (empty ones), so Python MLflow reads it again. */
+  private recreateRunFolders(runDir: string): string[] {
+    const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+    for (const sub of missing) {
+      this.checkWritable(path.join(runDir, sub), runDir);
+      mkdirp(path.join(runDir, sub));
+    }
+    return missing;
+  }
+
+  /**
+   * Recreates the `metrics/`, `params/` and `artifacts/` folders git dropped from a run
+   * (a clone keeps no empty folder); returns the folders made. For `mlruns doctor --fix`.
+   */
+  repairRunFolders(runId: string): string[] {
+    const { loc } = this.getRunInfoAndDir(runId);
+    return this.recreateRunFolders(loc.runDir).map((sub) => path.join(loc.runDir, sub));
+  }
+
   private writeRunInfo(runDir: string, info: RunInfo, deletedTime?: number | null): void {
+    this.recreateRunFolders(runDir);
     this.writeYaml(path.join(runDir, META), runInfoToDict(info, this.profile, deletedTime), 'overwrite');
   }
 
