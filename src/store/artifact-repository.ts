@@ -4,7 +4,15 @@
  * through a tracking server); every backend hands out one of these per run.
  */
 
-/** One entry of an artifact listing, as MLflow's `FileInfo`. */
+/**
+ * One entry of an artifact listing, as MLflow's `FileInfo`.
+ *
+ * @example
+ * ```ts
+ * const files: FileInfo[] = await client.listArtifacts(runId);
+ * const total = files.reduce((n, f) => n + (f.fileSize ?? 0), 0);
+ * ```
+ */
 export interface FileInfo {
   /** POSIX path relative to the run's artifact root. */
   path: string;

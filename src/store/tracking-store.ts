@@ -17,7 +17,15 @@ import type {
 import type { ReadWarning } from '../errors.js';
 import type { ArtifactRepository } from './artifact-repository.js';
 
-/** Options of a run search, as MLflow's `search_runs`. */
+/**
+ * Options of a run search, as MLflow's `search_runs`.
+ *
+ * @example
+ * ```ts
+ * const options: SearchRunsOptions = { filterString: 'metrics.loss < 0.5', orderBy: ['metrics.loss'], maxResults: 10 };
+ * await client.store.searchRuns([expId], options);
+ * ```
+ */
 export interface SearchRunsOptions {
   filterString?: string | null;
   runViewType?: ViewType;
@@ -26,6 +34,15 @@ export interface SearchRunsOptions {
   pageToken?: string | null;
 }
 
+/**
+ * Options of an experiment search, as MLflow's `search_experiments`.
+ *
+ * @example
+ * ```ts
+ * const options: SearchExperimentsOptions = { viewType: 'ALL', filterString: "name LIKE 'sweep%'" };
+ * await client.store.searchExperiments(options);
+ * ```
+ */
 export interface SearchExperimentsOptions {
   viewType?: ViewType;
   maxResults?: number;

@@ -121,7 +121,14 @@ export class RegistryClient {
 
   // ------------------------------------------------------------ registered models
 
-  /** Creates a registered model (tags stored as `str(value)`). */
+  /**
+   * Creates a registered model (tags stored as `str(value)`).
+   *
+   * @example
+   * ```ts
+   * await registry.createRegisteredModel('iris', { tags: { team: 'ml' }, description: 'Iris classifier' });
+   * ```
+   */
   async createRegisteredModel(
     name: string,
     options: { tags?: Record<string, unknown> | null; description?: string | null } = {},
@@ -132,14 +139,29 @@ export class RegistryClient {
     return this.store.createRegisteredModel(name, toTags(options.tags), options.description ?? null);
   }
 
-  /** The model with its tags, aliases and the latest version of each stage. */
+  /**
+   * The model with its tags, aliases and the latest version of each stage.
+   *
+   * @example
+   * ```ts
+   * const rm = await registry.getRegisteredModel('iris');
+   * console.log(rm.aliases, rm.latestVersions.length);
+   * ```
+   */
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
     const rm = await this.store.getRegisteredModelWithAllTags(name);
     if (IS_PROMPT_TAG_KEY in rm.tags) throw modelNotFound(name);
     return stripPromptTag(rm);
   }
 
-  /** Renames a model, keeping its versions (as MLflow, its tags and aliases are not kept). */
+  /**
+   * Renames a model, keeping its versions (as MLflow, its tags and aliases are not kept).
+   *
+   * @example
+   * ```ts
+   * await registry.renameRegisteredModel('iris', 'iris-classifier');
+   * ```
+   */
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
     await this.raiseIfPrompt(name);
     if (typeof newName !== 'string' || newName.trim() === '') {
@@ -148,19 +170,40 @@ export class RegistryClient {
     return this.store.renameRegisteredModel(name, newName);
   }
 
-  /** Sets a model's description. */
+  /**
+   * Sets a model's description.
+   *
+   * @example
+   * ```ts
+   * await registry.updateRegisteredModel('iris', { description: 'Iris classifier, v2 features' });
+   * ```
+   */
   async updateRegisteredModel(name: string, options: { description?: string | null } = {}): Promise<RegisteredModel> {
     await this.raiseIfPrompt(name);
     return this.store.updateRegisteredModel(name, options.description ?? null);
   }
 
-  /** Deletes a model and all its versions at once (no trash, as MLflow). */
+  /**
+   * Deletes a model and all its versions at once (no trash, as MLflow).
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModel('iris');
+   * ```
+   */
   async deleteRegisteredModel(name: string): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModel(name);
   }
 
-  /** Models matching MLflow's registered-model filter grammar, in `orderBy` order (100 per page by default). */
+  /**
+   * Models matching MLflow's registered-model filter grammar, in `orderBy` order (100 per page by default).
+   *
+   * @example
+   * ```ts
+   * const { registeredModels } = await registry.searchRegisteredModels({ filterString: "name LIKE 'iris%'", orderBy: ['name ASC'] });
+   * ```
+   */
   async searchRegisteredModels(
     options: { filterString?: string | null; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
   ): Promise<{ registeredModels: RegisteredModel[]; token: string | null }> {
@@ -168,11 +211,27 @@ export class RegistryClient {
     return { registeredModels: page.items, token: page.token };
   }
 
+  /**
+   * Sets a registered model tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await registry.setRegisteredModelTag('iris', 'team', 'ml');
+   * ```
+   */
   async setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.setRegisteredModelTag(name, { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes a registered model tag.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModelTag('iris', 'team');
+   * ```
+   */
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModelTag(name, key);
@@ -184,6 +243,12 @@ export class RegistryClient {
    * Creates a version of an existing model from a source URI, stored as given (`runs:/…`, a
    * path, `models:/m-<id>`, `models:/<name>/<version>`); see {@link registerModel} to resolve
    * `runs:/` URIs and create the model when missing.
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.createModelVersion('iris', `runs:/${runId}/model`, { runId });
+   * mv.version; // '1'
+   * ```
    */
   async createModelVersion(
     name: string,
@@ -208,13 +273,29 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * A version of a model (RESOURCE_DOES_NOT_EXIST when deleted or never made).
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.getModelVersion('iris', 1);
+   * console.log(mv.source, mv.currentStage);
+   * ```
+   */
   async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
     const mv = await this.store.getModelVersion(name, version);
     if (IS_PROMPT_TAG_KEY in mv.tags) throw modelNotFound(name);
     return mv;
   }
 
-  /** Sets a version's description (required, as in Python). */
+  /**
+   * Sets a version's description (required, as in Python).
+   *
+   * @example
+   * ```ts
+   * await registry.updateModelVersion('iris', 1, { description: 'first good one' });
+   * ```
+   */
   async updateModelVersion(name: string, version: string | number, options: { description?: string | null } = {}): Promise<ModelVersion> {
     if (options.description === undefined || options.description === null) {
       throw new MlflowError('INTERNAL_ERROR', 'Attempting to update model version with no new field values.');
@@ -223,13 +304,27 @@ export class RegistryClient {
     return this.store.updateModelVersion(name, version, options.description);
   }
 
-  /** Soft-deletes a version (its number is never reused) and the aliases pointing at it. */
+  /**
+   * Soft-deletes a version (its number is never reused) and the aliases pointing at it.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteModelVersion('iris', 1);
+   * ```
+   */
   async deleteModelVersion(name: string, version: string | number): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.deleteModelVersion(name, version);
   }
 
-  /** Versions matching MLflow's model-version filter grammar (10000 per page by default). */
+  /**
+   * Versions matching MLflow's model-version filter grammar (10000 per page by default).
+   *
+   * @example
+   * ```ts
+   * const { modelVersions } = await registry.searchModelVersions({ filterString: "name = 'iris'", orderBy: ['version_number DESC'] });
+   * ```
+   */
   async searchModelVersions(
     options: { filterString?: string | null; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
   ): Promise<{ modelVersions: ModelVersion[]; token: string | null }> {
@@ -237,13 +332,27 @@ export class RegistryClient {
     return { modelVersions: page.items, token: page.token };
   }
 
-  /** The highest version in each of `stages` (default: all four stages). */
+  /**
+   * The highest version in each of `stages` (default: all four stages).
+   *
+   * @example
+   * ```ts
+   * const [prod] = await registry.getLatestVersions('iris', ['Production']);
+   * ```
+   */
   async getLatestVersions(name: string, stages?: string[] | null): Promise<ModelVersion[]> {
     await this.raiseIfPrompt(name);
     return this.store.getLatestVersions(name, stages ?? null);
   }
 
-  /** Moves a version to a legacy stage (`None`, `Staging`, `Production`, `Archived`, any case). */
+  /**
+   * Moves a version to a legacy stage (`None`, `Staging`, `Production`, `Archived`, any case).
+   *
+   * @example
+   * ```ts
+   * await registry.transitionModelVersionStage('iris', 2, 'Production', { archiveExistingVersions: true });
+   * ```
+   */
   async transitionModelVersionStage(
     name: string,
     version: string | number,
@@ -257,17 +366,40 @@ export class RegistryClient {
     return this.store.transitionModelVersionStage(name, version, stage, options.archiveExistingVersions ?? false);
   }
 
+  /**
+   * Sets a model version tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await registry.setModelVersionTag('iris', 1, 'validated', true); // stored as 'True'
+   * ```
+   */
   async setModelVersionTag(name: string, version: string | number, key: string, value: unknown): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.setModelVersionTag(name, version, { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes a model version tag.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteModelVersionTag('iris', 1, 'validated');
+   * ```
+   */
   async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.deleteModelVersionTag(name, version, key);
   }
 
-  /** Where the version's files are: its `storage_location`, else its source. */
+  /**
+   * Where the version's files are: its `storage_location`, else its source.
+   *
+   * @example
+   * ```ts
+   * const uri = await registry.getModelVersionDownloadUri('iris', 1);
+   * ```
+   */
   async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
     await this.raiseIfPrompt(name);
     return this.store.getModelVersionDownloadUri(name, version);
@@ -275,7 +407,14 @@ export class RegistryClient {
 
   // ------------------------------------------------------------ aliases
 
-  /** Points `alias` at a version (`latest` and `v<digits>` are reserved). */
+  /**
+   * Points `alias` at a version (`latest` and `v<digits>` are reserved).
+   *
+   * @example
+   * ```ts
+   * await registry.setRegisteredModelAlias('iris', 'champion', 2);
+   * ```
+   */
   async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
     validateRegisteredModelName(name);
     validateModelAliasName(alias);
@@ -284,12 +423,27 @@ export class RegistryClient {
     return this.store.setRegisteredModelAlias(name, alias, version);
   }
 
+  /**
+   * Removes an alias.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModelAlias('iris', 'champion');
+   * ```
+   */
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModelAlias(name, alias);
   }
 
-  /** The version an alias points at; `latest` is the highest live version. */
+  /**
+   * The version an alias points at; `latest` is the highest live version.
+   *
+   * @example
+   * ```ts
+   * const champion = await registry.getModelVersionByAlias('iris', 'champion');
+   * ```
+   */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     validateRegisteredModelName(name);
     const mv = await this.store.getModelVersionByAlias(name, alias);
@@ -307,6 +461,11 @@ export class RegistryClient {
    *
    * Unlike Python, the source is resolved before the model is created, so a bad source leaves
    * nothing behind.
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.registerModel(`runs:/${runId}/model`, 'iris');
+   * ```
    */
   async registerModel(modelUri: string, name: string, options: { tags?: Record<string, unknown> | null } = {}): Promise<ModelVersion> {
     validateRegisteredModelName(name);

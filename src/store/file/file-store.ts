@@ -114,7 +114,14 @@ export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
 
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
 
-/** Options of a {@link FileStore}. */
+/**
+ * Options of a {@link FileStore}.
+ *
+ * @example
+ * ```ts
+ * const store = new FileStore('./mlruns', { profile: 'compat', strict: false, onWarning: (w) => console.warn(w.message) });
+ * ```
+ */
 export interface FileStoreOptions {
   /** What to write: `compat` (default, read by MLflow 1.x-3.x) or `mlflow3` (bytes of the newest 3.x). */
   profile?: WriteProfile;
