@@ -5,10 +5,18 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
-    setupFiles: ['test/setup/fast-check-seed.ts'],
+    setupFiles: ['test/setup/fast-check-seed.ts', 'test/setup/quiet-warnings.ts'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // vitest's default is one worker less than the cores: a single worker on the 2-core machine,
+    // while most files spend their time waiting on Python and Node children. Two forks run the
+    // independent files side by side (shared build steps and caches are lock- or hash-guarded:
+    // test/cli/helpers.ts, test/reliability/lib.mjs). MLRUNS_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env['MLRUNS_TEST_WORKERS'] ?? 2),
+    // Output is the test results: console output of passing tests (statistics) is dropped, a
+    // failing test's is shown. MlflowWarnings: test/setup/quiet-warnings.ts.
+    silent: 'passed-only',
     reporters: ['default', new SummaryReporter()],
   },
 });

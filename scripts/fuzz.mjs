@@ -5,7 +5,8 @@
 //   MLRUNS_FC_SEED=<seed> npx vitest run <file>
 //   npm run fuzz                    # 3 rounds
 //   FUZZ_ROUNDS=20 npm run fuzz     # longer
-// Budgets per round: MLRUNS_STORE_SEARCH_STORES (default here 60), REGISTRY_PROP_RUNS (100).
+// Budgets per round: MLRUNS_STORE_SEARCH_STORES (default here 60), REGISTRY_PROP_RUNS (100),
+// MLRUNS_CATALOG_EQ_SEQUENCES (60) and MLRUNS_CATALOG_EQ_QUERIES (600).
 // Exits 1 when any round fails.
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -21,6 +22,7 @@ const suites = [
   'test/store/properties.test.ts',
   'test/store/fast-paths.test.ts',
   'test/registry/property.test.ts',
+  'test/catalog/equivalence.test.ts',
   'src/format',
 ];
 const failed = [];
@@ -34,6 +36,8 @@ for (let r = 1; r <= rounds; r++) {
       MLRUNS_FC_SEED: String(seed),
       MLRUNS_STORE_SEARCH_STORES: process.env.MLRUNS_STORE_SEARCH_STORES ?? '60',
       REGISTRY_PROP_RUNS: process.env.REGISTRY_PROP_RUNS ?? '100',
+      MLRUNS_CATALOG_EQ_SEQUENCES: process.env.MLRUNS_CATALOG_EQ_SEQUENCES ?? '60',
+      MLRUNS_CATALOG_EQ_QUERIES: process.env.MLRUNS_CATALOG_EQ_QUERIES ?? '600',
     },
   });
   if (res.status !== 0) failed.push(seed);

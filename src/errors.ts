@@ -64,7 +64,16 @@ export const invalidState = (message: string, options?: MlflowErrorOptions): Mlf
 export const malformed = (message: string, options?: MlflowErrorOptions): MlflowError =>
   new MlflowError('MALFORMED_DATA', message, options);
 
-/** A problem found while reading damaged data; readers collect these instead of throwing. */
+/**
+ * A problem found while reading damaged data; readers collect these instead of throwing.
+ *
+ * @example
+ * ```ts
+ * const client = new MlflowClient('./mlruns', { onWarning: (w: ReadWarning) => console.warn(w.code, w.path) });
+ * await client.searchRuns(['0']);
+ * client.warnings.filter((w) => w.code === 'MALFORMED_METRIC');
+ * ```
+ */
 export interface ReadWarning {
   /** Stable machine-readable kind. */
   code: WarningCode;
@@ -73,6 +82,14 @@ export interface ReadWarning {
   message: string;
 }
 
+/**
+ * The kinds of {@link ReadWarning}, stable for programs to match on.
+ *
+ * @example
+ * ```ts
+ * const damaged = client.warnings.some((w) => w.code === ('EMPTY_META' satisfies WarningCode));
+ * ```
+ */
 export type WarningCode =
   | 'MISSING_META'
   | 'EMPTY_META'

@@ -10,9 +10,20 @@
  * const model = await loadModel('models:/iris/1', { root: './mlruns' });
  * ```
  */
-export * from './mlmodel.js';
-export * from './log-model.js';
-export * from './load-model.js';
+export { MLMODEL_MLFLOW_VERSION, saveMlModel, loadMlModel, logMlModel } from './mlmodel.js';
+export type { MlModel, MlModelSignature, SaveMlModelOptions } from './mlmodel.js';
+export { LOG_MODEL_MLFLOW_VERSION, logModel } from './log-model.js';
+export type { ModelFlavor, LogModelOptions, LoggedModelInfo } from './log-model.js';
+export { loadModel } from './load-model.js';
+export type {
+  TensorLike,
+  PredictInput,
+  PredictionTensor,
+  Prediction,
+  LoadedSignature,
+  LoadedModel,
+  LoadModelOptions,
+} from './load-model.js';
 export { resolveModelUri, resolveModelUriDetailed } from './uri.js';
 export type { ResolveModelUriOptions, ResolvedModel } from './uri.js';
 export { openOnnxSession } from './onnx.js';

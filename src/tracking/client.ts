@@ -55,7 +55,15 @@ Which will create a new nested run for each individual
 model and prevent parameter key collisions within the
 tracking store.`;
 
-/** Options of {@link MlflowClient}. */
+/**
+ * Options of {@link MlflowClient}: those of the stores it opens (write profile, strictness,
+ * `onWarning`, the catalog, the registry URI).
+ *
+ * @example
+ * ```ts
+ * const client = new MlflowClient('./mlruns', { profile: 'mlflow3', catalog: 'off', onWarning: (w) => log.push(w) });
+ * ```
+ */
 export interface MlflowClientOptions extends StoreOptions {}
 
 const RUN_STATUSES: ReadonlySet<string> = new Set(['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED']);
@@ -105,7 +113,15 @@ export class MlflowClient {
     this.registry = new RegistryClient(this.trackingUri, { ...options, trackingStore: this.store, registryStore });
   }
 
-  /** Releases the stores' connections (a catalog, a database); the client must not be used afterwards. */
+  /**
+   * Releases the stores' connections (a catalog, a database); the client must not be used afterwards.
+   *
+   * @example
+   * ```ts
+   * const client = new MlflowClient('./mlruns');
+   * try { await client.searchRuns(['0']); } finally { client.close(); }
+   * ```
+   */
   close(): void {
     this.store.close();
   }
@@ -117,7 +133,14 @@ export class MlflowClient {
 
   // ------------------------------------------------------------ experiments
 
-  /** Creates an experiment and returns its id. */
+  /**
+   * Creates an experiment and returns its id.
+   *
+   * @example
+   * ```ts
+   * const expId = await client.createExperiment('sweep', { tags: { team: 'ml' } });
+   * ```
+   */
   async createExperiment(
     name: string,
     options: { artifactLocation?: string | null; tags?: Record<string, unknown> } = {},
@@ -128,17 +151,42 @@ export class MlflowClient {
     return this.store.createExperiment(name, options.artifactLocation ?? null, tags);
   }
 
+  /**
+   * The experiment of an id (deleted ones too); RESOURCE_DOES_NOT_EXIST when there is none.
+   *
+   * @example
+   * ```ts
+   * const exp = await client.getExperiment(expId);
+   * console.log(exp.name, exp.lifecycleStage);
+   * ```
+   */
   async getExperiment(experimentId: string): Promise<Experiment> {
     checkArgs('MlflowClient.getExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.getExperiment(String(experimentId));
   }
 
+  /**
+   * The experiment of a name (active or deleted), or null.
+   *
+   * @example
+   * ```ts
+   * const exp = await client.getExperimentByName('sweep');
+   * const expId = exp?.experimentId ?? (await client.createExperiment('sweep'));
+   * ```
+   */
   async getExperimentByName(name: string): Promise<Experiment | null> {
     checkArgs('MlflowClient.getExperimentByName', { name: [name, 'string'] });
     return this.store.getExperimentByName(name);
   }
 
-  /** Experiments of a view type, filtered and ordered with MLflow's experiment grammar. */
+  /**
+   * Experiments of a view type, filtered and ordered with MLflow's experiment grammar.
+   *
+   * @example
+   * ```ts
+   * const { experiments, token } = await client.searchExperiments({ filterString: "tags.team = 'ml'", orderBy: ['name ASC'], maxResults: 50 });
+   * ```
+   */
   async searchExperiments(
     options: {
       viewType?: ViewType;
@@ -153,26 +201,67 @@ export class MlflowClient {
     return { experiments: page.items, token: page.token };
   }
 
+  /**
+   * Renames an experiment (the new name must be free).
+   *
+   * @example
+   * ```ts
+   * await client.renameExperiment(expId, 'sweep-2026');
+   * ```
+   */
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
     checkArgs('MlflowClient.renameExperiment', { experimentId: [experimentId, 'id'], newName: [newName, 'string'] });
     return this.store.renameExperiment(String(experimentId), newName);
   }
 
+  /**
+   * Moves an experiment (and its runs, as MLflow) to the trash.
+   *
+   * @example
+   * ```ts
+   * await client.deleteExperiment(expId);
+   * (await client.getExperiment(expId)).lifecycleStage; // 'deleted'
+   * ```
+   */
   async deleteExperiment(experimentId: string): Promise<void> {
     checkArgs('MlflowClient.deleteExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.deleteExperiment(String(experimentId));
   }
 
+  /**
+   * Brings a deleted experiment back.
+   *
+   * @example
+   * ```ts
+   * await client.restoreExperiment(expId);
+   * ```
+   */
   async restoreExperiment(experimentId: string): Promise<void> {
     checkArgs('MlflowClient.restoreExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.restoreExperiment(String(experimentId));
   }
 
+  /**
+   * Sets an experiment tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await client.setExperimentTag(expId, 'team', 'ml');
+   * ```
+   */
   async setExperimentTag(experimentId: string, key: string, value: unknown): Promise<void> {
     checkArgs('MlflowClient.setExperimentTag', { experimentId: [experimentId, 'id'], key: [key, 'string'], value: [value, 'any'] });
     return this.store.setExperimentTag(String(experimentId), { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes an experiment tag.
+   *
+   * @example
+   * ```ts
+   * await client.deleteExperimentTag(expId, 'team');
+   * ```
+   */
   async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
     checkArgs('MlflowClient.deleteExperimentTag', { experimentId: [experimentId, 'id'], key: [key, 'string'] });
     return this.store.deleteExperimentTag(String(experimentId), key);
@@ -182,6 +271,12 @@ export class MlflowClient {
 
   /**
    * Creates a run. `userId` comes from the `mlflow.user` tag, else 'unknown', as in Python.
+   *
+   * @example
+   * ```ts
+   * const run = await client.createRun(expId, { runName: 'lr-0.1', tags: { 'mlflow.user': 'alice' } });
+   * const runId = run.info.runId;
+   * ```
    */
   async createRun(
     experimentId: string,
@@ -200,12 +295,28 @@ export class MlflowClient {
     });
   }
 
+  /**
+   * A run with its latest metrics, params, tags, inputs and outputs.
+   *
+   * @example
+   * ```ts
+   * const run = await client.getRun(runId);
+   * console.log(run.info.status, run.data.metrics['loss']);
+   * ```
+   */
   async getRun(runId: string): Promise<Run> {
     checkArgs('MlflowClient.getRun', { runId: [runId, 'string'] });
     return this.store.getRun(runId);
   }
 
-  /** Updates a run's status and/or name (`update_run`). */
+  /**
+   * Updates a run's status and/or name (`update_run`).
+   *
+   * @example
+   * ```ts
+   * await client.updateRun(runId, { status: 'SCHEDULED', name: 'retry-1' });
+   * ```
+   */
   async updateRun(runId: string, options: { status?: RunStatus | null; name?: string | null } = {}): Promise<RunInfo> {
     checkArgs('MlflowClient.updateRun', { runId: [runId, 'string'] });
     checkOptions('MlflowClient.updateRun', options, { status: 'string?', name: 'string?' });
@@ -214,23 +325,55 @@ export class MlflowClient {
     return this.store.updateRunInfo(runId, status, run.info.endTime, options.name ?? null);
   }
 
-  /** Ends a run: status FINISHED unless given, end time now unless given. */
+  /**
+   * Ends a run: status FINISHED unless given, end time now unless given.
+   *
+   * @example
+   * ```ts
+   * await client.setTerminated(runId); // FINISHED now
+   * await client.setTerminated(otherRunId, 'FAILED');
+   * ```
+   */
   async setTerminated(runId: string, status?: RunStatus | null, endTime?: number | null): Promise<void> {
     checkArgs('MlflowClient.setTerminated', { runId: [runId, 'string'], status: [status, 'string?'], endTime: [endTime, 'int?'] });
     await this.store.updateRunInfo(runId, checkStatus(status ?? 'FINISHED'), endTime || Date.now(), null);
   }
 
+  /**
+   * Moves a run to the trash (it keeps its files; `restoreRun` brings it back).
+   *
+   * @example
+   * ```ts
+   * await client.deleteRun(runId);
+   * ```
+   */
   async deleteRun(runId: string): Promise<void> {
     checkArgs('MlflowClient.deleteRun', { runId: [runId, 'string'] });
     return this.store.deleteRun(runId);
   }
 
+  /**
+   * Brings a deleted run back.
+   *
+   * @example
+   * ```ts
+   * await client.restoreRun(runId);
+   * ```
+   */
   async restoreRun(runId: string): Promise<void> {
     checkArgs('MlflowClient.restoreRun', { runId: [runId, 'string'] });
     return this.store.restoreRun(runId);
   }
 
-  /** Logs a param; the value is stored as Python's `str()` stores it (`true` → `True`). Returns the value. */
+  /**
+   * Logs a param; the value is stored as Python's `str()` stores it (`true` → `True`). Returns the value.
+   *
+   * @example
+   * ```ts
+   * await client.logParam(runId, 'lr', 0.1); // stored as '0.1'
+   * await client.logParam(runId, 'lr', 0.2); // throws INVALID_PARAMETER_VALUE: params are immutable
+   * ```
+   */
   async logParam<T>(runId: string, key: string, value: T): Promise<T> {
     checkArgs('MlflowClient.logParam', { runId: [runId, 'string'], key: [key, 'string'] });
     try {
@@ -245,6 +388,14 @@ export class MlflowClient {
     return value;
   }
 
+  /**
+   * Logs one metric value (timestamp now and step 0 unless given).
+   *
+   * @example
+   * ```ts
+   * for (let step = 0; step < 10; step++) await client.logMetric(runId, 'loss', 1 / (step + 1), { step });
+   * ```
+   */
   async logMetric(
     runId: string,
     key: string,
@@ -273,6 +424,15 @@ export class MlflowClient {
   /**
    * Logs metrics, params and tags at once, split into MLflow's batch sizes (100 params/tags and
    * 1000 entities per request) as the Python client does.
+   *
+   * @example
+   * ```ts
+   * await client.logBatch(runId, {
+   *   metrics: [{ key: 'loss', value: 0.5, step: 1 }],
+   *   params: [{ key: 'lr', value: 0.1 }],
+   *   tags: [{ key: 'stage', value: 'train' }],
+   * });
+   * ```
    */
   async logBatch(
     runId: string,
@@ -321,28 +481,71 @@ export class MlflowClient {
     }
   }
 
+  /**
+   * Sets a run tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await client.setTag(runId, 'stage', 'eval');
+   * ```
+   */
   async setTag(runId: string, key: string, value: unknown): Promise<void> {
     checkArgs('MlflowClient.setTag', { runId: [runId, 'string'], key: [key, 'string'] });
     return this.store.setTag(runId, { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes a run tag (RESOURCE_DOES_NOT_EXIST when the run has no such tag).
+   *
+   * @example
+   * ```ts
+   * await client.deleteTag(runId, 'stage');
+   * ```
+   */
   async deleteTag(runId: string, key: string): Promise<void> {
     checkArgs('MlflowClient.deleteTag', { runId: [runId, 'string'], key: [key, 'string'] });
     return this.store.deleteTag(runId, key);
   }
 
-  /** Every logged value of a metric, in the order logged. */
+  /**
+   * Every logged value of a metric, in the order logged.
+   *
+   * @example
+   * ```ts
+   * const history = await client.getMetricHistory(runId, 'loss');
+   * const best = Math.min(...history.map((m) => m.value));
+   * ```
+   */
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     checkArgs('MlflowClient.getMetricHistory', { runId: [runId, 'string'], key: [key, 'string'] });
     const page = await this.store.getMetricHistory(runId, key);
     return page.items;
   }
 
+  /**
+   * Records datasets (and MLflow 3 logged models) a run used.
+   *
+   * @example
+   * ```ts
+   * await client.logInputs(runId, [{
+   *   dataset: { name: 'iris', digest: 'a1b2c3', sourceType: 'local', source: '{"uri": "iris.csv"}', schema: null, profile: null },
+   *   tags: [{ key: 'mlflow.data.context', value: 'training' }],
+   * }]);
+   * ```
+   */
   async logInputs(runId: string, datasets?: DatasetInput[] | null, models?: LoggedModelInput[] | null): Promise<void> {
     checkArgs('MlflowClient.logInputs', { runId: [runId, 'string'], datasets: [datasets, 'array?'], models: [models, 'array?'] });
     return this.store.logInputs(runId, datasets ?? [], models ?? []);
   }
 
+  /**
+   * Records the logged models a run produced (MLflow 3).
+   *
+   * @example
+   * ```ts
+   * await client.logOutputs(runId, [{ modelId: model.modelId, step: 100 }]);
+   * ```
+   */
   async logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
     checkArgs('MlflowClient.logOutputs', { runId: [runId, 'string'], models: [models, 'array'] });
     return this.store.logOutputs(runId, models);
@@ -351,6 +554,14 @@ export class MlflowClient {
   /**
    * Runs of the given experiments matching MLflow's filter grammar, in `orderBy` order.
    * `viewType` as in {@link searchExperiments}; `runViewType` (Python's name) is the same option.
+   *
+   * @example
+   * ```ts
+   * const { runs, token } = await client.searchRuns([expId], "metrics.accuracy > 0.5 and params.model = 'xgboost'", {
+   *   orderBy: ['metrics.accuracy DESC'],
+   *   maxResults: 100,
+   * });
+   * ```
    */
   async searchRuns(
     experimentIds: string | number | Array<string | number>,
@@ -377,35 +588,80 @@ export class MlflowClient {
     return this.store.artifactRepository(runId);
   }
 
-  /** Copies a local file into the run's artifacts (under `artifactPath` when given). */
+  /**
+   * Copies a local file into the run's artifacts (under `artifactPath` when given).
+   *
+   * @example
+   * ```ts
+   * await client.logArtifact(runId, './confusion.png', 'plots');
+   * ```
+   */
   async logArtifact(runId: string, localPath: string, artifactPath?: string | null): Promise<void> {
     checkArgs('MlflowClient.logArtifact', { runId: [runId, 'string'], localPath: [localPath, 'string'], artifactPath: [artifactPath, 'string?'] });
     await (await this.artifactRepo(runId)).logArtifact(localPath, artifactPath);
   }
 
-  /** Copies a local folder's contents into the run's artifacts. */
+  /**
+   * Copies a local folder's contents into the run's artifacts.
+   *
+   * @example
+   * ```ts
+   * await client.logArtifacts(runId, './outputs', 'outputs');
+   * ```
+   */
   async logArtifacts(runId: string, localDir: string, artifactPath?: string | null): Promise<void> {
     checkArgs('MlflowClient.logArtifacts', { runId: [runId, 'string'], localDir: [localDir, 'string'], artifactPath: [artifactPath, 'string?'] });
     await (await this.artifactRepo(runId)).logArtifacts(localDir, artifactPath);
   }
 
+  /**
+   * Writes a text artifact (UTF-8).
+   *
+   * @example
+   * ```ts
+   * await client.logText(runId, 'trained on 150 rows', 'notes/summary.txt');
+   * ```
+   */
   async logText(runId: string, text: string, artifactFile: string): Promise<void> {
     checkArgs('MlflowClient.logText', { runId: [runId, 'string'], text: [text, 'string'], artifactFile: [artifactFile, 'string'] });
     await (await this.artifactRepo(runId)).logText(text, artifactFile);
   }
 
-  /** Logs a dictionary as JSON, or YAML for `.yml`/`.yaml` files. */
+  /**
+   * Logs a dictionary as JSON, or YAML for `.yml`/`.yaml` files.
+   *
+   * @example
+   * ```ts
+   * await client.logDict(runId, { lr: 0.1, layers: [64, 32] }, 'config.yaml');
+   * ```
+   */
   async logDict(runId: string, dictionary: Record<string, unknown>, artifactFile: string): Promise<void> {
     checkArgs('MlflowClient.logDict', { runId: [runId, 'string'], dictionary: [dictionary, 'record'], artifactFile: [artifactFile, 'string'] });
     await (await this.artifactRepo(runId)).logDict(dictionary, artifactFile);
   }
 
+  /**
+   * The artifacts directly under `path` (the root when omitted), sorted by path.
+   *
+   * @example
+   * ```ts
+   * const files = await client.listArtifacts(runId, 'plots');
+   * // [{ path: 'plots/confusion.png', isDir: false, fileSize: 18211 }]
+   * ```
+   */
   async listArtifacts(runId: string, path?: string | null): Promise<FileInfo[]> {
     checkArgs('MlflowClient.listArtifacts', { runId: [runId, 'string'], path: [path, 'string?'] });
     return (await this.artifactRepo(runId)).listArtifacts(path);
   }
 
-  /** Local path of an artifact, copied to `dstPath` first when given. */
+  /**
+   * Local path of an artifact, copied to `dstPath` first when given.
+   *
+   * @example
+   * ```ts
+   * const local = await client.downloadArtifacts(runId, 'plots', './downloaded');
+   * ```
+   */
   async downloadArtifacts(runId: string, path: string, dstPath?: string | null): Promise<string> {
     checkArgs('MlflowClient.downloadArtifacts', { runId: [runId, 'string'], path: [path, 'string'], dstPath: [dstPath, 'string?'] });
     return (await this.artifactRepo(runId)).downloadArtifacts(path, dstPath);
@@ -413,6 +669,14 @@ export class MlflowClient {
 
   // ------------------------------------------------------------ logged models (MLflow 3)
 
+  /**
+   * Creates an MLflow 3 logged model (status PENDING until finalized).
+   *
+   * @example
+   * ```ts
+   * const model = await client.createLoggedModel(expId, { name: 'clf', sourceRunId: runId, params: { depth: 3 } });
+   * ```
+   */
   async createLoggedModel(
     experimentId: string,
     options: {
@@ -435,16 +699,41 @@ export class MlflowClient {
     });
   }
 
+  /**
+   * A logged model by id.
+   *
+   * @example
+   * ```ts
+   * const model = await client.getLoggedModel(modelId);
+   * console.log(model.status, model.artifactLocation);
+   * ```
+   */
   async getLoggedModel(modelId: string): Promise<LoggedModel> {
     checkArgs('MlflowClient.getLoggedModel', { modelId: [modelId, 'string'] });
     return this.store.getLoggedModel(modelId);
   }
 
+  /**
+   * Sets a logged model's final status (READY or FAILED).
+   *
+   * @example
+   * ```ts
+   * await client.finalizeLoggedModel(model.modelId, 'READY');
+   * ```
+   */
   async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
     checkArgs('MlflowClient.finalizeLoggedModel', { modelId: [modelId, 'string'], status: [status, 'string'] });
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
+  /**
+   * Logs params of a logged model.
+   *
+   * @example
+   * ```ts
+   * await client.logModelParams(model.modelId, { depth: 3, criterion: 'gini' });
+   * ```
+   */
   async logModelParams(modelId: string, params: Record<string, unknown>): Promise<void> {
     checkArgs('MlflowClient.logModelParams', { modelId: [modelId, 'string'], params: [params, 'record'] });
     return this.store.logLoggedModelParams(
@@ -453,6 +742,14 @@ export class MlflowClient {
     );
   }
 
+  /**
+   * Sets tags of a logged model.
+   *
+   * @example
+   * ```ts
+   * await client.setLoggedModelTags(model.modelId, { owner: 'alice' });
+   * ```
+   */
   async setLoggedModelTags(modelId: string, tags: Record<string, unknown>): Promise<void> {
     checkArgs('MlflowClient.setLoggedModelTags', { modelId: [modelId, 'string'], tags: [tags, 'record'] });
     return this.store.setLoggedModelTags(
@@ -461,17 +758,41 @@ export class MlflowClient {
     );
   }
 
+  /**
+   * Removes a tag of a logged model.
+   *
+   * @example
+   * ```ts
+   * await client.deleteLoggedModelTag(model.modelId, 'owner');
+   * ```
+   */
   async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
     checkArgs('MlflowClient.deleteLoggedModelTag', { modelId: [modelId, 'string'], key: [key, 'string'] });
     return this.store.deleteLoggedModelTag(modelId, key);
   }
 
+  /**
+   * Deletes a logged model.
+   *
+   * @example
+   * ```ts
+   * await client.deleteLoggedModel(model.modelId);
+   * ```
+   */
   async deleteLoggedModel(modelId: string): Promise<void> {
     checkArgs('MlflowClient.deleteLoggedModel', { modelId: [modelId, 'string'] });
     return this.store.deleteLoggedModel(modelId);
   }
 
-  /** The logged models of experiments (not deleted). */
+  /**
+   * The logged models of experiments (not deleted).
+   *
+   * @example
+   * ```ts
+   * const models = await client.searchLoggedModels([expId]);
+   * const ready = models.filter((m) => m.status === 'READY');
+   * ```
+   */
   async searchLoggedModels(experimentIds: Array<string | number>): Promise<LoggedModel[]> {
     checkArgs('MlflowClient.searchLoggedModels', { experimentIds: [experimentIds, 'array'] });
     return this.store.listLoggedModels(experimentIds.map(String));
@@ -479,90 +800,269 @@ export class MlflowClient {
 
   // ------------------------------------------------------------ model registry (delegates to RegistryClient)
 
+  /**
+   * {@link RegistryClient.createRegisteredModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.createRegisteredModel('iris', { tags: { team: 'ml' }, description: 'Iris classifier' });
+   * ```
+   */
   createRegisteredModel(...args: Parameters<RegistryClient['createRegisteredModel']>): ReturnType<RegistryClient['createRegisteredModel']> {
     return this.registry.createRegisteredModel(...args);
   }
 
+  /**
+   * {@link RegistryClient.getRegisteredModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const rm = await client.getRegisteredModel('iris');
+   * console.log(rm.aliases, rm.latestVersions.length);
+   * ```
+   */
   getRegisteredModel(...args: Parameters<RegistryClient['getRegisteredModel']>): ReturnType<RegistryClient['getRegisteredModel']> {
     return this.registry.getRegisteredModel(...args);
   }
 
+  /**
+   * {@link RegistryClient.renameRegisteredModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.renameRegisteredModel('iris', 'iris-classifier');
+   * ```
+   */
   renameRegisteredModel(...args: Parameters<RegistryClient['renameRegisteredModel']>): ReturnType<RegistryClient['renameRegisteredModel']> {
     return this.registry.renameRegisteredModel(...args);
   }
 
+  /**
+   * {@link RegistryClient.updateRegisteredModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.updateRegisteredModel('iris', { description: 'Iris classifier, v2 features' });
+   * ```
+   */
   updateRegisteredModel(...args: Parameters<RegistryClient['updateRegisteredModel']>): ReturnType<RegistryClient['updateRegisteredModel']> {
     return this.registry.updateRegisteredModel(...args);
   }
 
+  /**
+   * {@link RegistryClient.deleteRegisteredModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.deleteRegisteredModel('iris');
+   * ```
+   */
   deleteRegisteredModel(...args: Parameters<RegistryClient['deleteRegisteredModel']>): ReturnType<RegistryClient['deleteRegisteredModel']> {
     return this.registry.deleteRegisteredModel(...args);
   }
 
+  /**
+   * {@link RegistryClient.searchRegisteredModels}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const { registeredModels } = await client.searchRegisteredModels({ filterString: "name LIKE 'iris%'", orderBy: ['name ASC'] });
+   * ```
+   */
   searchRegisteredModels(...args: Parameters<RegistryClient['searchRegisteredModels']>): ReturnType<RegistryClient['searchRegisteredModels']> {
     return this.registry.searchRegisteredModels(...args);
   }
 
+  /**
+   * Sets a registered model tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await client.setRegisteredModelTag('iris', 'team', 'ml');
+   * ```
+   */
   setRegisteredModelTag(...args: Parameters<RegistryClient['setRegisteredModelTag']>): ReturnType<RegistryClient['setRegisteredModelTag']> {
     return this.registry.setRegisteredModelTag(...args);
   }
 
+  /**
+   * Removes a registered model tag.
+   *
+   * @example
+   * ```ts
+   * await client.deleteRegisteredModelTag('iris', 'team');
+   * ```
+   */
   deleteRegisteredModelTag(...args: Parameters<RegistryClient['deleteRegisteredModelTag']>): ReturnType<RegistryClient['deleteRegisteredModelTag']> {
     return this.registry.deleteRegisteredModelTag(...args);
   }
 
+  /**
+   * {@link RegistryClient.createModelVersion}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const mv = await client.createModelVersion('iris', `runs:/${runId}/model`, { runId });
+   * mv.version; // '1'
+   * ```
+   */
   createModelVersion(...args: Parameters<RegistryClient['createModelVersion']>): ReturnType<RegistryClient['createModelVersion']> {
     return this.registry.createModelVersion(...args);
   }
 
+  /**
+   * A version of a model (RESOURCE_DOES_NOT_EXIST when deleted or never made).
+   *
+   * @example
+   * ```ts
+   * const mv = await client.getModelVersion('iris', 1);
+   * console.log(mv.source, mv.currentStage);
+   * ```
+   */
   getModelVersion(...args: Parameters<RegistryClient['getModelVersion']>): ReturnType<RegistryClient['getModelVersion']> {
     return this.registry.getModelVersion(...args);
   }
 
+  /**
+   * {@link RegistryClient.updateModelVersion}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.updateModelVersion('iris', 1, { description: 'first good one' });
+   * ```
+   */
   updateModelVersion(...args: Parameters<RegistryClient['updateModelVersion']>): ReturnType<RegistryClient['updateModelVersion']> {
     return this.registry.updateModelVersion(...args);
   }
 
+  /**
+   * {@link RegistryClient.deleteModelVersion}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.deleteModelVersion('iris', 1);
+   * ```
+   */
   deleteModelVersion(...args: Parameters<RegistryClient['deleteModelVersion']>): ReturnType<RegistryClient['deleteModelVersion']> {
     return this.registry.deleteModelVersion(...args);
   }
 
+  /**
+   * {@link RegistryClient.searchModelVersions}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const { modelVersions } = await client.searchModelVersions({ filterString: "name = 'iris'", orderBy: ['version_number DESC'] });
+   * ```
+   */
   searchModelVersions(...args: Parameters<RegistryClient['searchModelVersions']>): ReturnType<RegistryClient['searchModelVersions']> {
     return this.registry.searchModelVersions(...args);
   }
 
+  /**
+   * {@link RegistryClient.getLatestVersions}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const [prod] = await client.getLatestVersions('iris', ['Production']);
+   * ```
+   */
   getLatestVersions(...args: Parameters<RegistryClient['getLatestVersions']>): ReturnType<RegistryClient['getLatestVersions']> {
     return this.registry.getLatestVersions(...args);
   }
 
+  /**
+   * {@link RegistryClient.transitionModelVersionStage}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.transitionModelVersionStage('iris', 2, 'Production', { archiveExistingVersions: true });
+   * ```
+   */
   transitionModelVersionStage(...args: Parameters<RegistryClient['transitionModelVersionStage']>): ReturnType<RegistryClient['transitionModelVersionStage']> {
     return this.registry.transitionModelVersionStage(...args);
   }
 
+  /**
+   * Sets a model version tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await client.setModelVersionTag('iris', 1, 'validated', true); // stored as 'True'
+   * ```
+   */
   setModelVersionTag(...args: Parameters<RegistryClient['setModelVersionTag']>): ReturnType<RegistryClient['setModelVersionTag']> {
     return this.registry.setModelVersionTag(...args);
   }
 
+  /**
+   * Removes a model version tag.
+   *
+   * @example
+   * ```ts
+   * await client.deleteModelVersionTag('iris', 1, 'validated');
+   * ```
+   */
   deleteModelVersionTag(...args: Parameters<RegistryClient['deleteModelVersionTag']>): ReturnType<RegistryClient['deleteModelVersionTag']> {
     return this.registry.deleteModelVersionTag(...args);
   }
 
+  /**
+   * {@link RegistryClient.getModelVersionDownloadUri}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const uri = await client.getModelVersionDownloadUri('iris', 1);
+   * ```
+   */
   getModelVersionDownloadUri(...args: Parameters<RegistryClient['getModelVersionDownloadUri']>): ReturnType<RegistryClient['getModelVersionDownloadUri']> {
     return this.registry.getModelVersionDownloadUri(...args);
   }
 
+  /**
+   * {@link RegistryClient.setRegisteredModelAlias}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * await client.setRegisteredModelAlias('iris', 'champion', 2);
+   * ```
+   */
   setRegisteredModelAlias(...args: Parameters<RegistryClient['setRegisteredModelAlias']>): ReturnType<RegistryClient['setRegisteredModelAlias']> {
     return this.registry.setRegisteredModelAlias(...args);
   }
 
+  /**
+   * Removes an alias.
+   *
+   * @example
+   * ```ts
+   * await client.deleteRegisteredModelAlias('iris', 'champion');
+   * ```
+   */
   deleteRegisteredModelAlias(...args: Parameters<RegistryClient['deleteRegisteredModelAlias']>): ReturnType<RegistryClient['deleteRegisteredModelAlias']> {
     return this.registry.deleteRegisteredModelAlias(...args);
   }
 
+  /**
+   * {@link RegistryClient.getModelVersionByAlias}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const champion = await client.getModelVersionByAlias('iris', 'champion');
+   * ```
+   */
   getModelVersionByAlias(...args: Parameters<RegistryClient['getModelVersionByAlias']>): ReturnType<RegistryClient['getModelVersionByAlias']> {
     return this.registry.getModelVersionByAlias(...args);
   }
 
+  /**
+   * {@link RegistryClient.registerModel}, on the client's registry.
+   *
+   * @example
+   * ```ts
+   * const mv = await client.registerModel(`runs:/${runId}/model`, 'iris');
+   * ```
+   */
   registerModel(...args: Parameters<RegistryClient['registerModel']>): ReturnType<RegistryClient['registerModel']> {
     return this.registry.registerModel(...args);
   }

@@ -144,7 +144,14 @@ export class RegistryClient {
 
   // ------------------------------------------------------------ registered models
 
-  /** Creates a registered model (tags stored as `str(value)`). */
+  /**
+   * Creates a registered model (tags stored as `str(value)`).
+   *
+   * @example
+   * ```ts
+   * await registry.createRegisteredModel('iris', { tags: { team: 'ml' }, description: 'Iris classifier' });
+   * ```
+   */
   async createRegisteredModel(
     name: string,
     options: { tags?: Record<string, unknown> | null; description?: string | null } = {},
@@ -157,7 +164,15 @@ export class RegistryClient {
     return this.store.createRegisteredModel(name, toTags(options.tags), options.description ?? null);
   }
 
-  /** The model with its tags, aliases and the latest version of each stage. */
+  /**
+   * The model with its tags, aliases and the latest version of each stage.
+   *
+   * @example
+   * ```ts
+   * const rm = await registry.getRegisteredModel('iris');
+   * console.log(rm.aliases, rm.latestVersions.length);
+   * ```
+   */
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
     checkArgs('MlflowClient.getRegisteredModel', { name: [name, 'string'] });
     const rm = await this.store.getRegisteredModelWithAllTags(name);
@@ -165,7 +180,14 @@ export class RegistryClient {
     return stripPromptTag(rm);
   }
 
-  /** Renames a model, keeping its versions (as MLflow, its tags and aliases are not kept). */
+  /**
+   * Renames a model, keeping its versions (as MLflow, its tags and aliases are not kept).
+   *
+   * @example
+   * ```ts
+   * await registry.renameRegisteredModel('iris', 'iris-classifier');
+   * ```
+   */
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
     checkArgs('MlflowClient.renameRegisteredModel', { name: [name, 'string'], newName: [newName, 'string'] });
     await this.raiseIfPrompt(name);
@@ -175,7 +197,14 @@ export class RegistryClient {
     return this.store.renameRegisteredModel(name, newName);
   }
 
-  /** Sets a model's description. */
+  /**
+   * Sets a model's description.
+   *
+   * @example
+   * ```ts
+   * await registry.updateRegisteredModel('iris', { description: 'Iris classifier, v2 features' });
+   * ```
+   */
   async updateRegisteredModel(name: string, options: { description?: string | null } = {}): Promise<RegisteredModel> {
     checkArgs('MlflowClient.updateRegisteredModel', { name: [name, 'string'] });
     checkOptions('MlflowClient.updateRegisteredModel', options, { description: 'string?' });
@@ -183,7 +212,14 @@ export class RegistryClient {
     return this.store.updateRegisteredModel(name, options.description ?? null);
   }
 
-  /** Deletes a model and all its versions at once (no trash, as MLflow). */
+  /**
+   * Deletes a model and all its versions at once (no trash, as MLflow).
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModel('iris');
+   * ```
+   */
   async deleteRegisteredModel(name: string): Promise<void> {
     checkArgs('MlflowClient.deleteRegisteredModel', { name: [name, 'string'] });
     await this.raiseIfPrompt(name);
@@ -194,6 +230,11 @@ export class RegistryClient {
    * Models matching MLflow's registered-model filter grammar, in `orderBy` order (100 per page by
    * default). The filter goes first, as in Python (`searchRegisteredModels("name LIKE 'iris%'")`),
    * or in the options object (`{ filterString }`).
+   *
+   * @example
+   * ```ts
+   * const { registeredModels } = await registry.searchRegisteredModels({ filterString: "name LIKE 'iris%'", orderBy: ['name ASC'] });
+   * ```
    */
   async searchRegisteredModels(
     filterString?: string | null | SearchOptions,
@@ -203,12 +244,28 @@ export class RegistryClient {
     return { registeredModels: page.items, token: page.token };
   }
 
+  /**
+   * Sets a registered model tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await registry.setRegisteredModelTag('iris', 'team', 'ml');
+   * ```
+   */
   async setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
     checkArgs('MlflowClient.setRegisteredModelTag', { name: [name, 'string'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.setRegisteredModelTag(name, { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes a registered model tag.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModelTag('iris', 'team');
+   * ```
+   */
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     checkArgs('MlflowClient.deleteRegisteredModelTag', { name: [name, 'string'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
@@ -221,6 +278,12 @@ export class RegistryClient {
    * Creates a version of an existing model from a source URI, stored as given (`runs:/…`, a
    * path, `models:/m-<id>`, `models:/<name>/<version>`); see {@link registerModel} to resolve
    * `runs:/` URIs and create the model when missing.
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.createModelVersion('iris', `runs:/${runId}/model`, { runId });
+   * mv.version; // '1'
+   * ```
    */
   async createModelVersion(
     name: string,
@@ -247,6 +310,15 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * A version of a model (RESOURCE_DOES_NOT_EXIST when deleted or never made).
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.getModelVersion('iris', 1);
+   * console.log(mv.source, mv.currentStage);
+   * ```
+   */
   async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
     checkArgs('MlflowClient.getModelVersion', { name: [name, 'string'], version: [version, 'id'] });
     const mv = await this.store.getModelVersion(name, version);
@@ -254,7 +326,14 @@ export class RegistryClient {
     return mv;
   }
 
-  /** Sets a version's description (required, as in Python). */
+  /**
+   * Sets a version's description (required, as in Python).
+   *
+   * @example
+   * ```ts
+   * await registry.updateModelVersion('iris', 1, { description: 'first good one' });
+   * ```
+   */
   async updateModelVersion(name: string, version: string | number, options: { description?: string | null } = {}): Promise<ModelVersion> {
     checkArgs('MlflowClient.updateModelVersion', { name: [name, 'string'], version: [version, 'id'] });
     checkOptions('MlflowClient.updateModelVersion', options, { description: 'string?' });
@@ -265,7 +344,14 @@ export class RegistryClient {
     return this.store.updateModelVersion(name, version, options.description);
   }
 
-  /** Soft-deletes a version (its number is never reused) and the aliases pointing at it. */
+  /**
+   * Soft-deletes a version (its number is never reused) and the aliases pointing at it.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteModelVersion('iris', 1);
+   * ```
+   */
   async deleteModelVersion(name: string, version: string | number): Promise<void> {
     checkArgs('MlflowClient.deleteModelVersion', { name: [name, 'string'], version: [version, 'id'] });
     await this.raiseIfPrompt(name);
@@ -276,6 +362,11 @@ export class RegistryClient {
    * Versions matching MLflow's model-version filter grammar (10000 per page by default). The
    * filter goes first, as in Python (`searchModelVersions("name = 'iris'")`), or in the options
    * object (`{ filterString }`).
+   *
+   * @example
+   * ```ts
+   * const { modelVersions } = await registry.searchModelVersions({ filterString: "name = 'iris'", orderBy: ['version_number DESC'] });
+   * ```
    */
   async searchModelVersions(
     filterString?: string | null | SearchOptions,
@@ -285,14 +376,28 @@ export class RegistryClient {
     return { modelVersions: page.items, token: page.token };
   }
 
-  /** The highest version in each of `stages` (default: all four stages). */
+  /**
+   * The highest version in each of `stages` (default: all four stages).
+   *
+   * @example
+   * ```ts
+   * const [prod] = await registry.getLatestVersions('iris', ['Production']);
+   * ```
+   */
   async getLatestVersions(name: string, stages?: string[] | null): Promise<ModelVersion[]> {
     checkArgs('MlflowClient.getLatestVersions', { name: [name, 'string'], stages: [stages, 'string[]?'] });
     await this.raiseIfPrompt(name);
     return this.store.getLatestVersions(name, stages ?? null);
   }
 
-  /** Moves a version to a legacy stage (`None`, `Staging`, `Production`, `Archived`, any case). */
+  /**
+   * Moves a version to a legacy stage (`None`, `Staging`, `Production`, `Archived`, any case).
+   *
+   * @example
+   * ```ts
+   * await registry.transitionModelVersionStage('iris', 2, 'Production', { archiveExistingVersions: true });
+   * ```
+   */
   async transitionModelVersionStage(
     name: string,
     version: string | number,
@@ -308,19 +413,42 @@ export class RegistryClient {
     return this.store.transitionModelVersionStage(name, version, stage, options.archiveExistingVersions ?? false);
   }
 
+  /**
+   * Sets a model version tag (the value stored as Python's `str()`).
+   *
+   * @example
+   * ```ts
+   * await registry.setModelVersionTag('iris', 1, 'validated', true); // stored as 'True'
+   * ```
+   */
   async setModelVersionTag(name: string, version: string | number, key: string, value: unknown): Promise<void> {
     checkArgs('MlflowClient.setModelVersionTag', { name: [name, 'string'], version: [version, 'id'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.setModelVersionTag(name, version, { key, value: pythonStr(value) });
   }
 
+  /**
+   * Removes a model version tag.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteModelVersionTag('iris', 1, 'validated');
+   * ```
+   */
   async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
     checkArgs('MlflowClient.deleteModelVersionTag', { name: [name, 'string'], version: [version, 'id'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteModelVersionTag(name, version, key);
   }
 
-  /** Where the version's files are: its `storage_location`, else its source. */
+  /**
+   * Where the version's files are: its `storage_location`, else its source.
+   *
+   * @example
+   * ```ts
+   * const uri = await registry.getModelVersionDownloadUri('iris', 1);
+   * ```
+   */
   async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
     checkArgs('MlflowClient.getModelVersionDownloadUri', { name: [name, 'string'], version: [version, 'id'] });
     await this.raiseIfPrompt(name);
@@ -329,7 +457,14 @@ export class RegistryClient {
 
   // ------------------------------------------------------------ aliases
 
-  /** Points `alias` at a version (`latest` and `v<digits>` are reserved). */
+  /**
+   * Points `alias` at a version (`latest` and `v<digits>` are reserved).
+   *
+   * @example
+   * ```ts
+   * await registry.setRegisteredModelAlias('iris', 'champion', 2);
+   * ```
+   */
   async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
     checkArgs('MlflowClient.setRegisteredModelAlias', { name: [name, 'string'], alias: [alias, 'string'], version: [version, 'id'] });
     validateRegisteredModelName(name);
@@ -339,13 +474,28 @@ export class RegistryClient {
     return this.store.setRegisteredModelAlias(name, alias, version);
   }
 
+  /**
+   * Removes an alias.
+   *
+   * @example
+   * ```ts
+   * await registry.deleteRegisteredModelAlias('iris', 'champion');
+   * ```
+   */
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
     checkArgs('MlflowClient.deleteRegisteredModelAlias', { name: [name, 'string'], alias: [alias, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModelAlias(name, alias);
   }
 
-  /** The version an alias points at; `latest` is the highest live version. */
+  /**
+   * The version an alias points at; `latest` is the highest live version.
+   *
+   * @example
+   * ```ts
+   * const champion = await registry.getModelVersionByAlias('iris', 'champion');
+   * ```
+   */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     checkArgs('MlflowClient.getModelVersionByAlias', { name: [name, 'string'], alias: [alias, 'string'] });
     validateRegisteredModelName(name);
@@ -364,6 +514,11 @@ export class RegistryClient {
    *
    * Unlike Python, the source is resolved before the model is created, so a bad source leaves
    * nothing behind.
+   *
+   * @example
+   * ```ts
+   * const mv = await registry.registerModel(`runs:/${runId}/model`, 'iris');
+   * ```
    */
   async registerModel(modelUri: string, name: string, options: { tags?: Record<string, unknown> | null } = {}): Promise<ModelVersion> {
     checkArgs('MlflowClient.registerModel', { modelUri: [modelUri, 'string'], name: [name, 'string'] });

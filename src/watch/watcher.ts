@@ -240,6 +240,15 @@ export class Watcher extends EventEmitter {
     this.ready.catch(() => undefined);
   }
 
+  /**
+   * Listens to the watcher's events: `change` (every {@link ChangeEvent}), or one event type.
+   *
+   * @example
+   * ```ts
+   * const w = watch('./mlruns');
+   * w.on('change', (e) => console.log(e.type));
+   * ```
+   */
   override on<K extends keyof WatcherEvents>(event: K, listener: WatcherEvents[K]): this;
   override on(event: ChangeEvent['type'], listener: (e: ChangeEvent) => void): this;
   override on(event: string, listener: (...args: never[]) => void): this {

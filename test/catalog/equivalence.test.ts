@@ -4,6 +4,10 @@
  * branch switches, damaged meta.yaml), a query through the catalog (delta refresh, no watcher)
  * returns exactly what a full scan returns: same run ids, same order, same Run objects, same
  * page token, or the same error.
+ *
+ * Budgets: MLRUNS_CATALOG_EQ_SEQUENCES operation sequences (default 24, plus 60% of that with
+ * pages of 2) and MLRUNS_CATALOG_EQ_QUERIES generated queries (default 250); `npm run fuzz` runs
+ * bigger ones on fresh seeds (MLRUNS_FC_SEED), `npm test` the first cases of the fixed seeds.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +22,11 @@ import { runFilterArb, runOrderByArb, pageTokenArb, maxResultsArb, viewTypeArb }
 import { Oracle } from '../oracle/oracle.js';
 import { applyOp, compareAll, opArb } from './helpers.js';
 import type { World } from './helpers.js';
+
+const SEQUENCES = Number(process.env['MLRUNS_CATALOG_EQ_SEQUENCES'] ?? 24);
+const QUERIES = Number(process.env['MLRUNS_CATALOG_EQ_QUERIES'] ?? 250);
+/** The suite's own seed, unless MLRUNS_FC_SEED asks for another (`npm run fuzz`). */
+const seedOf = (own: number): number | undefined => (process.env['MLRUNS_FC_SEED'] ? fc.readConfigureGlobal().seed : own);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-cat-eq-'));
 let py: Oracle | undefined;
@@ -38,7 +47,7 @@ function newWorld(): World {
 }
 
 /** Random operation sequences; after each step, fixed varied queries through the catalog == the scan. */
-async function sequencesMatchScan(numRuns: number, seed: number): Promise<void> {
+async function sequencesMatchScan(numRuns: number, seed: number | undefined): Promise<void> {
   await fc.assert(
     fc.asyncProperty(fc.array(opArb(py !== undefined), { minLength: 1, maxLength: 14 }), async (ops) => {
       const w = newWorld();
@@ -56,30 +65,30 @@ async function sequencesMatchScan(numRuns: number, seed: number): Promise<void> 
         cat.close();
       }
     }),
-    { numRuns, seed },
+    { numRuns, ...(seed === undefined ? {} : { seed }) },
   );
 }
 
 describe('catalog query == full scan (no watcher: delta refresh on each query)', () => {
   it('random operation sequences, fixed varied queries after each step', async () => {
-    await sequencesMatchScan(40, 42);
-  });
+    await sequencesMatchScan(SEQUENCES, seedOf(42));
+  }, 300_000);
 
   it('the same with stored runs read in pages of 2 (page boundaries, rows removed between pages)', async () => {
     const saved = process.env['MLRUNS_CATALOG_RUN_PAGE'];
     process.env['MLRUNS_CATALOG_RUN_PAGE'] = '2';
     try {
-      await sequencesMatchScan(25, 43);
+      await sequencesMatchScan(Math.ceil(SEQUENCES * 0.6), seedOf(43));
     } finally {
       if (saved === undefined) delete process.env['MLRUNS_CATALOG_RUN_PAGE'];
       else process.env['MLRUNS_CATALOG_RUN_PAGE'] = saved;
     }
-  });
+  }, 300_000);
 
   it('random filters / order_bys / tokens / views from the search generators', async () => {
     const w = newWorld();
     await w.client.createExperiment('base');
-    const ops = fc.sample(opArb(py !== undefined), { numRuns: 60, seed: 7 });
+    const ops = fc.sample(opArb(py !== undefined), { numRuns: 60, seed: seedOf(7) ?? 7 });
     for (const op of ops) await applyOp(w, op);
     const cat = openCatalog(w.root, { dir: path.join(tmp, 'cat2') });
     const ids = fs.readdirSync(w.root).filter((d) => /^\d+$/.test(d));
@@ -100,9 +109,9 @@ describe('catalog query == full scan (no watcher: delta refresh on each query)',
         stats.queries++;
         expect(got).toEqual(want);
       }),
-      { numRuns: 400, seed: 3 },
+      { numRuns: QUERIES, ...(seedOf(3) === undefined ? {} : { seed: seedOf(3) }) },
     );
     cat.close();
-    expect(sql).toBeGreaterThan(50);
-  });
+    expect(sql).toBeGreaterThan(QUERIES / 8);
+  }, 300_000);
 });

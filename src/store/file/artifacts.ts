@@ -56,7 +56,15 @@ export class LocalArtifactRepository implements ArtifactRepository {
     this.artifactDir = path.resolve(localFileUriToPath(artifactUri));
   }
 
-  /** Absolute local path of an artifact path, checked to stay inside the artifact folder. */
+  /**
+   * Absolute local path of an artifact path, checked to stay inside the artifact folder.
+   *
+   * @example
+   * ```ts
+   * const repo = (await store.artifactRepository(runId)) as LocalArtifactRepository;
+   * repo.resolve('plots/a.png'); // '/abs/mlruns/1/<run>/artifacts/plots/a.png'
+   * ```
+   */
   resolve(artifactPath: string | null | undefined): string {
     const rel = checkArtifactPath(artifactPath);
     const abs = rel === '' ? this.artifactDir : path.join(this.artifactDir, ...rel.split('/'));

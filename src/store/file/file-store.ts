@@ -115,7 +115,14 @@ export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
 
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
 
-/** Options of a {@link FileStore}. */
+/**
+ * Options of a {@link FileStore}.
+ *
+ * @example
+ * ```ts
+ * const store = new FileStore('./mlruns', { profile: 'compat', strict: false, onWarning: (w) => console.warn(w.message) });
+ * ```
+ */
 export interface FileStoreOptions {
   /** What to write: `compat` (default, read by MLflow 1.x-3.x) or `mlflow3` (bytes of the newest 3.x). */
   profile?: WriteProfile;
@@ -331,7 +338,15 @@ export class FileStore implements TrackingStore {
 
   // ---------------------------------------------------------------- init
 
-  /** Creates the root (with the Default experiment, as MLflow does for a new root) and `.trash`. */
+  /**
+   * Creates the root (with the Default experiment, as MLflow does for a new root) and `.trash`.
+   *
+   * @example
+   * ```ts
+   * const store = new FileStore('./mlruns');
+   * store.ensureRoot(); // ./mlruns/0/meta.yaml and ./mlruns/.trash exist
+   * ```
+   */
   ensureRoot(): void {
     if (!exists(this.root)) {
       mkdirp(this.root);
@@ -341,7 +356,14 @@ export class FileStore implements TrackingStore {
     if (!exists(this.trashFolder)) mkdirp(this.trashFolder);
   }
 
-  /** Reads a YAML file; `undefined` when missing, `null` when empty. Throws MALFORMED_DATA when unparsable. */
+  /**
+   * Reads a YAML file; `undefined` when missing, `null` when empty. Throws MALFORMED_DATA when unparsable.
+   *
+   * @example
+   * ```ts
+   * const meta = store.readYaml(path.join(store.root, '0', 'meta.yaml'));
+   * ```
+   */
   readYaml(p: string): unknown {
     const text = readSmallTextIfExists(p, MAX_META_BYTES);
     if (text === undefined) return undefined;
@@ -385,7 +407,14 @@ export class FileStore implements TrackingStore {
     return listSubdirs(this.trashFolder);
   }
 
-  /** `_get_experiment_path`: the folder of an experiment, active first, then in `.trash`. */
+  /**
+   * `_get_experiment_path`: the folder of an experiment, active first, then in `.trash`.
+   *
+   * @example
+   * ```ts
+   * const dir = store.experimentDir(expId); // '/abs/mlruns/<id>' or under .trash
+   * ```
+   */
   experimentDir(experimentId: string, view: ViewType = 'ALL'): string | undefined {
     if (experimentId === '' || experimentId.includes('/') || experimentId.includes('\\') || experimentId === '.' || experimentId === '..') {
       return undefined;
@@ -487,7 +516,14 @@ export class FileStore implements TrackingStore {
     return exp;
   }
 
-  /** All readable experiments of a view, damaged ones skipped with a warning. */
+  /**
+   * All readable experiments of a view, damaged ones skipped with a warning.
+   *
+   * @example
+   * ```ts
+   * const names = store.listExperiments('ALL').map((e) => e.name);
+   * ```
+   */
   listExperiments(view: ViewType = 'ACTIVE_ONLY'): Experiment[] {
     const out: Experiment[] = [];
     if (!isDirectory(this.root)) return out;
@@ -524,6 +560,14 @@ export class FileStore implements TrackingStore {
     return this.getExperimentSync(experimentId);
   }
 
+  /**
+   * An experiment by id, read synchronously (for tools that cannot await).
+   *
+   * @example
+   * ```ts
+   * const exp = store.getExperimentSync('0'); // the Default experiment
+   * ```
+   */
   getExperimentSync(experimentId: string | null | undefined): Experiment {
     const id = experimentId ?? DEFAULT_EXPERIMENT_ID;
     validateExperimentId(id);
@@ -696,6 +740,12 @@ export class FileStore implements TrackingStore {
 
   /**
    * `_list_run_infos`: the readable runs of one experiment folder matching a view.
+   *
+   * @example
+   * ```ts
+   * const dir = store.experimentDir(expId)!;
+   * const infos = store.listRunInfos(expId, dir, 'ACTIVE_ONLY').map((r) => r.info);
+   * ```
    */
   listRunInfos(experimentId: string, experimentDir: string, view: ViewType): { info: RunInfo; runDir: string }[] {
     const out: { info: RunInfo; runDir: string }[] = [];
@@ -838,6 +888,12 @@ export class FileStore implements TrackingStore {
    * Builds the whole Run from its folder (metrics, params, tags, inputs, outputs). With
    * `{ metrics: false }` the metric files are not read (`data.metrics` is empty): the catalog
    * keeps metrics itself, incrementally.
+   *
+   * @example
+   * ```ts
+   * const [first] = store.listRunInfos(expId, store.experimentDir(expId)!, 'ALL');
+   * const run = store.readRun(first!.info, first!.runDir, store.experimentDir(expId)!);
+   * ```
    */
   readRun(info: RunInfo, runDir: string, experimentDir: string, options: ReadRunOptions = {}): Run {
     const metrics: Record<string, number> = {};
@@ -1025,7 +1081,14 @@ export class FileStore implements TrackingStore {
     return result;
   }
 
-  /** Every readable run of the given experiments and view (the scan behind search). */
+  /**
+   * Every readable run of the given experiments and view (the scan behind search).
+   *
+   * @example
+   * ```ts
+   * const runs = store.listRuns([expId], 'ALL');
+   * ```
+   */
   listRuns(experimentIds: string[], view: ViewType = 'ACTIVE_ONLY'): Run[] {
     const runs: Run[] = [];
     for (const experimentId of experimentIds) {
@@ -1625,6 +1688,12 @@ export class FileStore implements TrackingStore {
    * The local folder of a run's artifacts. When the run's `artifact_uri` points at a place that
    * does not exist here (another machine's path, a Windows path, a moved root), and the run has
    * the usual `<run>/artifacts` folder, that folder is used and a REMAPPED_PATH warning says so.
+   *
+   * @example
+   * ```ts
+   * const run = await store.getRun(runId);
+   * const dir = store.resolveRunArtifactDir(run.info, runId);
+   * ```
    */
   resolveRunArtifactDir(info: RunInfo, runId: string): string {
     const { loc } = this.getRunInfoAndDir(runId);
@@ -1643,13 +1712,27 @@ export class FileStore implements TrackingStore {
     return path.resolve(localFileUriToPath(uri));
   }
 
-  /** Folder of a run (for artifacts and tools); throws when the run does not exist. */
+  /**
+   * Folder of a run (for artifacts and tools); throws when the run does not exist.
+   *
+   * @example
+   * ```ts
+   * const { runDir, experimentId } = store.runLocation(runId);
+   * ```
+   */
   runLocation(runId: string): { runDir: string; experimentDir: string; experimentId: string } {
     const { loc } = this.getRunInfoAndDir(runId);
     return loc;
   }
 
-  /** Entries directly under the root that are neither experiments nor MLflow's own (for doctor tools). */
+  /**
+   * Entries directly under the root that are neither experiments nor MLflow's own (for doctor tools).
+   *
+   * @example
+   * ```ts
+   * store.strayRootEntries(); // e.g. ['notes.txt']
+   * ```
+   */
   strayRootEntries(): string[] {
     return listDir(this.root)
       .filter((e) => !e.isDirectory() && e.name !== TRASH)

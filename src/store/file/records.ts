@@ -12,6 +12,12 @@ import { LOGGED_MODEL_STATUS_TO_INT, RUN_STATUS_FROM_INT, RUN_STATUS_TO_INT } fr
  * - `compat` (default): what MLflow 2.22 writes (runs keep `run_uuid`); every MLflow 1.x-3.x reads it.
  * - `mlflow3`: byte for byte what the newest MLflow 3 (3.17) writes (no `run_uuid`; experiment
  *   `workspace`, `trace_location`, `effective_trace_archival_retention`).
+ *
+ * @example
+ * ```ts
+ * const profile: WriteProfile = 'mlflow3';
+ * new MlflowClient('./mlruns', { profile });
+ * ```
  */
 export type WriteProfile = 'compat' | 'mlflow3';
 

@@ -670,7 +670,14 @@ export class FileRegistryStore implements RegistryStore {
     removeTree(aside);
   }
 
-  /** Every readable registered model, damaged ones skipped with a warning. */
+  /**
+   * Every readable registered model, damaged ones skipped with a warning.
+   *
+   * @example
+   * ```ts
+   * const names = registryStore.listRegisteredModels().map((m) => m.name);
+   * ```
+   */
   listRegisteredModels(): RegisteredModel[] {
     const out: RegisteredModel[] = [];
     for (const folder of listSubdirs(this.modelsDir).sort()) {
@@ -941,7 +948,14 @@ export class FileRegistryStore implements RegistryStore {
     return mv.storageLocation || mv.source;
   }
 
-  /** Every readable version of every model (soft-deleted included), damaged ones skipped with a warning. */
+  /**
+   * Every readable version of every model (soft-deleted included), damaged ones skipped with a warning.
+   *
+   * @example
+   * ```ts
+   * const count = registryStore.listAllModelVersions().length;
+   * ```
+   */
   listAllModelVersions(): ModelVersion[] {
     const out: ModelVersion[] = [];
     for (const folder of listSubdirs(this.modelsDir).sort()) {
