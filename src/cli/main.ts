@@ -23,6 +23,8 @@ import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
+import { serveCommand } from './commands/serve.js';
+import { predictCommand } from './commands/predict.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -39,6 +41,8 @@ export const COMMANDS: readonly CommandModule[] = [
   watchCommand,
   doctorCommand,
   gitSetupCommand,
+  serveCommand,
+  predictCommand,
 ];
 
 function packageVersion(): string {

@@ -56,6 +56,20 @@ function unsupported(uri: string, what: 'tracking' | 'registry'): MlflowError {
   );
 }
 
+/**
+ * Throws a clear error naming the supported schemes when no backend opens `uri`.
+ *
+ * @example
+ * ```ts
+ * checkTrackingUri('./mlruns');            // fine
+ * checkTrackingUri('gopher://host/x');     // throws INVALID_PARAMETER_VALUE listing the schemes
+ * ```
+ */
+export function checkTrackingUri(uri: string, what: 'tracking' | 'registry' = 'tracking'): void {
+  const scheme = uriScheme(uri) || 'file';
+  if (!SCHEMES.some(([s]) => s === scheme)) throw unsupported(uri, what);
+}
+
 /** The catalog mode in force: the option, else `MLRUNS_CATALOG` (`on`/`off`), else `auto`. */
 export function catalogMode(option: StoreOptions['catalog'], env: NodeJS.ProcessEnv = process.env): 'auto' | 'on' | 'off' {
   if (option === 'off' || !catalogEnabled({}, env)) return 'off';
