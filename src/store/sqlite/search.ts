@@ -37,6 +37,37 @@ function validateMaxResults(maxResults: number | null): void {
   }
 }
 
+const STRING_ATTRIBUTE_COLUMNS: Readonly<Record<string, string>> = {
+  run_id: 'r.run_uuid',
+  user_id: 'r.user_id',
+  status: 'r.status',
+  artifact_uri: 'r.artifact_uri',
+};
+
+/**
+ * The SQL of a clause SQLite answers exactly as Python's query does (LIKE and ILIKE on tags,
+ * params and string attributes: SQLite's LIKE, with `_`/`%` matching any character including a
+ * newline, and ILIKE as `lower(x) LIKE lower(y)`, ASCII-only folding). Undefined: evaluated in
+ * memory.
+ */
+function exactSql(c: FilterClause<RunKeyType>): { sql: string; args: unknown[] } | undefined {
+  const cmp = c.comparator.toUpperCase();
+  if ((cmp !== 'LIKE' && cmp !== 'ILIKE') || c.value.kind !== 'string') return undefined;
+  const v = c.value.value;
+  const like = (col: string): string => (cmp === 'LIKE' ? `${col} LIKE ?` : `lower(${col}) LIKE lower(?)`);
+  if (c.type === 'tag' || c.type === 'param') {
+    const table = c.type === 'tag' ? 'tags' : 'params';
+    return { sql: `r.run_uuid IN (SELECT run_uuid FROM ${table} WHERE key = ? AND ${like('value')})`, args: [c.key, v] };
+  }
+  if (c.type === 'attribute') {
+    const key = translateKeyAlias(c.key);
+    if (key === 'run_name') return { sql: `r.run_uuid IN (SELECT run_uuid FROM tags WHERE key = 'mlflow.runName' AND ${like('value')})`, args: [v] };
+    const col = STRING_ATTRIBUTE_COLUMNS[key];
+    if (col) return { sql: like(col), args: [v] };
+  }
+  return undefined;
+}
+
 /**
  * A SQL condition narrowing the candidates for one clause, only where it keeps every run the
  * clause can match (the exact check follows in memory). Undefined: no narrowing.
@@ -143,7 +174,15 @@ export function searchRunsSql(store: SqliteStore, experimentIds: string[], optio
   if (ids.length === 0) return { items: [], token: null };
   const where: string[] = [`r.experiment_id IN (${ids.map(() => '?').join(', ')})`, `r.lifecycle_stage IN (${stages.map(() => '?').join(', ')})`];
   const args: unknown[] = [...ids, ...stages];
+  const inMemory: FilterClause<RunKeyType>[] = [];
   for (const c of filter) {
+    const exact = exactSql(c);
+    if (exact) {
+      where.push(exact.sql);
+      args.push(...exact.args);
+      continue;
+    }
+    inMemory.push(c);
     const n = narrowing(c);
     if (n) {
       where.push(n.sql);
@@ -152,10 +191,16 @@ export function searchRunsSql(store: SqliteStore, experimentIds: string[], optio
   }
   const rows = store.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where.join(' AND ')}`).all(...args) as RunRow[];
   const runs = store.hydrateRuns(rows);
-  const matched = filterRuns(runs, filter);
+  const matched = filterRuns(runs, inMemory);
   const sorted = sortRuns(matched, orderBy);
-  const end = maxResults === null ? sorted.length : offset + maxResults;
-  const page = sorted.slice(offset, end);
-  const token = maxResults !== null && sorted.length > end ? createPageToken(end) : null;
+  // SQL: OFFSET offset (a negative one counts as 0) LIMIT max_results + 1; the token is offset + max.
+  const start = Math.max(0, offset);
+  const fetched = maxResults === null ? sorted.slice(start) : sorted.slice(start, start + maxResults + 1);
+  let token: string | null = null;
+  let page = fetched;
+  if (maxResults !== null && fetched.length === maxResults + 1) {
+    token = createPageToken(offset + maxResults);
+    page = fetched.slice(0, maxResults);
+  }
   return { items: page, token };
 }
