@@ -35,6 +35,11 @@ export interface StoreOptions extends Omit<FileStoreOptions, 'searchIndex'> {
   catalogDir?: string;
   /** The model registry's URI (default `MLFLOW_REGISTRY_URI`, else the tracking URI). */
   registryUri?: string | null;
+  /**
+   * Where a `sqlite:` store's new experiments put their artifacts (MLflow's
+   * `default_artifact_root`): default `./mlruns` against the working folder, as Python does.
+   */
+  artifactRoot?: string;
 }
 
 /** The schemes a tracking URI may use, with what each opens (for error messages). */
@@ -105,12 +110,13 @@ function catalogIndex(options: StoreOptions): ((store: FileStore) => RunSearchIn
 export function openTrackingStore(uri: string, options: StoreOptions = {}): TrackingStore {
   const scheme = uriScheme(uri);
   if (scheme === '' || scheme === 'file') {
-    const { catalog: _catalog, catalogDir: _dir, registryUri: _registry, ...fileOptions } = options;
+    const { catalog: _catalog, catalogDir: _dir, registryUri: _registry, artifactRoot: _root, ...fileOptions } = options;
     const searchIndex = catalogIndex(options);
     return new FileStore(uri, { ...fileOptions, ...(searchIndex ? { searchIndex } : {}) });
   }
   if (scheme === 'sqlite') {
     return new SqliteStore(uri, {
+      ...(options.artifactRoot ? { artifactRoot: options.artifactRoot } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.strict !== undefined ? { strict: options.strict } : {}),
       ...(options.now ? { now: options.now } : {}),

@@ -87,7 +87,7 @@ export interface OpenedDatabase {
 }
 
 /** Converts a better-sqlite3 error to an MlflowError with MLflow's code and the file named. */
-export function sqliteError(e: unknown, file: string, doing: string): MlflowError {
+export function sqliteError(e: unknown, file: string, doing: string, busyTimeoutMs: number = BUSY_TIMEOUT_MS): MlflowError {
   if (e instanceof MlflowError) return e;
   const err = e as { code?: string; message?: string };
   const code = err.code ?? '';
@@ -95,7 +95,7 @@ export function sqliteError(e: unknown, file: string, doing: string): MlflowErro
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
     return new MlflowError(
       'TEMPORARILY_UNAVAILABLE',
-      `The database '${file}' stayed locked by another process for more than ${BUSY_TIMEOUT_MS / 1000} s while ${doing} (${msg}); nothing was written`,
+      `The database '${file}' stayed locked by another process for more than ${busyTimeoutMs / 1000} s (the busy timeout) while ${doing} (${msg}); nothing was written`,
       { path: file, cause: e },
     );
   }
@@ -152,9 +152,9 @@ function checkFile(file: string): 'empty' | 'ok' {
 }
 
 /** The connection settings of MLflow's sessions (`make_managed_session`). */
-function configure(db: Database.Database): void {
+function configure(db: Database.Database, busyTimeoutMs: number = BUSY_TIMEOUT_MS): void {
   db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('case_sensitive_like = true');
   // MLflow's REGEXP (Python's re.search); JavaScript's RegExp is close enough for RLIKE filters.
   db.function('regexp', { deterministic: true }, (pattern: unknown, value: unknown) => {
@@ -243,7 +243,8 @@ function detectFeatures(db: Database.Database, file: string, uri: string): Schem
  * features.revision; // 'dc11669786a5'
  * ```
  */
-export function openMlflowDatabase(uri: string, options: { create?: boolean; readonly?: boolean } = {}): OpenedDatabase {
+export function openMlflowDatabase(uri: string, options: { create?: boolean; readonly?: boolean; busyTimeoutMs?: number } = {}): OpenedDatabase {
+  const busy = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
   const file = sqliteUriToPath(uri);
   let created = false;
   let state: 'missing' | 'empty' | 'ok' = fs.existsSync(file) ? checkFile(file) : 'missing';
@@ -276,12 +277,12 @@ export function openMlflowDatabase(uri: string, options: { create?: boolean; rea
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: BUSY_TIMEOUT_MS, fileMustExist: true, ...(options.readonly ? { readonly: true } : {}) });
+    db = new Database(file, { timeout: busy, fileMustExist: true, ...(options.readonly ? { readonly: true } : {}) });
   } catch (e) {
-    throw sqliteError(e, file, 'opening the database');
+    throw sqliteError(e, file, 'opening the database', busy);
   }
   try {
-    configure(db);
+    configure(db, busy);
     let tables: Set<string>;
     try {
       tables = tableNames(db);
@@ -310,6 +311,6 @@ export function openMlflowDatabase(uri: string, options: { create?: boolean; rea
     return { db, file, features, created };
   } catch (e) {
     db.close();
-    throw sqliteError(e, file, 'opening the database');
+    throw sqliteError(e, file, 'opening the database', busy);
   }
 }

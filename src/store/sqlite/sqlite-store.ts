@@ -50,7 +50,7 @@ import type { ArtifactRepository } from '../artifact-repository.js';
 import { LocalArtifactRepository } from '../file/artifacts.js';
 import { appendToUriPath, resolveUriIfLocal } from '../uri.js';
 import { WarningSink } from '../warnings.js';
-import { openMlflowDatabase, sqliteError } from './db.js';
+import { BUSY_TIMEOUT_MS, openMlflowDatabase, sqliteError } from './db.js';
 import type { SchemaFeatures } from './db.js';
 import { searchRunsSql } from './search.js';
 
@@ -81,6 +81,8 @@ export interface SqliteStoreOptions {
   strict?: boolean;
   /** Open without writing anything (no default experiment, read-only connection). */
   readonly?: boolean;
+  /** How long a write waits for another process's lock (default 20 s, MLflow's `busy_timeout`). */
+  busyTimeoutMs?: number;
 }
 
 export interface RunRow {
@@ -157,6 +159,7 @@ export class SqliteStore implements TrackingStore {
   /** MLflow's `artifact_root_uri`: where new experiments put their artifacts. */
   readonly artifactRootUri: string;
   private readonly sink: WarningSink;
+  private readonly busyTimeoutMs: number;
   private readonly now: () => number;
   private readonly ids: Required<NonNullable<SqliteStoreOptions['ids']>>;
   private readonly statements = new Map<string, Database.Statement>();
@@ -164,7 +167,8 @@ export class SqliteStore implements TrackingStore {
 
   constructor(uri: string, options: SqliteStoreOptions = {}) {
     this.trackingUri = uri;
-    const opened = openMlflowDatabase(uri, { readonly: options.readonly ?? false });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+    const opened = openMlflowDatabase(uri, { readonly: options.readonly ?? false, busyTimeoutMs: this.busyTimeoutMs });
     this.db = opened.db;
     this.file = opened.file;
     this.features = opened.features;
@@ -209,7 +213,7 @@ export class SqliteStore implements TrackingStore {
     try {
       return this.db.inTransaction ? fn() : this.db.transaction(fn).deferred();
     } catch (e) {
-      throw sqliteError(e, this.file, doing);
+      throw sqliteError(e, this.file, doing, this.busyTimeoutMs);
     }
   }
 
@@ -223,7 +227,7 @@ export class SqliteStore implements TrackingStore {
     try {
       return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
     } catch (e) {
-      throw sqliteError(e, this.file, doing);
+      throw sqliteError(e, this.file, doing, this.busyTimeoutMs);
     }
   }
 

@@ -1,0 +1,82 @@
+/**
+ * Sharing one mlflow.db with Python: two Python processes (MLflow 3.17.2's SqlAlchemyStore) and
+ * two Node processes (our SqliteStore) log metrics into the same run at the same time; every
+ * point a writer got an acknowledgement for is in the database exactly once, and the latest
+ * value of each key is what MLflow's rule gives.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { oraclePython } from '../oracle/oracle.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { REPO, SQL_ORACLES, sqliteUri, tmpDir } from './helpers.js';
+
+const POINTS = 60;
+const dir = tmpDir();
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, cwd: dir });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+describe('one database, two Python and two Node writers', () => {
+  test('every acknowledged point is there, once', async () => {
+    const file = path.join(dir, 'mlflow.db');
+    const uri = sqliteUri(file);
+    const store = new SqliteStore(uri, { artifactRoot: path.join(dir, 'mlruns') });
+    const runId = (await store.createRun({ experimentId: '0', userId: 'u', startTime: 1, tags: [] })).info.runId;
+    const py = (name: string): Promise<string> =>
+      run(
+        oraclePython(SQL_ORACLES['3']),
+        [
+          '-c',
+          `
+import sys
+from mlflow.tracking import MlflowClient
+c = MlflowClient(tracking_uri=${JSON.stringify(uri)})
+for i in range(${POINTS}):
+    c.log_metric(${JSON.stringify(runId)}, "${name}", float(i), timestamp=1000 + i, step=i)
+    c.log_metric(${JSON.stringify(runId)}, "shared", float(i), timestamp=1000 + i, step=i)
+    print("ack ${name}", i, flush=True)
+`,
+        ],
+        { ...process.env, GIT_PYTHON_REFRESH: 'quiet' },
+      );
+    const node = (name: string): Promise<string> =>
+      run(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `
+import { SqliteStore } from ${JSON.stringify(path.join(REPO, 'dist/store/sqlite/sqlite-store.js'))};
+const s = new SqliteStore(${JSON.stringify(uri)});
+for (let i = 0; i < ${POINTS}; i++) {
+  await s.logMetric(${JSON.stringify(runId)}, { key: ${JSON.stringify(name)}, value: i, timestamp: 1000 + i, step: i });
+  await s.logBatch(${JSON.stringify(runId)}, { metrics: [{ key: 'shared', value: i + 0.5, timestamp: 1000 + i, step: i }] });
+  console.log('ack ${name}', i);
+}
+s.close();
+`,
+      ]);
+    const outs = await Promise.all([py('py1'), py('py2'), node('node1'), node('node2')]);
+    const acks = outs.join('').split('\n').filter((l) => l.startsWith('ack '));
+    expect(acks.length).toBe(4 * POINTS);
+    for (const name of ['py1', 'py2', 'node1', 'node2']) {
+      const hist = await store.getMetricHistory(runId, name);
+      expect(hist.items.map((m) => m.value)).toEqual(Array.from({ length: POINTS }, (_, i) => i));
+    }
+    // "shared": the Python writers both log i (one row, same primary key), the Node writers both i + 0.5.
+    const shared = await store.getMetricHistory(runId, 'shared');
+    expect(shared.items.length).toBe(2 * POINTS);
+    const run1 = await store.getRun(runId);
+    expect(run1.data.metrics).toEqual({ py1: POINTS - 1, py2: POINTS - 1, node1: POINTS - 1, node2: POINTS - 1, shared: POINTS - 1 + 0.5 });
+    store.close();
+  }, 300_000);
+});
