@@ -18,24 +18,24 @@
  * ```
  * @module
  */
-import {
-  CST,
-  Lexer,
-  Parser,
-  parseDocument,
-  visit,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  type Document,
-  type Node as YNode,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlLib from 'yaml';
+import type { Document, Node as YNode } from 'yaml';
 import { invalidParameter, malformed } from '../errors.js';
 import { PyFloat, compareCodePoints, formatPythonFloat, pythonStr } from './float.js';
 
 export { PyFloat };
+
+let yamlPackage: typeof YamlLib | undefined;
+
+/**
+ * The `yaml` package (the YAML 1.1 reader behind {@link parseYaml}), loaded on first use: the
+ * writers and the flat meta.yaml fast path never need it, and a process that only queries (the
+ * catalog, the CLI) does not pay its import (some 60 modules).
+ */
+function yamlLib(): typeof YamlLib {
+  return (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof YamlLib);
+}
 
 /**
  * A scalar {@link dumpYaml} can write. Integral numbers are ints, other numbers floats.
@@ -612,7 +612,7 @@ export function parseYaml(text: string, options: ParseYamlOptions = {}): unknown
   if (/[\u2028\u2029\x85]/.test(src)) src = rewriteYaml11Breaks(src, placeholders);
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(src, {
+    doc = yamlLib().parseDocument(src, {
       version: '1.1',
       schema: 'failsafe',
       uniqueKeys: false,
@@ -639,9 +639,9 @@ export function parseYaml(text: string, options: ParseYamlOptions = {}): unknown
  */
 function checkLibyamlRules(src: string, doc: Document.Parsed): void {
   if (src.includes(':')) {
-    for (const token of new Parser().parse(src)) {
+    for (const token of new (yamlLib().Parser)().parse(src)) {
       if (token.type !== 'document') continue;
-      CST.visit(token, (item) => {
+      yamlLib().CST.visit(token, (item) => {
         if (
           item.key == null &&
           item.sep?.some((t) => t.type === 'map-value-ind') &&
@@ -656,7 +656,7 @@ function checkLibyamlRules(src: string, doc: Document.Parsed): void {
   if (src.includes('\t')) checkTabs(src);
   if (src.includes('&')) {
     const anchors = new Set<string>();
-    visit(doc, (_key, node) => {
+    yamlLib().visit(doc, (_key, node) => {
       const anchor = (node as { anchor?: string } | null)?.anchor;
       if (anchor) {
         if (anchors.has(anchor)) throw malformed(`Invalid YAML: found duplicate anchor '${anchor}'`);
@@ -680,7 +680,7 @@ function checkTabs(src: string): void {
   let scalarNext = false;
   let afterBlockHeader = false;
   let afterPlain = false;
-  for (const tok of new Lexer().lex(src)) {
+  for (const tok of new (yamlLib().Lexer)().lex(src)) {
     if (scalarNext) {
       scalarNext = false;
       // A plain scalar's scanner goes on to eat following blank lines, tabs included (it only
@@ -697,11 +697,11 @@ function checkTabs(src: string): void {
       }
       continue;
     }
-    if (tok === CST.SCALAR) {
+    if (tok === yamlLib().CST.SCALAR) {
       scalarNext = true;
       continue;
     }
-    const type = CST.tokenType(tok);
+    const type = yamlLib().CST.tokenType(tok);
     switch (type) {
       case 'doc-mode':
       case 'byte-order-mark':
@@ -816,7 +816,7 @@ class Loader {
   }
 
   convert(node: YNode): unknown {
-    if (isAlias(node)) {
+    if (yamlLib().isAlias(node)) {
       const target = node.resolve(this.doc);
       if (!target) throw malformed(`Invalid YAML: unknown alias *${node.source}`);
       return this.convert(target as YNode);
@@ -824,7 +824,7 @@ class Loader {
     const cached = this.seen.get(node);
     if (cached !== undefined || this.seen.has(node)) return cached;
     const tag = node.tag ? normalizeTag(node.tag) : undefined;
-    if (isScalar(node)) {
+    if (yamlLib().isScalar(node)) {
       const raw = typeof node.source === 'string' ? node.source : String(node.value);
       let source = this.placeholders.size ? this.restore(raw) : raw;
       // libyaml keeps no final line break in a block scalar that ends the stream without one;
@@ -846,12 +846,12 @@ class Loader {
       this.seen.set(node, value);
       return value;
     }
-    if (isSeq(node)) {
+    if (yamlLib().isSeq(node)) {
       if (tag === 'omap' || tag === 'pairs') {
         const out: unknown[] = [];
         this.seen.set(node, out);
         for (const item of node.items) {
-          if (!isMap(item)) throw malformed(`Invalid YAML: !!${tag} expects a sequence of mappings`);
+          if (!yamlLib().isMap(item)) throw malformed(`Invalid YAML: !!${tag} expects a sequence of mappings`);
           for (const pair of item.items) out.push([this.convert(pair.key as YNode), this.convertValue(pair.value)]);
         }
         return out;
@@ -862,7 +862,7 @@ class Loader {
       for (const item of node.items) out.push(this.convertValue(item));
       return out;
     }
-    if (isMap(node)) {
+    if (yamlLib().isMap(node)) {
       if (tag !== undefined && tag !== 'map' && tag !== 'set') {
         throw malformed(`Invalid YAML: cannot construct !!${tag} from a mapping`);
       }
@@ -871,9 +871,9 @@ class Loader {
       const merged: [string, unknown][] = [];
       const own: [string, unknown, string][] = [];
       for (const pair of node.items) {
-        if (!isPair(pair)) continue;
+        if (!yamlLib().isPair(pair)) continue;
         const keyNode = pair.key as YNode | null;
-        if (keyNode && isScalar(keyNode) && keyNode.type === 'PLAIN' && !keyNode.tag && keyNode.source === '<<') {
+        if (keyNode && yamlLib().isScalar(keyNode) && keyNode.type === 'PLAIN' && !keyNode.tag && keyNode.source === '<<') {
           merged.push(...this.mergePairs(pair.value as YNode | null));
           continue;
         }
@@ -923,15 +923,15 @@ class Loader {
   /** PyYAML flatten_mapping: a mapping, or a sequence of mappings where earlier ones win. */
   private mergePairs(node: YNode | null): [string, unknown][] {
     if (node === null) throw malformed('Invalid YAML: expected a mapping or list of mappings for merging');
-    const target = isAlias(node) ? (node.resolve(this.doc) as YNode | undefined) : node;
-    if (target && isMap(target)) {
+    const target = yamlLib().isAlias(node) ? (node.resolve(this.doc) as YNode | undefined) : node;
+    if (target && yamlLib().isMap(target)) {
       return Object.entries(this.convert(target) as Record<string, unknown>);
     }
-    if (target && isSeq(target)) {
+    if (target && yamlLib().isSeq(target)) {
       const out: [string, unknown][] = [];
       for (const item of [...target.items].reverse()) {
-        const sub = isAlias(item) ? (item.resolve(this.doc) as YNode | undefined) : (item as YNode);
-        if (!sub || !isMap(sub)) throw malformed('Invalid YAML: expected a mapping for merging');
+        const sub = yamlLib().isAlias(item) ? (item.resolve(this.doc) as YNode | undefined) : (item as YNode);
+        if (!sub || !yamlLib().isMap(sub)) throw malformed('Invalid YAML: expected a mapping for merging');
         out.push(...Object.entries(this.convert(sub) as Record<string, unknown>));
       }
       return out;
