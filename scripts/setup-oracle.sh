@@ -19,6 +19,8 @@ specs=(
   # The full packages: the SQL store, `mlflow server` and `mlflow models serve`.
   "mlflow-3-full|mlflow==3.17.2 psycopg2-binary==2.9.11 onnx==1.23.2 onnxruntime==1.32.0"
   "mlflow-2-full|mlflow==2.22.5 psycopg2-binary==2.9.11"
+  # mlflow.pyfunc.spark_udf on models mlruns logged (Spark local mode, Java 17).
+  "mlflow-3-spark|mlflow==3.17.2 pyspark==3.5.7 onnx==1.23.2 onnxruntime==1.32.0"
 )
 
 for spec in "${specs[@]}"; do
