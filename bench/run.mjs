@@ -19,6 +19,7 @@ import { FileStore } from '../dist/store/file/file-store.js';
 import { MlflowClient } from '../dist/tracking/client.js';
 import * as fluent from '../dist/tracking/fluent.js';
 import { benchCatalog, floorRead as floor } from './catalog.mjs';
+import { benchServe } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -238,6 +239,10 @@ async function main() {
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  // mlruns serve / predict vs mlflow models serve / predict (bench/serve.mjs; BENCH_SERVE=0 skips)
+  if (process.env.BENCH_SERVE !== '0') {
+    for (const r of await benchServe({ log: (m) => console.log(m) })) rows.push({ name: r.name, ours: r.ours, python: r.python, vsPython: r.ratio, vsFloor: '—', note: r.note, raw: r.raw });
+  }
   const pyVersion = execFileSync(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow-skinny"))'], { encoding: 'utf8' }).trim();
   const header = `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Python MLflow ${pyVersion}; ${new Date().toISOString().slice(0, 10)}. Medians of ${reps} (mlruns) and ${pyReps} (Python) repetitions, (min–max).`;
   const md = [

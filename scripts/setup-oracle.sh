@@ -21,6 +21,8 @@ specs=(
   "mlflow-2-full|mlflow==2.22.5 psycopg2-binary==2.9.11"
   # MLflow 2.22's SQL store needs SQLAlchemy < 2.1 (it imports FallbackAsyncAdaptedQueuePool).
   "mlflow-2-sql|mlflow==2.22.5 sqlalchemy==2.0.49"
+  # mlflow.pyfunc.spark_udf on models mlruns logged (Spark local mode, Java 17).
+  "mlflow-3-spark|mlflow==3.17.2 pyspark==3.5.7 onnx==1.23.2 onnxruntime==1.32.0"
 )
 
 for spec in "${specs[@]}"; do

@@ -284,7 +284,8 @@ interface TfModule {
   loadGraphModel(handler: unknown): Promise<TfModel>;
 }
 
-async function tfjsPredictor(
+/** A TF.js predictor of a model folder (used by loadModel, and by logModel to infer a signature). */
+export async function tfjsPredictor(
   dir: string,
   flavor: YamlMap,
   tfGiven: unknown,

@@ -46,7 +46,8 @@ import { resolveTags } from '../tracking/context.js';
 import { activeRunClient, getClient } from '../tracking/fluent.js';
 import { mlModelTagsDict, mlModelToDict, utcTimeCreated } from './mlmodel.js';
 import type { MlModel, MlModelSignature } from './mlmodel.js';
-import { ONNX_DEFAULT_VERSIONS, copyOnnxModel, onnxFlavors, onnxPipRequirements, writePythonEnvFiles } from './onnx.js';
+import { ONNX_DEFAULT_VERSIONS, copyOnnxModel, flattenNested, onnxFlavors, onnxPipRequirements, openOnnxSession, writePythonEnvFiles } from './onnx.js';
+import { tfjsPredictor } from './load-model.js';
 import type { OnnxFlavorOptions } from './onnx.js';
 
 /**
@@ -97,6 +98,11 @@ export interface LogModelOptions {
    * of `path`. Typed structurally, so these declarations need no TF.js types.
    */
   tfjsModel?: { save(handler: never): Promise<unknown> };
+  /**
+   * The signature; when omitted (undefined) with an `inputExample` of an `onnx` or `tfjs`
+   * model, it is inferred by running the model on the example (see {@link inferSignature});
+   * null logs none.
+   */
   signature?: MlModelSignature | null;
   /**
    * A JSON-able example input: saved as `input_example.json` and `serving_input_example.json`.
@@ -304,6 +310,63 @@ async function writeFlavorFiles(dir: string, options: LogModelOptions): Promise<
   }
 }
 
+/** Python's `_get_tensor_shape`: the example's shape with a variable first dimension. */
+const tensorShape = (dims: readonly number[]): number[] => dims.map((d, i) => (i === 0 ? -1 : d));
+const tensorSpec = (dtype: string, dims: readonly number[], name?: string): Record<string, unknown> =>
+  name === undefined ? { type: 'tensor', 'tensor-spec': { dtype, shape: tensorShape(dims) } } : { name, type: 'tensor', 'tensor-spec': { dtype, shape: tensorShape(dims) } };
+
+/**
+ * The signature `mlflow.models.infer_signature(example, model.predict(example))` gives for an
+ * `onnx` or `tfjs` model: the example given as the graph's input types (an array → an unnamed
+ * tensor, `{name: array}` → named tensors), the outputs as named tensors (the ONNX pyfunc returns
+ * a dict of output name → array). Null when the example cannot be run (as MLflow, which then
+ * logs no signature).
+ */
+export async function inferSignature(dir: string, options: Pick<LogModelOptions, 'flavor' | 'inputExample'>): Promise<MlModelSignature | null> {
+  const example = options.inputExample;
+  const named = example !== null && typeof example === 'object' && !Array.isArray(example) && !ArrayBuffer.isView(example);
+  try {
+    if (options.flavor === 'onnx') {
+      const session = await openOnnxSession(path.join(dir, 'model.onnx'));
+      try {
+        const feeds: Record<string, { type: string; data: unknown; dims: number[] }> = {};
+        const inputs: Array<Record<string, unknown>> = [];
+        const entries: Array<[string | undefined, unknown]> = named ? Object.entries(example as Record<string, unknown>) : [[undefined, example]];
+        for (const [k, v] of entries) {
+          const info = k === undefined ? session.inputs[0] : session.inputs.find((i) => i.name === k);
+          if (!info || (k === undefined && session.inputs.length !== 1)) return null;
+          const { data, dims } = ArrayBuffer.isView(v) ? { data: Array.from(v as unknown as ArrayLike<number>), dims: [(v as unknown as ArrayLike<number>).length] } : flattenNested(v);
+          const typed =
+            info.type === 'float32' ? Float32Array.from(data as number[]) : info.type === 'float64' ? Float64Array.from(data as number[]) : info.type === 'int64' ? BigInt64Array.from(data as number[], (x) => BigInt(Math.trunc(x))) : info.type === 'int32' ? Int32Array.from(data as number[]) : info.type === 'bool' ? Uint8Array.from(data as number[], (x) => (x ? 1 : 0)) : null;
+          if (!typed) return null;
+          feeds[info.name] = { type: info.type, data: typed, dims };
+          inputs.push(tensorSpec(info.type, dims, k));
+        }
+        const out = await session.run(feeds);
+        const outputs = session.outputs.filter((o) => out[o.name]).map((o) => tensorSpec((out[o.name] as { type: string }).type, (out[o.name] as { dims: number[] }).dims, o.name));
+        return { inputs: pyJson(inputs), outputs: pyJson(outputs), params: null };
+      } finally {
+        await session.close();
+      }
+    }
+    if (options.flavor === 'tfjs') {
+      const predictor = await tfjsPredictor(dir, { data: 'model.json', model_format: tfjsFlavor(dir, undefined)['model_format'] as string }, undefined);
+      try {
+        const out = await predictor.predict(example as never);
+        const entries: Array<[string | undefined, unknown]> = named ? Object.entries(example as Record<string, unknown>) : [[undefined, example]];
+        const inputs = entries.map(([k, v]) => tensorSpec('float32', ArrayBuffer.isView(v) ? [(v as unknown as ArrayLike<number>).length] : flattenNested(v).dims, k));
+        const outputs = Object.entries(out).map(([k, t]) => tensorSpec(t.type === 'int32' ? 'int32' : 'float32', t.dims, k));
+        return { inputs: pyJson(inputs), outputs: pyJson(outputs), params: null };
+      } finally {
+        await predictor.close();
+      }
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
 /** `log_model_metrics_for_step`: the run's metrics at `step` (without a model id) logged again with the model's id. */
 async function logModelMetricsForStep(client: MlflowClient, modelId: string, runId: string, step: number): Promise<void> {
   const run = await client.getRun(runId);
@@ -387,6 +450,8 @@ async function logModelWith(client: MlflowClient, runId: string | null, options:
     fs.mkdirSync(dir);
     const { flavors, after } = await writeFlavorFiles(dir, options);
     const info = options.inputExample === undefined ? null : saveInputExample(dir, options.inputExample, options.flavor);
+    const signature =
+      options.signature ?? (options.inputExample !== undefined && options.signature === undefined ? await inferSignature(dir, options) : null);
     const size = totalSize(dir);
     mlModel = {
       artifactPath: created.artifactLocation,
@@ -395,8 +460,8 @@ async function logModelWith(client: MlflowClient, runId: string | null, options:
       flavors,
       modelUuid: modelId,
       mlflowVersion: LOG_MODEL_MLFLOW_VERSION,
-      signature: options.signature
-        ? { inputs: options.signature.inputs ?? null, outputs: options.signature.outputs ?? null, params: options.signature.params ?? null }
+      signature: signature
+        ? { inputs: signature.inputs ?? null, outputs: signature.outputs ?? null, params: signature.params ?? null }
         : null,
       savedInputExampleInfo: info,
       metadata: options.metadata ?? null,

@@ -1,0 +1,241 @@
+/**
+ * `node bench/serve.mjs` (after `npm run build`): mlruns serve vs `mlflow models serve
+ * --env-manager local` (the oracle's full MLflow 3.17.2) on the same ONNX model with 32
+ * concurrent keep-alive clients sending small JSON payloads (requests/s, p50, p99), and
+ * `mlruns predict` vs `mlflow models predict` on a 1,000,000-row CSV (wall time; mlruns' peak
+ * RSS). The load generator is plain Node `http` with a keep-alive agent.
+ *
+ * Env: BENCH_SERVE_SECONDS=10  BENCH_SERVE_CLIENTS=32  BENCH_PREDICT_ROWS=1000000
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { MlflowClient } from '../dist/tracking/client.js';
+import { logModel } from '../dist/models/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const venv = path.join(repo, '.oracle/mlflow-3-full');
+const python = path.join(venv, 'bin/python');
+const cli = path.join(repo, 'dist/cli/main.js');
+const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 10);
+const CLIENTS = Number(process.env.BENCH_SERVE_CLIENTS ?? 32);
+const ROWS = Number(process.env.BENCH_PREDICT_ROWS ?? 1_000_000);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+
+function pyEnv(root) {
+  const env = { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true', MLFLOW_TRACKING_URI: `file://${root}`, PATH: `${path.join(venv, 'bin')}:${process.env.PATH}` };
+  delete env.MLFLOW_REGISTRY_URI;
+  return env;
+}
+
+async function waitUp(url, child, what) {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
+    try {
+      if ((await fetch(`${url}/ping`)).status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not start`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** CLIENTS keep-alive clients, each sending requests back to back for `seconds`. */
+async function load(port, seconds) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const body = '{"inputs": [[1.0, 2.0, 3.0]]}';
+  const lat = [];
+  let errors = 0;
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = http.request({ host: '127.0.0.1', port, path: '/invocations', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) errors++;
+          lat.push(performance.now() - t0);
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  // warm up
+  const warmEnd = performance.now() + 1500;
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (performance.now() < warmEnd) await one();
+  }));
+  lat.length = 0;
+  errors = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (performance.now() < end) await one();
+  }));
+  const elapsed = (performance.now() - start) / 1000;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { rps: lat.length / elapsed, p50: q(0.5), p99: q(0.99), n: lat.length, errors };
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+/** Peak RSS (VmHWM, MiB) of a running process, polled until it exits. */
+function watchRss(pid) {
+  let peak = 0;
+  const t = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      /* gone */
+    }
+  }, 100);
+  return () => {
+    clearInterval(t);
+    return peak;
+  };
+}
+
+function runTimed(cmd, args, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const rss = watchRss(child.pid);
+    child.once('exit', (code) => {
+      const peak = rss();
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${err.slice(-2000)}`));
+      else resolve({ seconds: (performance.now() - t0) / 1000, peakMiB: peak });
+    });
+  });
+}
+
+export async function benchServe({ log = console.log } = {}) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-bench-serve-'));
+  const root = path.join(work, 'mlruns');
+  const onnxFile = path.join(work, 'lin.onnx');
+  const r = spawnSync(python, ['-c', `
+import onnx, numpy as np
+from onnx import helper, TensorProto, numpy_helper
+W = numpy_helper.from_array(np.array([[2.0], [-1.0], [0.5]], dtype=np.float32), 'W')
+B = numpy_helper.from_array(np.array([0.25], dtype=np.float32), 'B')
+X = helper.make_tensor_value_info('x', TensorProto.FLOAT, [None, 3])
+Y = helper.make_tensor_value_info('y', TensorProto.FLOAT, [None, 1])
+g = helper.make_graph([helper.make_node('MatMul', ['x', 'W'], ['xw']), helper.make_node('Add', ['xw', 'B'], ['y'])], 'linear', [X], [Y], [W, B])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]); m.ir_version = 8
+onnx.save(m, ${JSON.stringify(onnxFile)})`], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const client = new MlflowClient(root);
+  const run = await client.createRun('0');
+  const signature = {
+    inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}}]',
+    outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]',
+  };
+  await logModel(client, run.info.runId, { name: 'lin', flavor: 'onnx', path: onnxFile, signature, registeredModelName: 'lin' });
+  await logModel(client, run.info.runId, { name: 'lin-nosig', flavor: 'onnx', path: onnxFile, registeredModelName: 'lin-nosig' });
+  const rows = [];
+
+  // --- serve
+  const pyPort = await freePort();
+  const py = spawn(path.join(venv, 'bin/mlflow'), ['models', 'serve', '-m', 'models:/lin/1', '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(pyPort)], { env: pyEnv(root), stdio: 'ignore' });
+  let pyRes;
+  try {
+    await waitUp(`http://127.0.0.1:${pyPort}`, py, 'mlflow models serve');
+    log(`serve: Python (${SECONDS}s, ${CLIENTS} clients)…`);
+    pyRes = await load(pyPort, SECONDS);
+  } finally {
+    await stopChild(py);
+  }
+  const ourPort = await freePort();
+  const ours = spawn(process.execPath, [cli, '--root', root, 'serve', 'models:/lin/1', '--port', String(ourPort), '--quiet'], { stdio: 'ignore' });
+  let ourRes;
+  try {
+    await waitUp(`http://127.0.0.1:${ourPort}`, ours, 'mlruns serve');
+    log(`serve: mlruns (${SECONDS}s, ${CLIENTS} clients)…`);
+    ourRes = await load(ourPort, SECONDS);
+  } finally {
+    await stopChild(ours);
+  }
+  rows.push({
+    name: `serve: requests/s, ${CLIENTS} clients, 1-row JSON`,
+    ours: ourRes.rps.toFixed(0),
+    python: pyRes.rps.toFixed(0),
+    ratio: `${(ourRes.rps / pyRes.rps).toFixed(1)}x`,
+    note: `errors ${ourRes.errors}/${pyRes.errors}`,
+    raw: { ours: ourRes, python: pyRes },
+  });
+  rows.push({
+    name: 'serve: p99 latency (ms)',
+    ours: ourRes.p99.toFixed(1),
+    python: pyRes.p99.toFixed(1),
+    ratio: `${(pyRes.p99 / ourRes.p99).toFixed(1)}x lower`,
+    note: `p50 ${ourRes.p50.toFixed(1)} vs ${pyRes.p50.toFixed(1)} ms`,
+  });
+
+  // --- predict
+  const csv = path.join(work, 'big.csv');
+  const fd = fs.openSync(csv, 'w');
+  fs.writeSync(fd, 'a,b,c\n');
+  let buf = '';
+  for (let i = 0; i < ROWS; i++) {
+    buf += `${(i % 1000) / 7},${(i % 13) * 0.5},${(i % 101) / 3}\n`;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+  log(`predict: mlruns on ${ROWS} rows…`);
+  const ourP = await runTimed(process.execPath, [cli, '--root', root, 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'ours.json')], process.env);
+  log(`predict: Python on ${ROWS} rows…`);
+  const pyP = await runTimed(path.join(venv, 'bin/mlflow'), ['models', 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'py.json'), '-t', 'csv', '--env-manager', 'local'], pyEnv(root));
+  const a = JSON.parse(fs.readFileSync(path.join(work, 'ours.json'), 'utf8')).predictions;
+  const b = JSON.parse(fs.readFileSync(path.join(work, 'py.json'), 'utf8')).predictions;
+  const same = a.length === b.length && a.every((x, i) => Math.abs(x.y - b[i].y) <= 1e-6 * Math.max(1, Math.abs(x.y)));
+  rows.push({
+    name: `predict: ${ROWS.toLocaleString('en')}-row CSV (s)`,
+    ours: ourP.seconds.toFixed(1),
+    python: pyP.seconds.toFixed(1),
+    ratio: `${(pyP.seconds / ourP.seconds).toFixed(1)}x`,
+    note: `same predictions: ${same}; peak RSS ${ourP.peakMiB.toFixed(0)} MiB vs ${pyP.peakMiB.toFixed(0)} MiB (Python's main process)`,
+    raw: { ours: ourP, python: pyP },
+  });
+  fs.rmSync(work, { recursive: true, force: true });
+  return rows;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const rows = await benchServe();
+  console.log('\n| benchmark | mlruns | Python MLflow | mlruns vs Python | check |\n|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.ours} | ${r.python} | ${r.ratio} | ${r.note} |`);
+}
