@@ -237,7 +237,7 @@ export function decimate(runs: XY[], opts: { width: number; from?: number | null
   const span = to - from || 1;
   const bw = span / width;
   const x: number[] = new Array<number>(width * 4);
-  for (let b = 0; b < width; b++) for (let s = 0; s < 4; s++) x[b * 4 + s] = from + bw * (b + (s + 0.5) / 4);
+  for (let b = 0; b < width; b++) for (let s = 0; s < 4; s++) x[b * 4 + s] = Number((from + bw * (b + (s + 0.5) / 4)).toPrecision(12));
   const ys = runs.map((r, k) => {
     const y: (number | null)[] = new Array<number | null>(width * 4).fill(null);
     const sel = idx[k]!;
@@ -257,12 +257,19 @@ export function decimate(runs: XY[], opts: { width: number; from?: number | null
       }
       // first, min/max in their x order, last: 4 slots.
       const picks = [p, ...(iMin >= 0 ? (iMin <= iMax ? [iMin, iMax] : [iMax, iMin]) : [p, p]), q - 1];
-      for (let s = 0; s < 4; s++) y[b * 4 + s] = finiteOrNull(r.ys[sel[picks[s]!]!]!);
+      // A bucket of one point fills one slot (fewer points to send and draw).
+      if (q - p === 1) y[b * 4] = short(finiteOrNull(r.ys[sel[p]!]!));
+      else for (let s = 0; s < 4; s++) y[b * 4 + s] = short(finiteOrNull(r.ys[sel[picks[s]!]!]!));
       p = q;
     }
     return y;
   });
   return { x, ys, extent, pointsInRange: inRange, decimated: true };
+}
+
+/** 7 significant digits: below a pixel's precision, and half the JSON of a full double. */
+function short(v: number | null): number | null {
+  return v === null ? null : Number(v.toPrecision(7));
 }
 
 function finiteOrNull(v: number): number | null {
