@@ -382,7 +382,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     if (a === 'columns' && !b) {
       const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
       const view = viewOf(u);
-      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 2000 });
+      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 500 });
       const params = new Set<string>();
       const metrics = new Set<string>();
       const tags = new Set<string>();
