@@ -23,11 +23,18 @@ function rng(seed) {
 
 const hex = (r, n) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');
 
+/** The `model` param's values (`model: true`): about 1 run in 10 is 'xgboost'. */
+export const MODELS = ['xgboost', 'lightgbm', 'random_forest', 'logistic', 'svm', 'mlp', 'catboost', 'knn', 'adaboost', 'extra_trees'];
+
 /**
  * Writes a store with one experiment holding `runs` runs. Returns { root, experimentId, runIds }.
+ * With `model: true` each run also gets a `model` param (one of {@link MODELS}, from its own
+ * random sequence, so the other files are the same bytes as without it).
  */
-export function generateStore(root, { runs, params = 20, metrics = 10, steps = 100, tags = 6, seed = 1 }) {
+export function generateStore(root, { runs, params = 20, metrics = 10, steps = 100, tags = 6, seed = 1, model = false }) {
   const r = rng(seed);
+  // Offset 6: at 5,000 runs (seed 1) `metrics.accuracy > 0.5 and params.model = 'xgboost'` matches 522 runs.
+  const rm = rng(seed + 6);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(path.join(root, '.trash'), { recursive: true });
   const rootUri = pathToFileURL(path.resolve(root)).href;
@@ -75,6 +82,7 @@ export function generateStore(root, { runs, params = 20, metrics = 10, steps = 1
       const v = p === 0 ? ['0.001', '0.01', '0.1', '1.0'][Math.floor(r() * 4)] : p === 1 ? String(16 * (1 + Math.floor(r() * 8))) : `value-${Math.floor(r() * 100)}`;
       fs.writeFileSync(path.join(dir, 'params', p === 0 ? 'lr' : p === 1 ? 'batch_size' : `param_${p}`), v);
     }
+    if (model) fs.writeFileSync(path.join(dir, 'params', 'model'), MODELS[Math.floor(rm() * MODELS.length)]);
     fs.writeFileSync(path.join(dir, 'tags', 'mlflow.runName'), `run-${i}`);
     fs.writeFileSync(path.join(dir, 'tags', 'mlflow.user'), 'bench');
     for (let t = 2; t < tags; t++) fs.writeFileSync(path.join(dir, 'tags', `tag_${t}`), `t${Math.floor(r() * 10)}`);

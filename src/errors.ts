@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'INTERNAL_ERROR'
   | 'BAD_REQUEST'
+  /** The database stayed locked past its busy timeout (MLflow's code for SQLite's "database is locked"). */
+  | 'TEMPORARILY_UNAVAILABLE'
   /** Data on disk that cannot be read (empty or truncated meta.yaml, malformed metric line...). */
   | 'MALFORMED_DATA'
   /** The file system refused (permissions, disk full...). */
@@ -82,4 +84,5 @@ export type WarningCode =
   | 'MISSING_DATASET'
   | 'LIFECYCLE_CONFLICT'
   | 'UNREADABLE'
-  | 'REMAPPED_PATH';
+  | 'REMAPPED_PATH'
+  | 'MISSING_FOLDER';

@@ -41,7 +41,13 @@ export function axisNumber(v: number): string {
 }
 
 export function renderLineChart(points: readonly Point[], options: ChartOptions = {}): string {
-  const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  return renderLinesChart([points], options);
+}
+
+/** Several series drawn over one another on the same axes (each its own line). */
+export function renderLinesChart(series: ReadonlyArray<readonly Point[]>, options: ChartOptions = {}): string {
+  const finiteSeries = series.map((points) => points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
+  const pts = finiteSeries.flat();
   if (pts.length === 0) return '  (no finite values to plot)\n';
   const height = Math.max(3, options.height ?? 12);
   let ymin = Math.min(...pts.map((p) => p.y));
@@ -73,36 +79,38 @@ export function renderLineChart(points: readonly Point[], options: ChartOptions 
     Math.round(((p.x - xmin) / (xmax - xmin)) * (W - 1)),
     Math.round((1 - (p.y - ymin) / (ymax - ymin)) * (H - 1)),
   ];
-  const sorted = [...pts].sort((a, b) => a.x - b.x);
-  let prev: [number, number] | undefined;
-  for (const p of sorted) {
-    const cur = toPx(p);
-    if (prev) {
-      // Bresenham between consecutive points.
-      let [x0, y0] = prev;
-      const [x1, y1] = cur;
-      const dx = Math.abs(x1 - x0);
-      const dy = -Math.abs(y1 - y0);
-      const sx = x0 < x1 ? 1 : -1;
-      const sy = y0 < y1 ? 1 : -1;
-      let err = dx + dy;
-      for (;;) {
-        set(x0, y0);
-        if (x0 === x1 && y0 === y1) break;
-        const e2 = 2 * err;
-        if (e2 >= dy) {
-          err += dy;
-          x0 += sx;
+  for (const one of finiteSeries) {
+    const sorted = [...one].sort((a, b) => a.x - b.x);
+    let prev: [number, number] | undefined;
+    for (const p of sorted) {
+      const cur = toPx(p);
+      if (prev) {
+        // Bresenham between consecutive points.
+        let [x0, y0] = prev;
+        const [x1, y1] = cur;
+        const dx = Math.abs(x1 - x0);
+        const dy = -Math.abs(y1 - y0);
+        const sx = x0 < x1 ? 1 : -1;
+        const sy = y0 < y1 ? 1 : -1;
+        let err = dx + dy;
+        for (;;) {
+          set(x0, y0);
+          if (x0 === x1 && y0 === y1) break;
+          const e2 = 2 * err;
+          if (e2 >= dy) {
+            err += dy;
+            x0 += sx;
+          }
+          if (e2 <= dx) {
+            err += dx;
+            y0 += sy;
+          }
         }
-        if (e2 <= dx) {
-          err += dx;
-          y0 += sy;
-        }
+      } else {
+        set(cur[0], cur[1]);
       }
-    } else {
-      set(cur[0], cur[1]);
+      prev = cur;
     }
-    prev = cur;
   }
   const style = options.style;
   const color = (s: string): string => (style ? style.cyan(s) : s);

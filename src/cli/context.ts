@@ -9,7 +9,8 @@ import type { Experiment, PagedList, Run, RunInfo, ViewType } from '../entities.
 import { MlflowError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
-import { trackingUriToPath } from '../store/uri.js';
+import { trackingUriToPath, uriScheme } from '../store/uri.js';
+import { sqliteUriToPath } from '../store/sqlite/db.js';
 import { FileStore } from '../store/file/file-store.js';
 import { allExperiments } from '../tracking/stores.js';
 import { Style, colorEnabled } from './output.js';
@@ -52,6 +53,7 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.CONFLICT;
     case 'MALFORMED_DATA':
     case 'IO_ERROR':
+    case 'TEMPORARILY_UNAVAILABLE':
       return EXIT.DATA;
     default:
       return EXIT.INTERNAL;
@@ -110,13 +112,40 @@ export class Ctx {
     this.errStyle = new Style(colorEnabled(process.stderr, this.globals.color));
   }
 
+  /** A root given positionally (`mlruns watch ./mlruns`): the same as `--root`, which it must not contradict. */
+  useRootArgument(root: string | undefined): void {
+    if (root === undefined) return;
+    if (this.globals.root && path.resolve(trackingUriToPath(this.globals.root)) !== path.resolve(trackingUriToPath(root))) {
+      throw new CliError(`two different roots given: --root ${this.globals.root} and ${root}`);
+    }
+    this.globals.root = root;
+  }
+
   /** `--root`, else `MLFLOW_TRACKING_URI`, else `./mlruns`. */
   get trackingUri(): string {
     return resolveTrackingUri(this.globals.root || null);
   }
 
+  /** True when the tracking URI is an MLflow database (`sqlite:`), not a mlruns/ folder. */
+  get isDatabase(): boolean {
+    return uriScheme(this.trackingUri) === 'sqlite';
+  }
+
+  /** The root folder, or for a `sqlite:` URI the database file (for messages and existence checks). */
   get rootPath(): string {
-    return trackingUriToPath(this.trackingUri);
+    return this.isDatabase ? sqliteUriToPath(this.trackingUri) : trackingUriToPath(this.trackingUri);
+  }
+
+  /** The mlruns/ folder, for commands that only work on files; a clear error for a database. */
+  folderRoot(command: string): string {
+    if (this.isDatabase) {
+      throw new CliError(
+        `${command} works on MLflow's file store (a mlruns/ folder); '${this.trackingUri}' is an SQLite database. ` +
+          `Use 'mlruns migrate --from ${this.trackingUri} --to ./mlruns' to get a folder.`,
+        EXIT.USAGE,
+      );
+    }
+    return this.rootPath;
   }
 
   /**
@@ -135,12 +164,17 @@ export class Ctx {
         }
         if (!st) {
           throw new CliError(
-            `tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
+            `tracking ${this.isDatabase ? 'database' : 'root'} '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
             EXIT.NOT_FOUND,
           );
         }
-        if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        if (this.isDatabase) {
+          if (!st.isFile()) throw new CliError(`tracking database '${root}' is not a file`, EXIT.USAGE);
+        } else if (!st.isDirectory()) {
+          throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        }
       }
+      checkNotInsideStore(this.rootPath);
       this.clientCache = new MlflowClient(this.trackingUri, {
         onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
       });
@@ -160,7 +194,8 @@ export class Ctx {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
-        if (!(e instanceof MlflowError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+        // A database's experiment ids are integers: a name is not a malformed id there.
+        if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && !(store instanceof FileStore))))) throw e;
       }
     }
     const byName = await client.getExperimentByName(idOrName);
@@ -184,12 +219,24 @@ export class Ctx {
     try {
       return (await client.getRun(arg)).info.runId;
     } catch (e) {
-      if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || e.code === 'INVALID_PARAMETER_VALUE'))) throw e;
+      if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || e.code === 'INVALID_PARAMETER_VALUE' || e.code === 'INVALID_STATE'))) throw e;
       const matches = arg.length >= 4 && /^[\w-]+$/.test(arg) ? await this.runsWithPrefix(arg, client) : [];
-      if (matches.length === 1) return (matches[0] as RunInfo).runId;
-      if (matches.length > 1) {
+      const exact = matches.filter((r) => r.runId === arg);
+      if (exact.length > 1) {
         throw new CliError(
-          `run id prefix '${arg}' is ambiguous: ${matches.slice(0, 5).map((r) => r.runId).join(', ')}${matches.length > 5 ? ', …' : ''}`,
+          `run '${arg}' is recorded ${exact.length} times (experiments ${exact.map((r) => r.experimentId).join(', ')}): the store is damaged; 'mlruns doctor' shows where`,
+          EXIT.DATA,
+        );
+      }
+      if (exact.length === 1 || (e.code === 'INVALID_STATE' && matches.length === 0)) {
+        // The folder is there but MLflow cannot read it: say why, and name the repair.
+        throw new CliError(`run '${arg}' cannot be read: ${e.message} ('mlruns doctor' shows why; 'mlruns doctor --fix' repairs what it can)`, EXIT.DATA);
+      }
+      const ids = [...new Set(matches.map((r) => r.runId))];
+      if (ids.length === 1) return ids[0] as string;
+      if (ids.length > 1) {
+        throw new CliError(
+          `run id prefix '${arg}' is ambiguous: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`,
           EXIT.USAGE,
         );
       }
@@ -210,15 +257,43 @@ export class Ctx {
       } while (pageToken);
       return out;
     }
+    // An experiment both in the root and in .trash (a store some MLflow versions left) is listed
+    // twice: each experiment folder is searched once.
+    const seen = new Set<string>();
     for (const exp of store.listExperiments('ALL')) {
       const dir = store.experimentDir(exp.experimentId);
-      if (!dir) continue;
+      if (!dir || seen.has(dir)) continue;
+      seen.add(dir);
       for (const { info } of store.listRunInfos(exp.experimentId, dir, 'ALL')) {
         if (info.runId.startsWith(prefix)) out.push(info);
       }
     }
     return out;
   }
+}
+
+/**
+ * Refuses an experiment or run folder given as the root (`--root mlruns/0`), which would
+ * otherwise read as an empty store, naming the root to use.
+ */
+export function checkNotInsideStore(root: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(root, 'meta.yaml'), 'utf8');
+  } catch {
+    return;
+  }
+  const isRun = /^(run_uuid|run_id):/m.test(text);
+  const isExperiment = !isRun && /^experiment_id:/m.test(text);
+  if (!isRun && !isExperiment) return;
+  let storeRoot = path.dirname(path.resolve(root));
+  if (isRun) storeRoot = path.dirname(storeRoot);
+  if (path.basename(storeRoot) === '.trash') storeRoot = path.dirname(storeRoot);
+  const rel = path.relative(process.cwd(), storeRoot) || '.';
+  throw new CliError(
+    `'${root}' is ${isRun ? 'a run' : 'an experiment'} folder, not a tracking root: the root is '${rel}' (use --root ${rel}${isRun ? ` and the run id ${path.basename(path.resolve(root))}` : ` and -e ${path.basename(path.resolve(root))}`})`,
+    EXIT.USAGE,
+  );
 }
 
 /** Edit distance (Damerau-Levenshtein, optimal string alignment). */

@@ -5,10 +5,12 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import type { Option } from 'commander';
 import { MlflowError } from '../errors.js';
 import { CliError, EXIT, exitCodeOf, openedClients } from './context.js';
 import { Style, colorEnabled } from './output.js';
+import { summarizeWarnings } from './warnings.js';
 import type { CommandModule } from './commands/module.js';
 import { experimentsCommand } from './commands/experiments.js';
 import { runsCommand } from './commands/runs.js';
@@ -23,7 +25,12 @@ import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
+import { serveCommand } from './commands/serve.js';
+import { predictCommand } from './commands/predict.js';
 import { uiCommand } from './commands/ui.js';
+import { tagCommand } from './commands/tag.js';
+import { catalogCommand } from './commands/catalog.js';
+import { reportCommand } from './commands/report.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -33,14 +40,19 @@ export const COMMANDS: readonly CommandModule[] = [
   metricsCommand,
   compareCommand,
   bestCommand,
+  reportCommand,
+  tagCommand,
   artifactsCommand,
   modelsCommand,
   gcCommand,
   runCommand,
   watchCommand,
   uiCommand,
+  catalogCommand,
   doctorCommand,
   gitSetupCommand,
+  serveCommand,
+  predictCommand,
 ];
 
 function packageVersion(): string {
@@ -61,6 +73,12 @@ export function buildProgram(): Command {
     .option('--root <uri>', 'tracking root: a path or file: URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--no-color', 'never colour the output (NO_COLOR does the same)')
     .option('--debug', 'print stack traces and store warnings')
+    .configureHelp({
+      // An empty list is no default worth showing (repeatable options start from []).
+      optionDescription(this: Help, option: Option): string {
+        return Help.prototype.optionDescription.call(this, option).replace(/\s*\(default: \[\]\)$/, '');
+      },
+    })
     .showSuggestionAfterError(true)
     .showHelpAfterError(false)
     .exitOverride()
@@ -112,10 +130,20 @@ function reportError(err: unknown, debug: boolean, noColor: boolean): number {
   } else {
     message = String(err);
   }
-  process.stderr.write(`${head} ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.stderr.write(`${head} ${humanize(message).replace(/\s*\n\s*/g, ' ')}\n`);
   if (caret) process.stderr.write(caret);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   return code;
+}
+
+/**
+ * Error text for a person: the Python set literals MLflow's messages carry
+ * (`'{'artifact_uri', 'end_time'}'`) become plain lists (`artifact_uri, end_time`).
+ */
+export function humanize(message: string): string {
+  return message.replace(/'?\{((?:'[^'{}]*'(?:, )?)+)\}'?/g, (_m, items: string) =>
+    [...items.matchAll(/'([^']*)'/g)].map((m) => m[1]).join(', '),
+  );
 }
 
 /** The text and a caret under `position` (0-based, in code units). */
@@ -132,8 +160,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   try {
     await program.parseAsync(argv);
     if (!debug) {
-      const n = openedClients.reduce((sum, c) => sum + c.warnings.length, 0);
-      if (n > 0) process.stderr.write(`mlruns: warning: ${n} damaged entr${n === 1 ? 'y was' : 'ies were'} skipped (--debug shows them)\n`);
+      process.stderr.write(summarizeWarnings(openedClients.flatMap((c) => [...c.warnings])));
     }
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {

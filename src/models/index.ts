@@ -15,3 +15,5 @@ export * from './log-model.js';
 export * from './load-model.js';
 export { resolveModelUri, resolveModelUriDetailed } from './uri.js';
 export type { ResolveModelUriOptions, ResolvedModel } from './uri.js';
+export { openOnnxSession } from './onnx.js';
+export type { OnnxSession, OnnxValueInfo } from './onnx.js';

@@ -458,3 +458,84 @@ export async function onnxPredictor(
     },
   };
 }
+
+/**
+ * One ONNX input or output as the session describes it: name, element type (`float32`,
+ * `int64`…, as onnxruntime-node names them) and shape (null for a free dimension).
+ *
+ * @example
+ * ```ts
+ * const s = await openOnnxSession(file);
+ * s.inputs[0]; // { name: 'x', type: 'float32', shape: [null, 3] }
+ * ```
+ */
+export interface OnnxValueInfo {
+  name: string;
+  type: string;
+  shape: Array<number | null>;
+}
+
+/**
+ * A raw onnxruntime-node session: typed feeds in, typed outputs out, no conversion. What
+ * `mlruns serve` runs MLflow's ONNX pyfunc semantics on (the caller decides the dtypes).
+ *
+ * @example
+ * ```ts
+ * const s = await openOnnxSession('/path/model.onnx', { intraOpNumThreads: 1 });
+ * const out = await s.run({ x: { type: 'float32', data: new Float32Array([1, 2, 3]), dims: [1, 3] } });
+ * out['y']?.data; // Float32Array [2.75]
+ * await s.close();
+ * ```
+ */
+export interface OnnxSession {
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
+  run(feeds: Record<string, { type: string; data: unknown; dims: readonly number[] }>): Promise<Record<string, { type: string; data: ArrayLike<unknown>; dims: number[] }>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an ONNX file with onnxruntime-node (CPU) and describes its inputs and outputs.
+ * `sessionOptions` are onnxruntime-node's (`intraOpNumThreads`, `interOpNumThreads`...).
+ *
+ * @example
+ * ```ts
+ * const s = await openOnnxSession('/path/model.onnx');
+ * s.inputs.map((i) => i.name); // ['x']
+ * ```
+ */
+export async function openOnnxSession(file: string, sessionOptions: Record<string, unknown> = {}): Promise<OnnxSession> {
+  const imported = await importOptional<OrtModule & { default?: OrtModule }>('onnxruntime-node', 'predicting with an ONNX model');
+  const ort: OrtModule = imported.InferenceSession ? imported : (imported.default as OrtModule);
+  let session: OrtSession;
+  try {
+    session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], ...sessionOptions });
+  } catch (err) {
+    throw new MlflowError('MALFORMED_DATA', `onnxruntime cannot load '${file}': ${(err as Error).message}`, { path: file, cause: err });
+  }
+  type Meta = { name: string; type?: string; shape?: Array<number | string> };
+  const describe = (names: readonly string[], meta: readonly Meta[] | undefined): OnnxValueInfo[] =>
+    names.map((name) => {
+      const m = meta?.find((x) => x.name === name);
+      return { name, type: ortType(m?.type), shape: (m?.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : null)) };
+    });
+  const s = session as OrtSession & { outputMetadata?: readonly Meta[]; inputMetadata?: readonly Meta[] };
+  return {
+    inputs: describe(session.inputNames, s.inputMetadata as readonly Meta[] | undefined),
+    outputs: describe(session.outputNames, s.outputMetadata),
+    async run(feeds) {
+      const t: Record<string, OrtTensor> = {};
+      for (const [k, v] of Object.entries(feeds)) t[k] = new ort.Tensor(v.type, v.data, v.dims);
+      const out = await session.run(t);
+      const res: Record<string, { type: string; data: ArrayLike<unknown>; dims: number[] }> = {};
+      for (const name of session.outputNames) {
+        const o = out[name];
+        if (o) res[name] = { type: o.type, data: o.data, dims: [...o.dims] };
+      }
+      return res;
+    },
+    async close() {
+      await session.release?.();
+    },
+  };
+}

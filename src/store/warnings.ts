@@ -3,8 +3,9 @@ import type { ReadWarning, WarningCode } from '../errors.js';
 
 /**
  * Where a store's read problems go: deduplicated per (kind, path), kept (the last 1000), passed
- * to `onWarning` or, without one, emitted once as a Node warning (type `MlflowWarning`), as
- * Python MLflow logs them. In strict mode the first problem throws instead.
+ * to `onWarning` or, without one, emitted as a Node warning (type `MlflowWarning`) once per kind
+ * and process (the first of a kind, saying that the rest are on `client.warnings`), so a
+ * program reading a damaged store is not flooded. In strict mode the first problem throws instead.
  *
  * @example
  * ```ts
@@ -12,6 +13,9 @@ import type { ReadWarning, WarningCode } from '../errors.js';
  * sink.warn('EMPTY_META', '/x/meta.yaml', 'empty meta.yaml');
  * ```
  */
+/** The kinds already emitted as a process warning (once per kind and process). */
+const emittedKinds = new Set<WarningCode>();
+
 export class WarningSink {
   private readonly seen = new Set<string>();
   private readonly recent: ReadWarning[] = [];
@@ -31,6 +35,12 @@ export class WarningSink {
     this.recent.push(w);
     if (this.recent.length > 1000) this.recent.shift();
     if (this.options.onWarning) this.options.onWarning(w);
-    else process.emitWarning(w.message, { type: 'MlflowWarning', code: `MLRUNS_${w.code}` });
+    else if (!emittedKinds.has(code)) {
+      emittedKinds.add(code);
+      process.emitWarning(`${w.message} (further problems of this kind are only kept on client.warnings)`, {
+        type: 'MlflowWarning',
+        code: `MLRUNS_${w.code}`,
+      });
+    }
   }
 }

@@ -14,6 +14,7 @@ import type {
   ViewType,
 } from '../entities.js';
 import { MlflowError, invalidParameter } from '../errors.js';
+import { VIEW_TYPE, checkArgs, checkOptions } from './args.js';
 import type { ReadWarning } from '../errors.js';
 import { pythonStr } from '../format/float.js';
 import type { TrackingStore } from '../store/tracking-store.js';
@@ -121,15 +122,19 @@ export class MlflowClient {
     name: string,
     options: { artifactLocation?: string | null; tags?: Record<string, unknown> } = {},
   ): Promise<string> {
+    checkArgs('MlflowClient.createExperiment', { name: [name, 'string'] });
+    checkOptions('MlflowClient.createExperiment', options, { artifactLocation: 'string?', tags: 'record?' });
     const tags = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) }));
     return this.store.createExperiment(name, options.artifactLocation ?? null, tags);
   }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
+    checkArgs('MlflowClient.getExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.getExperiment(String(experimentId));
   }
 
   async getExperimentByName(name: string): Promise<Experiment | null> {
+    checkArgs('MlflowClient.getExperimentByName', { name: [name, 'string'] });
     return this.store.getExperimentByName(name);
   }
 
@@ -143,27 +148,33 @@ export class MlflowClient {
       pageToken?: string | null;
     } = {},
   ): Promise<{ experiments: Experiment[]; token: string | null }> {
+    checkOptions('MlflowClient.searchExperiments', options, { viewType: VIEW_TYPE, maxResults: 'int?', filterString: 'string?', orderBy: 'string[]?', pageToken: 'string?' });
     const page = await this.store.searchExperiments(options);
     return { experiments: page.items, token: page.token };
   }
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
+    checkArgs('MlflowClient.renameExperiment', { experimentId: [experimentId, 'id'], newName: [newName, 'string'] });
     return this.store.renameExperiment(String(experimentId), newName);
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
+    checkArgs('MlflowClient.deleteExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.deleteExperiment(String(experimentId));
   }
 
   async restoreExperiment(experimentId: string): Promise<void> {
+    checkArgs('MlflowClient.restoreExperiment', { experimentId: [experimentId, 'id'] });
     return this.store.restoreExperiment(String(experimentId));
   }
 
   async setExperimentTag(experimentId: string, key: string, value: unknown): Promise<void> {
+    checkArgs('MlflowClient.setExperimentTag', { experimentId: [experimentId, 'id'], key: [key, 'string'], value: [value, 'any'] });
     return this.store.setExperimentTag(String(experimentId), { key, value: pythonStr(value) });
   }
 
   async deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+    checkArgs('MlflowClient.deleteExperimentTag', { experimentId: [experimentId, 'id'], key: [key, 'string'] });
     return this.store.deleteExperimentTag(String(experimentId), key);
   }
 
@@ -176,6 +187,8 @@ export class MlflowClient {
     experimentId: string,
     options: { runName?: string | null; tags?: Record<string, unknown>; startTime?: number | null } = {},
   ): Promise<Run> {
+    checkArgs('MlflowClient.createRun', { experimentId: [experimentId, 'id'] });
+    checkOptions('MlflowClient.createRun', options, { runName: 'string?', tags: 'record?', startTime: 'int?' });
     const tags: RunTag[] = Object.entries(options.tags ?? {}).map(([key, value]) => ({ key, value: pythonStr(value) }));
     const userId = tags.find((t) => t.key === 'mlflow.user')?.value ?? 'unknown';
     return this.store.createRun({
@@ -188,11 +201,14 @@ export class MlflowClient {
   }
 
   async getRun(runId: string): Promise<Run> {
+    checkArgs('MlflowClient.getRun', { runId: [runId, 'string'] });
     return this.store.getRun(runId);
   }
 
   /** Updates a run's status and/or name (`update_run`). */
   async updateRun(runId: string, options: { status?: RunStatus | null; name?: string | null } = {}): Promise<RunInfo> {
+    checkArgs('MlflowClient.updateRun', { runId: [runId, 'string'] });
+    checkOptions('MlflowClient.updateRun', options, { status: 'string?', name: 'string?' });
     const run = await this.store.getRun(runId);
     const status = options.status ? checkStatus(options.status) : run.info.status;
     return this.store.updateRunInfo(runId, status, run.info.endTime, options.name ?? null);
@@ -200,19 +216,23 @@ export class MlflowClient {
 
   /** Ends a run: status FINISHED unless given, end time now unless given. */
   async setTerminated(runId: string, status?: RunStatus | null, endTime?: number | null): Promise<void> {
+    checkArgs('MlflowClient.setTerminated', { runId: [runId, 'string'], status: [status, 'string?'], endTime: [endTime, 'int?'] });
     await this.store.updateRunInfo(runId, checkStatus(status ?? 'FINISHED'), endTime || Date.now(), null);
   }
 
   async deleteRun(runId: string): Promise<void> {
+    checkArgs('MlflowClient.deleteRun', { runId: [runId, 'string'] });
     return this.store.deleteRun(runId);
   }
 
   async restoreRun(runId: string): Promise<void> {
+    checkArgs('MlflowClient.restoreRun', { runId: [runId, 'string'] });
     return this.store.restoreRun(runId);
   }
 
   /** Logs a param; the value is stored as Python's `str()` stores it (`true` → `True`). Returns the value. */
   async logParam<T>(runId: string, key: string, value: T): Promise<T> {
+    checkArgs('MlflowClient.logParam', { runId: [runId, 'string'], key: [key, 'string'] });
     try {
       await this.store.logParam(runId, { key, value: pythonStr(value) });
     } catch (err) {
@@ -237,6 +257,8 @@ export class MlflowClient {
       modelId?: string | null;
     } = {},
   ): Promise<void> {
+    checkArgs('MlflowClient.logMetric', { runId: [runId, 'string'], key: [key, 'string'] });
+    checkOptions('MlflowClient.logMetric', options, { timestamp: 'int?', step: 'int?', datasetName: 'string?', datasetDigest: 'string?', modelId: 'string?' });
     await this.store.logMetric(runId, {
       key,
       value: checkMetricValue(key, value),
@@ -260,6 +282,8 @@ export class MlflowClient {
       tags?: Array<{ key: string; value: unknown }>;
     },
   ): Promise<void> {
+    checkArgs('MlflowClient.logBatch', { runId: [runId, 'string'] });
+    checkOptions('MlflowClient.logBatch', batch, { metrics: 'array?', params: 'array?', tags: 'array?' }, 'batch');
     const now = Date.now();
     const metrics: Metric[] = (batch.metrics ?? []).map((m) => ({
       key: m.key,
@@ -298,35 +322,52 @@ export class MlflowClient {
   }
 
   async setTag(runId: string, key: string, value: unknown): Promise<void> {
+    checkArgs('MlflowClient.setTag', { runId: [runId, 'string'], key: [key, 'string'] });
     return this.store.setTag(runId, { key, value: pythonStr(value) });
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
+    checkArgs('MlflowClient.deleteTag', { runId: [runId, 'string'], key: [key, 'string'] });
     return this.store.deleteTag(runId, key);
   }
 
   /** Every logged value of a metric, in the order logged. */
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    checkArgs('MlflowClient.getMetricHistory', { runId: [runId, 'string'], key: [key, 'string'] });
     const page = await this.store.getMetricHistory(runId, key);
     return page.items;
   }
 
   async logInputs(runId: string, datasets?: DatasetInput[] | null, models?: LoggedModelInput[] | null): Promise<void> {
+    checkArgs('MlflowClient.logInputs', { runId: [runId, 'string'], datasets: [datasets, 'array?'], models: [models, 'array?'] });
     return this.store.logInputs(runId, datasets ?? [], models ?? []);
   }
 
   async logOutputs(runId: string, models: LoggedModelOutput[]): Promise<void> {
+    checkArgs('MlflowClient.logOutputs', { runId: [runId, 'string'], models: [models, 'array'] });
     return this.store.logOutputs(runId, models);
   }
 
-  /** Runs of the given experiments matching MLflow's filter grammar, in `orderBy` order. */
+  /**
+   * Runs of the given experiments matching MLflow's filter grammar, in `orderBy` order.
+   * `viewType` as in {@link searchExperiments}; `runViewType` (Python's name) is the same option.
+   */
   async searchRuns(
-    experimentIds: string | string[],
-    filterString = '',
-    options: { runViewType?: ViewType; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
+    experimentIds: string | number | Array<string | number>,
+    filterString: string | null = '',
+    options: { viewType?: ViewType; runViewType?: ViewType; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
   ): Promise<{ runs: Run[]; token: string | null }> {
+    if (!Array.isArray(experimentIds)) checkArgs('MlflowClient.searchRuns', { experimentIds: [experimentIds, 'id'] });
+    else for (const id of experimentIds) checkArgs('MlflowClient.searchRuns', { 'experimentIds[]': [id, 'id'] });
+    checkArgs('MlflowClient.searchRuns', { filterString: [filterString, 'string?'] });
+    checkOptions('MlflowClient.searchRuns', options, { viewType: VIEW_TYPE, runViewType: VIEW_TYPE, maxResults: 'int?', orderBy: 'string[]?', pageToken: 'string?' });
+    if (options.viewType && options.runViewType && options.viewType !== options.runViewType) {
+      throw invalidParameter(`MlflowClient.searchRuns: options 'viewType' (${options.viewType}) and 'runViewType' (${options.runViewType}) disagree; give one`);
+    }
     const ids = (Array.isArray(experimentIds) ? experimentIds : [experimentIds]).map(String);
-    const page = await this.store.searchRuns(ids, { ...options, filterString });
+    const { viewType, runViewType, ...rest } = options;
+    const view = viewType ?? runViewType;
+    const page = await this.store.searchRuns(ids, { ...rest, ...(view ? { runViewType: view } : {}), filterString: filterString ?? '' });
     return { runs: page.items, token: page.token };
   }
 
@@ -338,29 +379,35 @@ export class MlflowClient {
 
   /** Copies a local file into the run's artifacts (under `artifactPath` when given). */
   async logArtifact(runId: string, localPath: string, artifactPath?: string | null): Promise<void> {
+    checkArgs('MlflowClient.logArtifact', { runId: [runId, 'string'], localPath: [localPath, 'string'], artifactPath: [artifactPath, 'string?'] });
     await (await this.artifactRepo(runId)).logArtifact(localPath, artifactPath);
   }
 
   /** Copies a local folder's contents into the run's artifacts. */
   async logArtifacts(runId: string, localDir: string, artifactPath?: string | null): Promise<void> {
+    checkArgs('MlflowClient.logArtifacts', { runId: [runId, 'string'], localDir: [localDir, 'string'], artifactPath: [artifactPath, 'string?'] });
     await (await this.artifactRepo(runId)).logArtifacts(localDir, artifactPath);
   }
 
   async logText(runId: string, text: string, artifactFile: string): Promise<void> {
+    checkArgs('MlflowClient.logText', { runId: [runId, 'string'], text: [text, 'string'], artifactFile: [artifactFile, 'string'] });
     await (await this.artifactRepo(runId)).logText(text, artifactFile);
   }
 
   /** Logs a dictionary as JSON, or YAML for `.yml`/`.yaml` files. */
   async logDict(runId: string, dictionary: Record<string, unknown>, artifactFile: string): Promise<void> {
+    checkArgs('MlflowClient.logDict', { runId: [runId, 'string'], dictionary: [dictionary, 'record'], artifactFile: [artifactFile, 'string'] });
     await (await this.artifactRepo(runId)).logDict(dictionary, artifactFile);
   }
 
   async listArtifacts(runId: string, path?: string | null): Promise<FileInfo[]> {
+    checkArgs('MlflowClient.listArtifacts', { runId: [runId, 'string'], path: [path, 'string?'] });
     return (await this.artifactRepo(runId)).listArtifacts(path);
   }
 
   /** Local path of an artifact, copied to `dstPath` first when given. */
   async downloadArtifacts(runId: string, path: string, dstPath?: string | null): Promise<string> {
+    checkArgs('MlflowClient.downloadArtifacts', { runId: [runId, 'string'], path: [path, 'string'], dstPath: [dstPath, 'string?'] });
     return (await this.artifactRepo(runId)).downloadArtifacts(path, dstPath);
   }
 
@@ -376,6 +423,8 @@ export class MlflowClient {
       modelType?: string | null;
     } = {},
   ): Promise<LoggedModel> {
+    checkArgs('MlflowClient.createLoggedModel', { experimentId: [experimentId, 'id'] });
+    checkOptions('MlflowClient.createLoggedModel', options, { name: 'string?', sourceRunId: 'string?', tags: 'record?', params: 'record?', modelType: 'string?' });
     return this.store.createLoggedModel({
       experimentId: String(experimentId),
       name: options.name ?? null,
@@ -387,14 +436,17 @@ export class MlflowClient {
   }
 
   async getLoggedModel(modelId: string): Promise<LoggedModel> {
+    checkArgs('MlflowClient.getLoggedModel', { modelId: [modelId, 'string'] });
     return this.store.getLoggedModel(modelId);
   }
 
   async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    checkArgs('MlflowClient.finalizeLoggedModel', { modelId: [modelId, 'string'], status: [status, 'string'] });
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
   async logModelParams(modelId: string, params: Record<string, unknown>): Promise<void> {
+    checkArgs('MlflowClient.logModelParams', { modelId: [modelId, 'string'], params: [params, 'record'] });
     return this.store.logLoggedModelParams(
       modelId,
       Object.entries(params).map(([key, value]) => ({ key, value: pythonStr(value) })),
@@ -402,6 +454,7 @@ export class MlflowClient {
   }
 
   async setLoggedModelTags(modelId: string, tags: Record<string, unknown>): Promise<void> {
+    checkArgs('MlflowClient.setLoggedModelTags', { modelId: [modelId, 'string'], tags: [tags, 'record'] });
     return this.store.setLoggedModelTags(
       modelId,
       Object.entries(tags).map(([key, value]) => ({ key, value: pythonStr(value) })),
@@ -409,15 +462,18 @@ export class MlflowClient {
   }
 
   async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    checkArgs('MlflowClient.deleteLoggedModelTag', { modelId: [modelId, 'string'], key: [key, 'string'] });
     return this.store.deleteLoggedModelTag(modelId, key);
   }
 
   async deleteLoggedModel(modelId: string): Promise<void> {
+    checkArgs('MlflowClient.deleteLoggedModel', { modelId: [modelId, 'string'] });
     return this.store.deleteLoggedModel(modelId);
   }
 
   /** The logged models of experiments (not deleted). */
-  async searchLoggedModels(experimentIds: string[]): Promise<LoggedModel[]> {
+  async searchLoggedModels(experimentIds: Array<string | number>): Promise<LoggedModel[]> {
+    checkArgs('MlflowClient.searchLoggedModels', { experimentIds: [experimentIds, 'array'] });
     return this.store.listLoggedModels(experimentIds.map(String));
   }
 

@@ -41,6 +41,7 @@ import { validateMetric } from '../format/validation.js';
 import { pythonJsonDumpsDefault } from '../models/mlmodel.js';
 import { pathToLocalFileUri } from '../store/uri.js';
 import { FileStore } from '../store/file/file-store.js';
+import { checkTrackingUri } from './stores.js';
 import { MlflowClient, resolveTrackingUri } from './client.js';
 import { MLFLOW_TAGS, resolveTags } from './context.js';
 
@@ -155,7 +156,7 @@ const clients = new Map<string, MlflowClient>();
  * ```
  */
 export function setTrackingUri(uri: string | null): void {
-  if (uri !== null) resolveTrackingUri(uri);
+  if (uri !== null) checkTrackingUri(resolveTrackingUri(uri));
   if (uri !== trackingUri) forgetActiveExperiment();
   if (uri === null) {
     trackingUri = null;

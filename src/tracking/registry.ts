@@ -1,5 +1,6 @@
 import type { ModelVersion, RegisteredModel } from '../entities.js';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
+import { checkArgs, checkOptions } from './args.js';
 import type { ReadWarning } from '../errors.js';
 import { pythonRepr, pythonStr } from '../format/float.js';
 import { validateModelAliasName, validateModelVersion, validateRegisteredModelName } from '../format/validation.js';
@@ -53,6 +54,28 @@ function jsonDumps(value: unknown): string {
     return '{' + Object.entries(value as Record<string, unknown>).map(([k, v]) => jsonDumps(k) + ': ' + jsonDumps(v)).join(', ') + '}';
   }
   return jsonDumps(String(value));
+}
+
+/** Options of the registry searches. */
+export interface SearchOptions {
+  filterString?: string | null;
+  maxResults?: number;
+  orderBy?: string[] | null;
+  pageToken?: string | null;
+}
+
+/** `(filterString, options)` or `(options)`, checked, as one options object. */
+function searchArgs(method: string, first: string | null | SearchOptions | undefined, rest: Omit<SearchOptions, 'filterString'>): SearchOptions {
+  const spec = { filterString: 'string?', maxResults: 'int?', orderBy: 'string[]?', pageToken: 'string?' };
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    checkOptions(method, first, spec);
+    if (rest && Object.keys(rest).length > 0) throw invalidParameter(`${method}: give the options in one object, not two`);
+    return first;
+  }
+  checkArgs(method, { filterString: [first, 'string?'] });
+  const { filterString: _ignored, ...others } = spec;
+  checkOptions(method, rest, others);
+  return { ...rest, filterString: typeof first === 'string' ? first : null };
 }
 
 const modelNotFound = (name: string): MlflowError => notFound(`Registered Model with name=${pythonRepr(name)} not found.`);
@@ -126,6 +149,8 @@ export class RegistryClient {
     name: string,
     options: { tags?: Record<string, unknown> | null; description?: string | null } = {},
   ): Promise<RegisteredModel> {
+    checkArgs('MlflowClient.createRegisteredModel', { name: [name, 'string'] });
+    checkOptions('MlflowClient.createRegisteredModel', options, { tags: 'record?', description: 'string?' });
     if (options.tags && IS_PROMPT_TAG_KEY in options.tags) {
       throw invalidParameter('Prompts cannot be registered as models.');
     }
@@ -134,6 +159,7 @@ export class RegistryClient {
 
   /** The model with its tags, aliases and the latest version of each stage. */
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    checkArgs('MlflowClient.getRegisteredModel', { name: [name, 'string'] });
     const rm = await this.store.getRegisteredModelWithAllTags(name);
     if (IS_PROMPT_TAG_KEY in rm.tags) throw modelNotFound(name);
     return stripPromptTag(rm);
@@ -141,6 +167,7 @@ export class RegistryClient {
 
   /** Renames a model, keeping its versions (as MLflow, its tags and aliases are not kept). */
   async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    checkArgs('MlflowClient.renameRegisteredModel', { name: [name, 'string'], newName: [newName, 'string'] });
     await this.raiseIfPrompt(name);
     if (typeof newName !== 'string' || newName.trim() === '') {
       throw new MlflowError('INTERNAL_ERROR', 'The name must not be an empty string.');
@@ -150,30 +177,40 @@ export class RegistryClient {
 
   /** Sets a model's description. */
   async updateRegisteredModel(name: string, options: { description?: string | null } = {}): Promise<RegisteredModel> {
+    checkArgs('MlflowClient.updateRegisteredModel', { name: [name, 'string'] });
+    checkOptions('MlflowClient.updateRegisteredModel', options, { description: 'string?' });
     await this.raiseIfPrompt(name);
     return this.store.updateRegisteredModel(name, options.description ?? null);
   }
 
   /** Deletes a model and all its versions at once (no trash, as MLflow). */
   async deleteRegisteredModel(name: string): Promise<void> {
+    checkArgs('MlflowClient.deleteRegisteredModel', { name: [name, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModel(name);
   }
 
-  /** Models matching MLflow's registered-model filter grammar, in `orderBy` order (100 per page by default). */
+  /**
+   * Models matching MLflow's registered-model filter grammar, in `orderBy` order (100 per page by
+   * default). The filter goes first, as in Python (`searchRegisteredModels("name LIKE 'iris%'")`),
+   * or in the options object (`{ filterString }`).
+   */
   async searchRegisteredModels(
-    options: { filterString?: string | null; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
+    filterString?: string | null | SearchOptions,
+    options: Omit<SearchOptions, 'filterString'> = {},
   ): Promise<{ registeredModels: RegisteredModel[]; token: string | null }> {
-    const page = await this.store.searchRegisteredModels(options);
+    const page = await this.store.searchRegisteredModels(searchArgs('MlflowClient.searchRegisteredModels', filterString, options));
     return { registeredModels: page.items, token: page.token };
   }
 
   async setRegisteredModelTag(name: string, key: string, value: unknown): Promise<void> {
+    checkArgs('MlflowClient.setRegisteredModelTag', { name: [name, 'string'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.setRegisteredModelTag(name, { key, value: pythonStr(value) });
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    checkArgs('MlflowClient.deleteRegisteredModelTag', { name: [name, 'string'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModelTag(name, key);
   }
@@ -196,6 +233,8 @@ export class RegistryClient {
       modelId?: string | null;
     } = {},
   ): Promise<ModelVersion> {
+    checkArgs('MlflowClient.createModelVersion', { name: [name, 'string'], source: [source, 'string'] });
+    checkOptions('MlflowClient.createModelVersion', options, { runId: 'string?', tags: 'record?', runLink: 'string?', description: 'string?', modelId: 'string?' });
     if (options.tags && IS_PROMPT_TAG_KEY in options.tags) {
       throw invalidParameter('Prompts cannot be registered as models.');
     }
@@ -209,6 +248,7 @@ export class RegistryClient {
   }
 
   async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    checkArgs('MlflowClient.getModelVersion', { name: [name, 'string'], version: [version, 'id'] });
     const mv = await this.store.getModelVersion(name, version);
     if (IS_PROMPT_TAG_KEY in mv.tags) throw modelNotFound(name);
     return mv;
@@ -216,6 +256,8 @@ export class RegistryClient {
 
   /** Sets a version's description (required, as in Python). */
   async updateModelVersion(name: string, version: string | number, options: { description?: string | null } = {}): Promise<ModelVersion> {
+    checkArgs('MlflowClient.updateModelVersion', { name: [name, 'string'], version: [version, 'id'] });
+    checkOptions('MlflowClient.updateModelVersion', options, { description: 'string?' });
     if (options.description === undefined || options.description === null) {
       throw new MlflowError('INTERNAL_ERROR', 'Attempting to update model version with no new field values.');
     }
@@ -225,20 +267,27 @@ export class RegistryClient {
 
   /** Soft-deletes a version (its number is never reused) and the aliases pointing at it. */
   async deleteModelVersion(name: string, version: string | number): Promise<void> {
+    checkArgs('MlflowClient.deleteModelVersion', { name: [name, 'string'], version: [version, 'id'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteModelVersion(name, version);
   }
 
-  /** Versions matching MLflow's model-version filter grammar (10000 per page by default). */
+  /**
+   * Versions matching MLflow's model-version filter grammar (10000 per page by default). The
+   * filter goes first, as in Python (`searchModelVersions("name = 'iris'")`), or in the options
+   * object (`{ filterString }`).
+   */
   async searchModelVersions(
-    options: { filterString?: string | null; maxResults?: number; orderBy?: string[] | null; pageToken?: string | null } = {},
+    filterString?: string | null | SearchOptions,
+    options: Omit<SearchOptions, 'filterString'> = {},
   ): Promise<{ modelVersions: ModelVersion[]; token: string | null }> {
-    const page = await this.store.searchModelVersions(options);
+    const page = await this.store.searchModelVersions(searchArgs('MlflowClient.searchModelVersions', filterString, options));
     return { modelVersions: page.items, token: page.token };
   }
 
   /** The highest version in each of `stages` (default: all four stages). */
   async getLatestVersions(name: string, stages?: string[] | null): Promise<ModelVersion[]> {
+    checkArgs('MlflowClient.getLatestVersions', { name: [name, 'string'], stages: [stages, 'string[]?'] });
     await this.raiseIfPrompt(name);
     return this.store.getLatestVersions(name, stages ?? null);
   }
@@ -250,6 +299,8 @@ export class RegistryClient {
     stage: string,
     options: { archiveExistingVersions?: boolean } = {},
   ): Promise<ModelVersion> {
+    checkArgs('MlflowClient.transitionModelVersionStage', { name: [name, 'string'], version: [version, 'id'], stage: [stage, 'string'] });
+    checkOptions('MlflowClient.transitionModelVersionStage', options, { archiveExistingVersions: 'boolean?' });
     await this.raiseIfPrompt(name);
     if (typeof stage !== 'string' || stage.trim() === '') {
       throw new MlflowError('INTERNAL_ERROR', 'The stage must not be an empty string.');
@@ -258,17 +309,20 @@ export class RegistryClient {
   }
 
   async setModelVersionTag(name: string, version: string | number, key: string, value: unknown): Promise<void> {
+    checkArgs('MlflowClient.setModelVersionTag', { name: [name, 'string'], version: [version, 'id'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.setModelVersionTag(name, version, { key, value: pythonStr(value) });
   }
 
   async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
+    checkArgs('MlflowClient.deleteModelVersionTag', { name: [name, 'string'], version: [version, 'id'], key: [key, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteModelVersionTag(name, version, key);
   }
 
   /** Where the version's files are: its `storage_location`, else its source. */
   async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    checkArgs('MlflowClient.getModelVersionDownloadUri', { name: [name, 'string'], version: [version, 'id'] });
     await this.raiseIfPrompt(name);
     return this.store.getModelVersionDownloadUri(name, version);
   }
@@ -277,6 +331,7 @@ export class RegistryClient {
 
   /** Points `alias` at a version (`latest` and `v<digits>` are reserved). */
   async setRegisteredModelAlias(name: string, alias: string, version: string | number): Promise<void> {
+    checkArgs('MlflowClient.setRegisteredModelAlias', { name: [name, 'string'], alias: [alias, 'string'], version: [version, 'id'] });
     validateRegisteredModelName(name);
     validateModelAliasName(alias);
     validateModelVersion(version);
@@ -285,12 +340,14 @@ export class RegistryClient {
   }
 
   async deleteRegisteredModelAlias(name: string, alias: string): Promise<void> {
+    checkArgs('MlflowClient.deleteRegisteredModelAlias', { name: [name, 'string'], alias: [alias, 'string'] });
     await this.raiseIfPrompt(name);
     return this.store.deleteRegisteredModelAlias(name, alias);
   }
 
   /** The version an alias points at; `latest` is the highest live version. */
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    checkArgs('MlflowClient.getModelVersionByAlias', { name: [name, 'string'], alias: [alias, 'string'] });
     validateRegisteredModelName(name);
     const mv = await this.store.getModelVersionByAlias(name, alias);
     if (IS_PROMPT_TAG_KEY in mv.tags) throw modelNotFound(name);
@@ -309,6 +366,8 @@ export class RegistryClient {
    * nothing behind.
    */
   async registerModel(modelUri: string, name: string, options: { tags?: Record<string, unknown> | null } = {}): Promise<ModelVersion> {
+    checkArgs('MlflowClient.registerModel', { modelUri: [modelUri, 'string'], name: [name, 'string'] });
+    checkOptions('MlflowClient.registerModel', options, { tags: 'record?' });
     validateRegisteredModelName(name);
     let runId: string | null = null;
     let modelId: string | null = null;

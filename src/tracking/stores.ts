@@ -12,6 +12,8 @@ import { FileRegistryStore } from '../store/file/registry-store.js';
 import type { RegistryStore } from '../store/registry-store.js';
 import type { RunSearchIndex, TrackingStore } from '../store/tracking-store.js';
 import { uriScheme } from '../store/uri.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { SqliteRegistryStore } from '../store/sqlite/registry-store.js';
 
 /**
  * Options of the stores a client opens: those of the file store, and how it uses the catalog.
@@ -38,6 +40,7 @@ export interface StoreOptions extends Omit<FileStoreOptions, 'searchIndex'> {
 /** The schemes a tracking URI may use, with what each opens (for error messages). */
 const SCHEMES: ReadonlyArray<readonly [scheme: string, what: string]> = [
   ['file', "MLflow's file store: a folder path or a file: URI (./mlruns, file:///abs/mlruns)"],
+  ['sqlite', "MLflow's SQL store in an SQLite database (sqlite:///mlflow.db, sqlite:////abs/mlflow.db)"],
 ];
 
 /** The tracking URI schemes this build opens, e.g. `['file']`. */
@@ -51,6 +54,20 @@ function unsupported(uri: string, what: 'tracking' | 'registry'): MlflowError {
     'INVALID_PARAMETER_VALUE',
     `The ${what} URI '${uri}' uses the scheme '${uriScheme(uri)}', which mlruns cannot open. Supported:\n${list}`,
   );
+}
+
+/**
+ * Throws a clear error naming the supported schemes when no backend opens `uri`.
+ *
+ * @example
+ * ```ts
+ * checkTrackingUri('./mlruns');            // fine
+ * checkTrackingUri('gopher://host/x');     // throws INVALID_PARAMETER_VALUE listing the schemes
+ * ```
+ */
+export function checkTrackingUri(uri: string, what: 'tracking' | 'registry' = 'tracking'): void {
+  const scheme = uriScheme(uri) || 'file';
+  if (!SCHEMES.some(([s]) => s === scheme)) throw unsupported(uri, what);
 }
 
 /** The catalog mode in force: the option, else `MLRUNS_CATALOG` (`on`/`off`), else `auto`. */
@@ -92,6 +109,13 @@ export function openTrackingStore(uri: string, options: StoreOptions = {}): Trac
     const searchIndex = catalogIndex(options);
     return new FileStore(uri, { ...fileOptions, ...(searchIndex ? { searchIndex } : {}) });
   }
+  if (scheme === 'sqlite') {
+    return new SqliteStore(uri, {
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
   throw unsupported(uri, 'tracking');
 }
 
@@ -116,6 +140,13 @@ export function openRegistryStore(uri: string, tracking: TrackingStore, options:
       ...(profile ? { profile } : {}),
       ...(strict !== undefined ? { strict } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      loggedModels: tracking,
+    });
+  }
+  if (scheme === 'sqlite') {
+    const shared = tracking instanceof SqliteStore && tracking.trackingUri === uri ? tracking : undefined;
+    return new SqliteRegistryStore(shared ?? uri, {
       ...(options.now ? { now: options.now } : {}),
       loggedModels: tracking,
     });

@@ -82,7 +82,7 @@ describe('help, usage errors and exit codes', () => {
     const r = mlruns(['--root', r2, 'runs', '-e', 'sweep', '-c', 'run_name']);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/lr-0\.1\n/);
-    expect(r.stderr).toBe('mlruns: warning: 1 damaged entry was skipped (--debug shows them)\n');
+    expect(r.stderr).toBe('mlruns: warning: 1 entry with an empty meta.yaml skipped (--debug shows them)\n');
     const d = mlruns(['--root', r2, '--debug', 'runs', '-e', 'sweep', '-c', 'run_name']);
     expect(d.stderr).toMatch(/^mlruns: warning: Run '[0-9a-f]+' has an empty meta\.yaml/);
   });
@@ -211,7 +211,7 @@ describe('experiments', () => {
   it('create, rename, delete, restore; Python MLflow sees each change', () => {
     const r2 = copyStore(root);
     const created = mlrunsJson(['--root', r2, 'experiments', 'create', 'fresh', '--tag', 'a=1', '--json']);
-    expect(created).toEqual({ experimentId: expect.any(String), name: 'fresh' });
+    expect(created).toEqual({ experimentId: expect.any(String), name: 'fresh', created: true });
     const pyName = (id: string): string =>
       py(`import sys, mlflow\nc = mlflow.MlflowClient("file://" + sys.argv[1])\ne = c.get_experiment(sys.argv[2])\nprint(e.name, e.lifecycle_stage, e.tags.get("a"))`, [r2, id]).trim();
     expect(pyName(created.experimentId)).toBe('fresh active 1');

@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { venvPython } from '../oracle/oracle.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const PYTHON = path.join(REPO, '.oracle/mlflow-3/bin/python');
+export const PYTHON = venvPython('mlflow-3');
 export const PY_BIN_DIR = path.dirname(PYTHON);
 
 /**
@@ -180,4 +181,29 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The shared corpus of real stores (`../shared/corpus` beside the main checkout), or undefined
+ * when this machine has none; its stores are read-only: tests copy them with {@link copyCorpus}.
+ */
+export const CORPUS: string | undefined = [
+  process.env['MLRUNS_CORPUS'],
+  path.resolve(REPO, '../shared/corpus'),
+  path.resolve(REPO, '../../shared/corpus'),
+].find((p): p is string => p !== undefined && fs.existsSync(path.join(p, 'README.md')));
+
+/** A writable copy of a corpus store (`entry` like `palaciosleo__diplodatos-deeplearning`, `sub` its store folder). */
+export function copyCorpus(entry: string, sub = 'mlruns'): string {
+  if (!CORPUS) throw new Error('no corpus on this machine');
+  const dest = path.join(tmpDir(), 'mlruns');
+  fs.cpSync(path.join(CORPUS, entry, sub), dest, { recursive: true });
+  const visit = (p: string): void => {
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) return;
+    fs.chmodSync(p, st.isDirectory() ? 0o755 : 0o644);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) visit(path.join(p, e));
+  };
+  visit(dest);
+  return dest;
 }

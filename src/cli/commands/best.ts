@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { Run } from '../../entities.js';
 import { CliError, Ctx, EXIT, collect, parseView } from '../context.js';
@@ -8,6 +9,8 @@ import type { CommandModule } from './module.js';
 interface BestOptions {
   experiment: string[];
   metric: string;
+  maximize?: boolean;
+  minimize?: boolean;
   max?: boolean;
   min?: boolean;
   filter?: string;
@@ -21,23 +24,28 @@ export const bestCommand: CommandModule = {
   register(program: Command): void {
     program
       .command('best')
-      .description('The run with the highest (--max, default) or lowest (--min) latest value of a metric')
+      .description('The run with the highest (--maximize, default) or lowest (--minimize) latest value of a metric')
       .requiredOption('-m, --metric <key>', 'metric key')
       .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable; default: all experiments)', collect, [])
-      .option('--max', 'highest value wins (default)')
-      .option('--min', 'lowest value wins')
+      .option('--maximize', 'highest value wins (default)')
+      .option('--minimize', 'lowest value wins')
+      // The old spellings: in `runs`, -n/--max is a count, so `best` says maximize/minimize.
+      .addOption(new Option('--max', 'same as --maximize').hideHelp())
+      .addOption(new Option('--min', 'same as --minimize').hideHelp())
       .option('-f, --filter <filter>', 'only runs matching this MLflow filter')
       .option('--view <view>', 'active, deleted or all', 'active')
       .option('--id', 'print only the run id')
       .option('--json', 'print JSON: { "run": Run, "metric": string, "value": number, "mode": "max"|"min", "candidates": number }')
       .addHelpText(
         'after',
-        '\nExamples:\n  $ mlruns best --experiment sweep --metric val_loss --min\n  $ RUN=$(mlruns best -e sweep -m acc --max --filter "params.model = \'cnn\'" --id)\n\nRuns without the metric, or whose latest value is NaN, are skipped. Ties go to the run MLflow lists first (newest).',
+        '\nExamples:\n  $ mlruns best --experiment sweep --metric val_loss --minimize\n  $ RUN=$(mlruns best -e sweep -m acc --maximize --filter "params.model = \'cnn\'" --id)\n\nRuns without the metric, or whose latest value is NaN, are skipped. Ties go to the run MLflow lists first (newest).',
       )
       .action(async (opts: BestOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
-        if (opts.max && opts.min) throw new CliError('--max and --min are exclusive');
-        const mode: 'max' | 'min' = opts.min ? 'min' : 'max';
+        const maximize = opts.maximize || opts.max;
+        const minimize = opts.minimize || opts.min;
+        if (maximize && minimize) throw new CliError('--maximize and --minimize are exclusive');
+        const mode: 'max' | 'min' = minimize ? 'min' : 'max';
         const view = parseView(opts.view);
         const client = ctx.client('read');
         const ids = await ctx.experimentIds(opts.experiment, view, client);

@@ -81,14 +81,20 @@ export const experimentsCommand: CommandModule = {
       .argument('<name>', 'experiment name')
       .option('--artifact-location <uri>', 'where its runs store artifacts (default: inside the root)')
       .option('--tag <key=value>', 'experiment tag (repeatable)', collect, [])
-      .option('--json', 'print JSON: { "experimentId": string, "name": string }')
-      .addHelpText('after', '\nExamples:\n  $ mlruns experiments create sweep --tag team=vision')
-      .action(async (name: string, opts: { artifactLocation?: string; tag: string[]; json?: boolean }, cmd: Command) => {
+      .option('--exist-ok', 'an active experiment of that name is fine: print its id (its tags and artifact location stay as they are)')
+      .option('--json', 'print JSON: { "experimentId": string, "name": string, "created": boolean }')
+      .addHelpText('after', '\nExamples:\n  $ mlruns experiments create sweep --tag team=vision\n  $ EXP=$(mlruns experiments create sweep --exist-ok --json | jq -r .experimentId)')
+      .action(async (name: string, opts: { artifactLocation?: string; tag: string[]; existOk?: boolean; json?: boolean }, cmd: Command) => {
         const ctx = new Ctx(cmd);
         const tags = parsePairs(opts.tag, '--tag');
         const client = ctx.client('write');
-        const id = await client.createExperiment(name, { artifactLocation: opts.artifactLocation ?? null, tags });
-        if (opts.json) print(toJson({ experimentId: id, name }));
+        const existing = opts.existOk ? await client.getExperimentByName(name) : null;
+        if (existing && existing.lifecycleStage === 'deleted') {
+          throw new CliError(`experiment '${name}' (${existing.experimentId}) exists but is deleted: 'mlruns experiments restore ${existing.experimentId}' brings it back`, EXIT.CONFLICT);
+        }
+        const id = existing ? existing.experimentId : await client.createExperiment(name, { artifactLocation: opts.artifactLocation ?? null, tags });
+        if (opts.json) print(toJson({ experimentId: id, name, created: !existing }));
+        else if (existing) print(`Experiment '${name}' exists with id ${id}\n`);
         else print(`Created experiment '${name}' with id ${id}\n`);
       });
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Run } from '../../entities.js';
-import { CliError, Ctx, collect, parsePositiveInt, parseView } from '../context.js';
+import { CliError, Ctx, EXIT, collect, parsePositiveInt, parseView, unknownCommand } from '../context.js';
 import { cell, fmtDuration, fmtNumber, fmtTime, print, renderCsv, renderMarkdown, renderTable, toJson } from '../output.js';
 import type { Align } from '../output.js';
 import { searchAllRuns } from '../search.js';
@@ -176,9 +176,53 @@ interface RunsOptions {
 export const runsCommand: CommandModule = {
   name: 'runs',
   register(program: Command): void {
-    program
+    const group = program
       .command('runs')
-      .description('Search runs with MLflow\'s filter and order-by syntax')
+      .description('Search runs with MLflow\'s filter and order-by syntax (list, the default); delete and restore runs')
+      .addHelpText(
+        'after',
+        `
+Examples:
+  $ mlruns runs --experiment sweep --filter "metrics.acc > 0.9" --order-by "metrics.acc DESC" --max 5
+  $ mlruns runs delete 3f2a 9b1c
+  $ mlruns runs restore 3f2a
+
+'mlruns runs list --help' lists the search options (they work without 'list' too).`,
+      );
+    for (const [verb, past] of [
+      ['delete', 'Deleted'],
+      ['restore', 'Restored'],
+    ] as const) {
+      group
+        .command(verb)
+        .description(verb === 'delete' ? 'Mark runs deleted (as MLflow: kept until `mlruns gc`)' : 'Restore deleted runs')
+        .argument('<runs...>', 'run ids (or unique prefixes)')
+        .option('--json', 'print JSON: { "runs": [{ "runId", "lifecycleStage" }] }')
+        .addHelpText('after', `\nExamples:\n  $ mlruns runs ${verb} 3f2a\n  $ mlruns runs ${verb} $(mlruns runs -e sweep -f "metrics.acc < 0.1" --format csv -c run_id | tail -n +2)`)
+        .action(async (args: string[], opts: { json?: boolean }, cmd: Command) => {
+          const ctx = new Ctx(cmd);
+          const client = ctx.client('read');
+          // Every run is resolved and checked before any is changed.
+          const runs: Run[] = [];
+          for (const a of args) runs.push(await client.getRun(await ctx.runId(a, client)));
+          for (const r of runs) {
+            if (verb === 'delete' && r.info.lifecycleStage === 'deleted') throw new CliError(`run ${r.info.runId} is already deleted`, EXIT.CONFLICT);
+            if (verb === 'restore' && r.info.lifecycleStage !== 'deleted') throw new CliError(`run ${r.info.runId} is not deleted`, EXIT.CONFLICT);
+          }
+          for (const r of runs) {
+            if (verb === 'delete') await client.deleteRun(r.info.runId);
+            else await client.restoreRun(r.info.runId);
+          }
+          const stage = verb === 'delete' ? 'deleted' : 'active';
+          if (opts.json) print(toJson({ runs: runs.map((r) => ({ runId: r.info.runId, lifecycleStage: stage })) }));
+          else for (const r of runs) print(`${past} run ${r.info.runId}${r.info.runName ? ` (${r.info.runName})` : ''}\n`);
+        });
+    }
+    group
+      .command('list', { isDefault: true })
+      .description('Search runs with MLflow\'s filter and order-by syntax (the default subcommand)')
+      .argument('[unexpected...]')
+      .usage('[options]')
       .option('-e, --experiment <id-or-name>', 'experiment id or name (repeatable; default: all experiments)', collect, [])
       .option('-f, --filter <filter>', 'MLflow search filter, e.g. "metrics.acc > 0.9 and params.lr = \'0.1\'"')
       .option('-o, --order-by <clause>', 'order clause, e.g. "metrics.acc DESC" (repeatable)', collect, [])
@@ -195,7 +239,8 @@ Examples:
   $ mlruns runs -e sweep -e baseline --columns run_name,params.lr,metrics.acc --format csv > runs.csv
   $ mlruns runs --view deleted --json`,
       )
-      .action(async (opts: RunsOptions, cmd: Command) => {
+      .action(async (unexpected: string[], opts: RunsOptions, cmd: Command) => {
+        if (unexpected.length > 0) throw unknownCommand(unexpected[0] as string, ['list', 'delete', 'restore'], 'runs');
         const ctx = new Ctx(cmd);
         const format = parseFormat(opts.format, opts.json);
         const view = parseView(opts.view);
@@ -208,7 +253,10 @@ Examples:
           print(toJson({ runs, truncated }));
           return;
         }
-        if (truncated) process.stderr.write(`mlruns: showing the first ${max} runs; use --max to see more\n`);
+        // A note only when the limit was not asked for (the default cut the listing short).
+        if (truncated && cmd.getOptionValueSource('max') === 'default') {
+          process.stderr.write(`mlruns: showing the first ${max} matching runs; more match (use --max N to see more)\n`);
+        }
         const cols = columns ?? defaultColumns(runs, ids.length > 1);
         const header = cols.map((c) => c.header);
         const align: Align[] = cols.map((c) => (c.kind === 'metric' || c.key === 'duration' ? 'right' : 'left'));

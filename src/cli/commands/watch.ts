@@ -75,14 +75,17 @@ export const watchCommand: CommandModule = {
     program
       .command('watch')
       .description('Keep the catalog current and print change events as they happen (long-running)')
+      .argument('[root]', 'the tracking root (same as --root)')
       .option('--json', 'one JSON object per line (NDJSON)')
       .option('--poll', 'poll instead of using OS file events')
       .option('--reconcile <seconds>', 'period of the background sweep over every run while all are watched (default 30)')
       .option('--max-watches <n>', 'most OS file watches spent on run folders, 4 per run (default: min(50000, half of fs.inotify.max_user_watches))')
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
-      .action(async (opts: WatchCliOptions, cmd: Command) => {
+      .addHelpText('after', '\nExamples:\n  $ mlruns watch ./mlruns\n  $ mlruns --root ./mlruns watch --json | jq .type')
+      .action(async (rootArg: string | undefined, opts: WatchCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
-        const root = ctx.rootPath;
+        ctx.useRootArgument(rootArg);
+        const root = ctx.folderRoot('watch');
         let st: fs.Stats | undefined;
         try {
           st = fs.statSync(root);

@@ -98,6 +98,7 @@ import type { ArtifactRepository } from '../artifact-repository.js';
 import { LocalArtifactRepository } from './artifacts.js';
 import { resolveLocation } from '../portable.js';
 import { MAX_META_BYTES, metaFromText, metaTooLarge } from './meta-read.js';
+import { AppendHandles } from './append-handles.js';
 
 
 
@@ -122,8 +123,8 @@ export interface FileStoreOptions {
   strict?: boolean;
   /**
    * Called for every problem met while reading (deduplicated per path and kind). Without it,
-   * each is emitted once as a Node warning (`process.emitWarning`, type `MlflowWarning`), as
-   * Python MLflow logs them; `client.warnings` keeps the recent ones either way.
+   * the first problem of each kind is emitted as a Node warning (`process.emitWarning`, type
+   * `MlflowWarning`), once per process; `client.warnings` keeps the recent ones either way.
    */
   onWarning?: (warning: ReadWarning) => void;
   /** Artifact root for new experiments; default: the root itself (as a `file:` URI when the root was given as one). */
@@ -163,11 +164,45 @@ const DEFAULT_IDS: IdSource = {
   runName: generateRunName,
 };
 
+/** The folders MLflow makes in every run folder (and requires to find the run); git drops the empty ones. */
+const RUN_FOLDERS = ['metrics', 'params', 'artifacts'] as const;
+
 interface RunLocation {
   experimentId: string;
   experimentDir: string;
   runDir: string;
 }
+
+/** The (device, inode, size, mtime, ctime) of a file: any rewrite, move or replacement changes it. */
+interface FileSignature {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const signatureOf = (st: fs.Stats): FileSignature => ({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+
+const sameSignature = (st: fs.Stats, sig: FileSignature): boolean =>
+  st.ino === sig.ino && st.dev === sig.dev && st.size === sig.size && st.mtimeMs === sig.mtimeMs && st.ctimeMs === sig.ctimeMs;
+
+/**
+ * A run as last validated for writes: its folder and the info read from its meta.yaml, valid for
+ * as long as `stat(meta.yaml)` gives the same signature (every meta rewrite, by us or Python, is
+ * a new file; a run moved to `.trash` or removed has no meta.yaml at the old path).
+ */
+interface KnownRun {
+  info: RunInfo;
+  loc: RunLocation;
+  metaPath: string;
+  sig: FileSignature;
+  /** Metric key → its file's path (safeJoin'ed once). */
+  metricPaths: Map<string, string>;
+}
+
+/** Runs remembered for writes at most (a bound on memory, not on correctness). */
+const KNOWN_RUNS_MAX = 1024;
 
 /**
  * MLflow's file store (`mlruns/`), read and written as Python MLflow does.
@@ -190,7 +225,11 @@ export class FileStore implements TrackingStore {
   private readonly now: () => number;
   private readonly ids: IdSource;
   private readonly runDirCache = new Map<string, RunLocation>();
-  private readonly metaCache = new Map<string, { ino: number; size: number; mtimeMs: number; value: unknown }>();
+  private readonly metaCache = new Map<string, { sig: FileSignature; value: unknown }>();
+  /** Runs validated for writes, checked with one stat of their meta.yaml per call. */
+  private readonly knownRuns = new Map<string, KnownRun>();
+  /** Open append descriptors of recently used metric files (one `write` per logged point). */
+  private readonly appendHandles = new AppendHandles();
   private readonly fsync: boolean;
   readonly trackingUri: string;
   private readonly searchIndexFactory: ((store: FileStore) => RunSearchIndex | null) | undefined;
@@ -231,27 +270,40 @@ export class FileStore implements TrackingStore {
    * read or write files outside it; links that stay inside are followed as MLflow follows them.
    */
   private staysInside(p: string, base: string = this.root): boolean {
+    return this.walkInside(p, base).inside;
+  }
+
+  /**
+   * {@link staysInside}, also returning what the walk saw of `p`: `existing` is the stat of
+   * `p` when it is a plain file or folder (null: missing, undefined: a link, not followed here)
+   * and `parentExists` whether its folder exists (so a writer can skip creating it).
+   */
+  private walkInside(p: string, base: string): { inside: boolean; existing: fs.Stats | null | undefined; parentExists: boolean } {
     const rel = path.relative(base, p);
-    if (rel === '') return true;
+    if (rel === '') return { inside: true, existing: undefined, parentExists: true };
+    const parts = rel.split(path.sep);
     let cur = base;
-    for (const part of rel.split(path.sep)) {
-      cur = path.join(cur, part);
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(cur);
-      } catch {
-        return true; // missing from here on: nothing to follow
-      }
-      if (st.isSymbolicLink() && !linkStaysWithin(cur, this.realRoot())) return false;
+    let existing: fs.Stats | undefined;
+    for (let i = 0; i < parts.length; i++) {
+      cur = path.join(cur, parts[i] as string);
+      const st = fs.lstatSync(cur, { throwIfNoEntry: false });
+      // Missing from here on: nothing to follow.
+      if (!st) return { inside: true, existing: null, parentExists: i === parts.length - 1 };
+      if (st.isSymbolicLink()) {
+        if (!linkStaysWithin(cur, this.realRoot())) return { inside: false, existing: undefined, parentExists: true };
+        existing = undefined;
+      } else existing = st;
     }
-    return true;
+    return { inside: true, existing: existing?.isSymbolicLink() ? undefined : existing, parentExists: true };
   }
 
   /** Throws when a write to `p` would go through a symlink leading outside the root. */
   private checkWritable(p: string, base?: string): void {
-    if (!this.staysInside(p, base)) {
-      throw invalidParameter(`Refusing to write '${p}': a symbolic link leads outside the store '${this.root}'`);
-    }
+    if (!this.staysInside(p, base)) throw this.refuseWrite(p);
+  }
+
+  private refuseWrite(p: string): MlflowError {
+    return invalidParameter(`Refusing to write '${p}': a symbolic link leads outside the store '${this.root}'`);
   }
 
   get warnings(): readonly ReadWarning[] {
@@ -310,10 +362,10 @@ export class FileStore implements TrackingStore {
       return undefined;
     }
     const hit = this.metaCache.get(p);
-    if (hit && hit.ino === st.ino && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
+    if (hit && sameSignature(st, hit.sig)) return hit.value;
     const value = this.readYaml(p);
     if (this.metaCache.size > 10_000) this.metaCache.clear();
-    this.metaCache.set(p, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, value });
+    this.metaCache.set(p, { sig: signatureOf(st), value });
     return value;
   }
 
@@ -570,7 +622,7 @@ export class FileStore implements TrackingStore {
     this.rewriteExperimentMeta(dir, { ...exp, lifecycleStage: 'deleted', lastUpdateTime: t });
     mkdirp(this.trashFolder);
     rename(dir, target);
-    this.runDirCache.clear();
+    this.forgetRuns();
   }
 
   async restoreExperiment(experimentId: string): Promise<void> {
@@ -582,7 +634,7 @@ export class FileStore implements TrackingStore {
     }
     const target = path.join(this.root, experimentId);
     rename(dir, target);
-    this.runDirCache.clear();
+    this.forgetRuns();
     const exp = this.getExperimentSync(experimentId);
     const t = this.now();
     for (const { info, runDir } of this.listRunInfos(experimentId, target, 'DELETED_ONLY')) {
@@ -622,13 +674,22 @@ export class FileStore implements TrackingStore {
     removeFile(p);
   }
 
-  /** Writes a param/tag value file (`<dir>/<key>`, key may hold '/'): exact bytes, no newline. */
-  private writeValueFile(dir: string, key: string, value: string): void {
+  /**
+   * Writes a param/tag value file (`<dir>/<key>`, key may hold '/'): exact bytes, no newline.
+   * `base` is a folder already checked (default the root): the symlink check walks from there.
+   */
+  private writeValueFile(dir: string, key: string, value: string, base: string = this.root): void {
     const p = safeJoin(dir, key);
-    this.checkWritable(p);
-    mkdirp(path.dirname(p));
+    const seen = this.walkInside(p, base);
+    if (!seen.inside) throw this.refuseWrite(p);
+    this.writeValueAt(p, dir, value, seen);
+  }
+
+  /** The write of {@link writeValueFile} once `p` is checked (`seen`: what the check saw of it). */
+  private writeValueAt(p: string, dir: string, value: string, seen: { existing: fs.Stats | null | undefined; parentExists: boolean }): void {
+    if (!seen.parentExists) mkdirp(path.dirname(p));
     // The temp file goes to the folder holding `dir` (run, experiment, model), never into it.
-    writeFileAtomic(p, value, { fsync: this.fsync, tmpDir: path.dirname(dir) });
+    writeFileAtomic(p, value, { fsync: this.fsync, tmpDir: path.dirname(dir), current: seen.existing });
   }
 
   // ---------------------------------------------------------------- runs: layout and reading
@@ -702,8 +763,18 @@ export class FileStore implements TrackingStore {
     for (const [experimentId, experimentDir] of candidates) {
       const runDir = path.join(experimentDir, runId);
       if (!isDirectory(runDir)) continue;
-      if (!(isDirectory(path.join(runDir, 'metrics')) && isDirectory(path.join(runDir, 'params')) && isDirectory(path.join(runDir, 'artifacts')))) {
-        continue;
+      const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+      // MLflow skips a run folder missing metrics/, params/ or artifacts/ (a guard against
+      // meta.yaml files inside artifacts). Git drops empty folders, so a cloned run often lacks
+      // them: a run folder (meta.yaml beside it, directly under its experiment) is read as empty.
+      if (missing.length > 0 && !isFile(path.join(runDir, META))) continue;
+      if (missing.length > 0) {
+        this.warn(
+          'MISSING_FOLDER',
+          runDir,
+          `Run '${runId}' has no ${missing.map((m) => `${m}/`).join(', ')} folder (git does not keep empty folders); read as empty. ` +
+            `Python MLflow cannot read the run until the folder exists: run 'mlruns doctor --fix' (any write to the run also recreates it)`,
+        );
       }
       const loc = { experimentId, experimentDir, runDir };
       this.runDirCache.set(runId, loc);
@@ -712,20 +783,51 @@ export class FileStore implements TrackingStore {
     return undefined;
   }
 
-  /** `_get_run_info`: the run's info, checked as MLflow checks it. */
+  /**
+   * `_get_run_info`: the run's info, checked as MLflow checks it. A run validated before costs
+   * one stat of its meta.yaml: the same signature means the same bytes at the same place, so the
+   * same answer (the returned info is shared: callers copy it before changing it).
+   */
   private getRunInfoAndDir(runId: string): { info: RunInfo; loc: RunLocation } {
     validateRunId(runId);
+    const known = this.knownRuns.get(runId);
+    if (known) {
+      const st = fs.statSync(known.metaPath, { throwIfNoEntry: false });
+      if (st && sameSignature(st, known.sig)) return known;
+      this.forgetRun(runId);
+    }
     const loc = this.findRun(runId);
     if (!loc) throw notFound(`Run '${runId}' not found`);
     const info = this.readRunInfoAt(loc.runDir, loc.experimentId, false);
     if (!info || info.runId !== path.basename(loc.runDir)) {
       throw invalidState(`Run '${runId}' metadata is in invalid state.`);
     }
+    // The signature of the bytes `info` was parsed from (readRunMetaCached keeps it).
+    const metaPath = path.join(loc.runDir, META);
+    const read = this.metaCache.get(metaPath);
+    if (read) {
+      if (this.knownRuns.size >= KNOWN_RUNS_MAX) this.knownRuns.clear();
+      this.knownRuns.set(runId, { info, loc, metaPath, sig: read.sig, metricPaths: new Map() });
+    }
     return { info, loc };
+  }
+
+  /** Drops what is remembered about a run for writes (and closes its metric files). */
+  private forgetRun(runId: string): void {
+    this.knownRuns.delete(runId);
+    this.appendHandles.closeGroup(runId);
+  }
+
+  /** Drops every remembered run location (experiment folders moved). */
+  private forgetRuns(): void {
+    this.runDirCache.clear();
+    this.knownRuns.clear();
+    this.appendHandles.closeAll();
   }
 
   private getActiveRun(runId: string): { info: RunInfo; loc: RunLocation } {
     const r = this.getRunInfoAndDir(runId);
+    this.recreateRunFolders(r.loc.runDir);
     if (r.info.lifecycleStage !== 'active') {
       throw invalidParameter(`The run ${r.info.runId} must be in 'active' lifecycle_stage.`);
     }
@@ -951,8 +1053,9 @@ export class FileStore implements TrackingStore {
     return this.searchIndexHandle;
   }
 
-  /** Closes the search index this store opened, if any. */
+  /** Closes the search index this store opened, if any, and the metric files it holds open. */
   close(): void {
+    this.forgetRuns();
     this.searchIndexHandle?.close();
     this.searchIndexHandle = undefined;
   }
@@ -1025,7 +1128,27 @@ export class FileStore implements TrackingStore {
     return this.readRun(info, loc.runDir, loc.experimentDir);
   }
 
+  /** Recreates the folders of a run that git dropped (empty ones), so Python MLflow reads it again. */
+  private recreateRunFolders(runDir: string): string[] {
+    const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+    for (const sub of missing) {
+      this.checkWritable(path.join(runDir, sub), runDir);
+      mkdirp(path.join(runDir, sub));
+    }
+    return missing;
+  }
+
+  /**
+   * Recreates the `metrics/`, `params/` and `artifacts/` folders git dropped from a run
+   * (a clone keeps no empty folder); returns the folders made. For `mlruns doctor --fix`.
+   */
+  repairRunFolders(runId: string): string[] {
+    const { loc } = this.getRunInfoAndDir(runId);
+    return this.recreateRunFolders(loc.runDir).map((sub) => path.join(loc.runDir, sub));
+  }
+
   private writeRunInfo(runDir: string, info: RunInfo, deletedTime?: number | null): void {
+    this.recreateRunFolders(runDir);
     this.writeYaml(path.join(runDir, META), runInfoToDict(info, this.profile, deletedTime), 'overwrite');
   }
 
@@ -1040,12 +1163,15 @@ export class FileStore implements TrackingStore {
       this.writeValueFile(path.join(loc.runDir, 'tags'), RUN_NAME_TAG, runName);
     }
     this.writeRunInfo(loc.runDir, next);
+    // An ended run (setTerminated, endRun) gives back its metric files.
+    if (next.status !== 'RUNNING' && next.status !== 'SCHEDULED') this.appendHandles.closeGroup(runId);
     return next;
   }
 
   async deleteRun(runId: string): Promise<void> {
     const { info, loc } = this.getRunInfoAndDir(runId);
     this.writeRunInfo(loc.runDir, { ...info, lifecycleStage: 'deleted' }, this.now());
+    this.forgetRun(runId);
   }
 
   async restoreRun(runId: string): Promise<void> {
@@ -1057,19 +1183,48 @@ export class FileStore implements TrackingStore {
     validateRunId(runId);
     validateMetric(metric.key, metric.value, metric.timestamp, metric.step);
     const { info, loc } = this.getActiveRun(runId);
-    this.appendRunMetrics(loc, [metric]);
+    this.appendRunMetrics(runId, loc, [metric]);
     if (metric.modelId) this.appendModelMetrics(info.experimentId, runId, [metric]);
   }
 
-  /** Appends metric lines, one write per metric file. */
-  private appendRunMetrics(loc: RunLocation, metrics: Metric[]): void {
+  /**
+   * Appends metric lines, one write per metric file, through a held descriptor when the file is
+   * open already (see {@link AppendHandles}); a new file appears whole (temp file + link).
+   */
+  private appendRunMetrics(runId: string, loc: RunLocation, metrics: Metric[]): void {
+    if (metrics.length === 1) {
+      const m = metrics[0] as Metric;
+      this.appendMetricText(runId, loc, m.key, formatMetricLine(m));
+      return;
+    }
     const byKey = new Map<string, string>();
     for (const m of metrics) byKey.set(m.key, (byKey.get(m.key) ?? '') + formatMetricLine(m));
-    for (const [key, text] of byKey) {
-      const p = safeJoin(path.join(loc.runDir, 'metrics'), key);
-      this.checkWritable(p, loc.runDir);
-      appendText(p, text, { tmpDir: loc.runDir });
+    for (const [key, text] of byKey) this.appendMetricText(runId, loc, key, text);
+  }
+
+  private appendMetricText(runId: string, loc: RunLocation, key: string, text: string): void {
+    const known = this.knownRuns.get(runId);
+    const paths = known?.loc === loc && known.metricPaths.size < 10_000 ? known.metricPaths : undefined;
+    let p = paths?.get(key);
+    if (p === undefined) {
+      p = safeJoin(path.join(loc.runDir, 'metrics'), key);
+      paths?.set(key, p);
     }
+    if (text.isWellFormed()) {
+      const buf = Buffer.from(text, 'utf8');
+      if (this.appendHandles.append(p, buf)) return;
+      this.checkWritable(p, loc.runDir);
+      try {
+        this.appendHandles.openAndAppend(p, runId, buf);
+        return;
+      } catch (err) {
+        // Missing (a new metric, or a folder gone): created whole below, as without handles.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    } else {
+      this.checkWritable(p, loc.runDir);
+    }
+    appendText(p, text, { tmpDir: loc.runDir });
   }
 
   private appendModelMetrics(experimentId: string, runId: string, metrics: Metric[]): void {
@@ -1095,9 +1250,11 @@ export class FileStore implements TrackingStore {
   }
 
   private writeParam(loc: RunLocation, runId: string, param: Param): void {
-    const p = safeJoin(path.join(loc.runDir, 'params'), param.key);
-    this.checkWritable(p, loc.runDir);
-    const current = readTextIfExists(p, true);
+    const dir = path.join(loc.runDir, 'params');
+    const p = safeJoin(dir, param.key);
+    const seen = this.walkInside(p, loc.runDir);
+    if (!seen.inside) throw this.refuseWrite(p);
+    const current = seen.existing === null ? undefined : readTextIfExists(p, true);
     if (current !== undefined) {
       if (current !== param.value) {
         throw invalidParameter(
@@ -1106,15 +1263,14 @@ export class FileStore implements TrackingStore {
       }
       return;
     }
-    mkdirp(path.dirname(p));
-    writeFileAtomic(p, param.value, { fsync: this.fsync, tmpDir: loc.runDir });
+    this.writeValueAt(p, dir, param.value, seen);
   }
 
   async setTag(runId: string, tag: RunTag): Promise<void> {
     validateRunId(runId);
     validateTagName(tag.key);
     const { info, loc } = this.getActiveRun(runId);
-    this.writeValueFile(path.join(loc.runDir, 'tags'), tag.key, tag.value);
+    this.writeValueFile(path.join(loc.runDir, 'tags'), tag.key, tag.value, loc.runDir);
     if (tag.key === RUN_NAME_TAG) this.writeRunInfo(loc.runDir, { ...info, runName: tag.value });
   }
 
@@ -1135,7 +1291,7 @@ export class FileStore implements TrackingStore {
     const { info, loc } = this.getActiveRun(runId);
     try {
       for (const p of params) this.writeParam(loc, runId, p);
-      this.appendRunMetrics(loc, [...metrics]);
+      this.appendRunMetrics(runId, loc, [...metrics]);
       this.appendModelMetrics(info.experimentId, runId, [...metrics]);
       let current = info;
       for (const t of tags) {
@@ -1143,7 +1299,7 @@ export class FileStore implements TrackingStore {
           current = { ...current, runName: t.value };
           this.writeRunInfo(loc.runDir, current);
         }
-        this.writeValueFile(path.join(loc.runDir, 'tags'), t.key, t.value);
+        this.writeValueFile(path.join(loc.runDir, 'tags'), t.key, t.value, loc.runDir);
       }
     } catch (err) {
       if (err instanceof MlflowError && err.code !== 'IO_ERROR') {

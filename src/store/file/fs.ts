@@ -182,13 +182,19 @@ function assertEncodable(p: string, text: string): void {
 export function writeFileAtomic(
   p: string,
   content: string,
-  options: { skipIfSame?: boolean; fsync?: boolean; tmpDir?: string } = {},
+  options: {
+    skipIfSame?: boolean;
+    fsync?: boolean;
+    tmpDir?: string;
+    /** The caller's fresh stat of `p` (null: missing), saving one; undefined: stat it here. */
+    current?: fs.Stats | null | undefined;
+  } = {},
 ): boolean {
   assertEncodable(p, content);
   const data = Buffer.from(content, 'utf8');
   let mode: number | undefined;
   try {
-    const st = fs.statSync(p, { throwIfNoEntry: false });
+    const st = options.current === undefined ? fs.statSync(p, { throwIfNoEntry: false }) : options.current;
     if (st) {
       mode = st.mode & 0o777;
       if (options.skipIfSame !== false && st.size === data.length) {
@@ -233,7 +239,20 @@ export function writeFileAtomic(
  * run (experiment, model) folder, where readers ignore files. Same file system, so rename/link work.
  */
 function tempPath(p: string, tmpDir?: string): string {
-  return path.join(tmpDir ?? path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  return path.join(tmpDir ?? path.dirname(p), `.${path.basename(p)}.${randomHex12()}.tmp`);
+}
+
+/** Random bytes drawn ahead in bulk (one `randomBytes` call per 512 temp names). */
+let randomPool = Buffer.alloc(0);
+let randomPoolAt = 0;
+
+function randomHex12(): string {
+  if (randomPoolAt + 6 > randomPool.length) {
+    randomPool = randomBytes(6 * 512);
+    randomPoolAt = 0;
+  }
+  randomPoolAt += 6;
+  return randomPool.toString('hex', randomPoolAt - 6, randomPoolAt);
 }
 
 /** Writes a new file that must not exist yet (like MLflow's write_yaml without overwrite). */
@@ -307,7 +326,7 @@ export function appendText(p: string, text: string, options: { tmpDir?: string }
  * so no torn line is left for readers (Python's too: a torn line breaks the whole metric). Only
  * when the bytes after `start` are exactly a prefix of ours, i.e. no other process appended since.
  */
-function undoPartialAppend(fd: number, start: number, buf: Buffer): void {
+export function undoPartialAppend(fd: number, start: number, buf: Buffer): void {
   try {
     const size = fs.fstatSync(fd).size;
     const n = size - start;

@@ -1,0 +1,21 @@
+/**
+ * Serving MLflow Models: {@link serveModel} speaks MLflow's scoring protocol
+ * (`mlflow models serve`), {@link predictFile} does batch inference (`mlflow models predict`).
+ *
+ * @example
+ * ```ts
+ * import { serveModel } from 'mlruns/serve';
+ * const server = await serveModel('models:/iris@champion', { root: './mlruns', port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ * @module
+ */
+export { serveModel, isMovingUri, defaultServeWorkers } from './server.js';
+export type { ServeOptions, ModelServer, RequestLog } from './server.js';
+export { invocations, SCORING_MLFLOW_VERSION } from './scoring.js';
+export type { ScoringResponse } from './scoring.js';
+export { loadPyfunc, checkModelFolder, pythonServeCommand } from './pyfunc.js';
+export type { PyfuncModel, PyOutput, LoadPyfuncOptions } from './pyfunc.js';
+export { predictFile } from './predict.js';
+export type { PredictFileOptions, PredictFileResult, PredictFormat } from './predict.js';

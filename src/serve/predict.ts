@@ -1,0 +1,471 @@
+/**
+ * Batch inference, like `mlflow models predict`: reads CSV, JSON Lines, Parquet (or a JSON
+ * data frame) in chunks, predicts them in worker threads (one model session each, several
+ * chunks in flight, output kept in input order), and writes the predictions as JSON (MLflow's
+ * `{"predictions": ...}`), JSON Lines, CSV or Parquet, optionally with input columns kept.
+ * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON). The
+ * output is written to a temporary file renamed at the end: a stop leaves no half-written file.
+ * A bad row stops the run with its row number, or is skipped and reported (`skipBadRows`).
+ *
+ * @example
+ * ```ts
+ * import { predictFile } from 'mlruns/serve';
+ * const r = await predictFile('models:/iris@champion', { input: 'in.csv', output: 'out.jsonl', root: './mlruns' });
+ * r.rows; // rows predicted
+ * ```
+ * @module
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MlflowError } from '../errors.js';
+import { PyFloat } from '../format/float.js';
+import type { Frame } from './data.js';
+import { frameFromRecords } from './data.js';
+import { parseCsvFrame, inferCsvColumn, splitCsv } from './csv.js';
+import type { BatchRequest, BatchResult } from './batch.js';
+import { predictBatch } from './batch.js';
+import { loadPyfunc } from './pyfunc.js';
+import type { PyfuncModel } from './pyfunc.js';
+import { defaultServeWorkers } from './server.js';
+import { dumpPyJson, parsePyJson, pyJsonFloat } from './pyjson.js';
+import { parseJsonRequest } from './scoring.js';
+
+export type PredictFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
+
+/** Options of {@link predictFile}. */
+export interface PredictFileOptions {
+  input: string;
+  /** Output file; default: stdout (not atomic). */
+  output?: string | null;
+  /** Input format (default from the extension, else csv). */
+  inputType?: PredictFormat;
+  /** Output format (default from the output extension, else json). */
+  outputType?: PredictFormat;
+  root?: string | null;
+  /** Worker threads (default one per core, at most 8; 0 = this thread). */
+  workers?: number;
+  /** Rows per chunk (default 10000). */
+  batchSize?: number;
+  /** Input columns copied into each output row (e.g. a key column), and not given to the model. */
+  keepColumns?: string[];
+  skipBadRows?: boolean;
+  onProgress?: (p: { rows: number; bytes: number; totalBytes: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** What {@link predictFile} did. */
+export interface PredictFileResult {
+  rows: number;
+  bad: Array<{ row: number; message: string }>;
+  output: string | null;
+}
+
+const formatOf = (file: string, fallback: PredictFormat): PredictFormat => {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.json') return 'json';
+  return fallback;
+};
+
+interface Chunk {
+  frame: Frame;
+  firstRow: number;
+  bytes: number;
+}
+
+/** CSV chunks: lines are read as they come; a chunk's columns keep the dtypes of earlier chunks where they are wider. */
+async function* csvChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
+  const stream = fs.createReadStream(file);
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let header: string | null = null;
+  let lines: string[] = [];
+  let pending = '';
+  let row = 1;
+  const floatCols = new Set<number>();
+  const make = (): Chunk => {
+    const frame = parseCsvFrame(`${header}\n${lines.join('\n')}\n`);
+    frame.cols.forEach((c, j) => {
+      if (c.dtype === 'float64') floatCols.add(j);
+      else if (c.dtype === 'int64' && floatCols.has(j)) frame.cols[j] = { dtype: 'float64', values: c.values };
+    });
+    const chunk = { frame, firstRow: row, bytes: stream.bytesRead };
+    row += lines.length;
+    lines = [];
+    return chunk;
+  };
+  for await (const line of rl) {
+    const text: string = pending ? `${pending}\n${line}` : line;
+    if ((text.match(/"/g)?.length ?? 0) % 2 === 1) {
+      pending = text;
+      continue;
+    }
+    pending = '';
+    if (header === null) {
+      header = text;
+      continue;
+    }
+    if (text === '') continue;
+    lines.push(text);
+    if (lines.length >= batchSize) yield make();
+  }
+  if (header === null) throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}' is empty: no CSV header`);
+  if (lines.length > 0) yield make();
+}
+void inferCsvColumn;
+void splitCsv;
+
+async function* jsonlChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
+  const stream = fs.createReadStream(file);
+  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+  let recs: unknown[] = [];
+  let row = 1;
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (line.trim() === '') continue;
+    let rec: unknown;
+    try {
+      rec = parsePyJson(line);
+    } catch (err) {
+      throw new MlflowError('INVALID_PARAMETER_VALUE', `Line ${n} of '${file}' is not JSON: ${(err as Error).message}`);
+    }
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec) || rec instanceof PyFloat) throw new MlflowError('INVALID_PARAMETER_VALUE', `Line ${n} of '${file}' is not a JSON object (one record per line)`);
+    recs.push(rec);
+    if (recs.length >= batchSize) {
+      yield { frame: frameFromRecords(recs), firstRow: row, bytes: stream.bytesRead };
+      row += recs.length;
+      recs = [];
+    }
+  }
+  if (recs.length > 0) yield { frame: frameFromRecords(recs), firstRow: row, bytes: stream.bytesRead };
+}
+
+async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncModel, 'schema'>): AsyncGenerator<Chunk> {
+  const text = fs.readFileSync(file, 'utf8');
+  let frame: Frame;
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) frame = frameFromRecords(parsePyJson(text) as unknown[]);
+  else {
+    const { data } = parseJsonRequest(text, { schema: null });
+    if (data.kind !== 'frame') throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}': batch prediction reads data frames (dataframe_split, dataframe_records, or a list of records); use the server for tensor inputs`);
+    frame = data;
+  }
+  void model;
+  for (let start = 0; start < frame.nrows; start += batchSize) {
+    const end = Math.min(frame.nrows, start + batchSize);
+    yield {
+      frame: { kind: 'frame', columns: frame.columns, cols: frame.cols.map((c) => ({ dtype: c.dtype, values: c.values.slice(start, end) })), nrows: end - start },
+      firstRow: start + 1,
+      bytes: Math.round((end / frame.nrows) * text.length),
+    };
+  }
+}
+
+async function* parquetChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
+  const hp = await import('hyparquet');
+  const asyncBuffer = await hp.asyncBufferFromFile(file);
+  const metadata = await hp.parquetMetadataAsync(asyncBuffer);
+  const total = Number(metadata.num_rows);
+  const floatCols = new Set(metadata.schema.filter((s) => s.type === 'DOUBLE' || s.type === 'FLOAT').map((s) => s.name));
+  const size = fs.statSync(file).size;
+  for (let start = 0; start < total; start += batchSize) {
+    const end = Math.min(total, start + batchSize);
+    const rows = (await hp.parquetReadObjects({ file: asyncBuffer, metadata, rowStart: start, rowEnd: end })) as Array<Record<string, unknown>>;
+    const recs = rows.map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) o[k] = typeof v === 'bigint' ? Number(v) : floatCols.has(k) && typeof v === 'number' && Number.isInteger(v) ? new PyFloat(v) : v;
+      return o;
+    });
+    yield { frame: frameFromRecords(recs), firstRow: start + 1, bytes: Math.round((end / total) * size) };
+  }
+}
+
+/** Runs chunks on worker threads (or in this thread), a few in flight, results in order. */
+class BatchRunner {
+  private workers: Worker[] = [];
+  private inline: PyfuncModel | null = null;
+  private next = 1;
+  private readonly waiting = new Map<number, (r: BatchResult) => void>();
+  private rr = 0;
+
+  static async start(uri: string, root: string | null, count: number): Promise<BatchRunner> {
+    const r = new BatchRunner();
+    let script: URL | undefined = new URL('./worker.js', import.meta.url);
+    if (script.protocol !== 'file:' || !fs.existsSync(fileURLToPath(script))) script = undefined;
+    if (count <= 0 || !script) {
+      r.inline = await loadPyfunc(uri, { root });
+      return r;
+    }
+    const ready: Array<Promise<void>> = [];
+    for (let i = 0; i < count; i++) {
+      const w = new Worker(script, { workerData: { uri, root }, execArgv: [] });
+      r.workers.push(w);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (msg: { type: string; id: number; message?: string; code?: string } & BatchResult) => {
+            if (msg.type === 'ready') resolve();
+            else if (msg.type === 'failed') reject(new MlflowError((msg.code as never) ?? 'INTERNAL_ERROR', msg.message ?? 'the model failed to load'));
+            else if (msg.type === 'batch') {
+              const cb = r.waiting.get(msg.id);
+              r.waiting.delete(msg.id);
+              cb?.(msg);
+            }
+          });
+          w.on('error', reject);
+        }),
+      );
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      await r.stop();
+      throw err;
+    }
+    return r;
+  }
+
+  get size(): number {
+    return Math.max(1, this.workers.length);
+  }
+
+  run(req: BatchRequest): Promise<BatchResult> {
+    if (this.inline) return predictBatch(this.inline, req);
+    const id = this.next++;
+    const w = this.workers[this.rr++ % this.workers.length] as Worker;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      w.postMessage({ type: 'batch', id, batch: req });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.inline?.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** The JSON of one value as Python writes it (floats `2.0`, nested arrays). */
+const floatJson = (v: unknown): string => (typeof v === 'number' ? pyJsonFloat(v) : Array.isArray(v) ? `[${v.map(floatJson).join(', ')}]` : dumpPyJson(v));
+const jsonOf = (v: unknown, float: boolean): string => (float ? floatJson(v) : dumpPyJson(v));
+const csvCell = (v: unknown, float = false): string => {
+  const s = v === null || v === undefined ? '' : typeof v === 'number' ? (float ? pyJsonFloat(v) : String(v)) : typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : jsonOf(v, float);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** Output writers: JSON (MLflow's shape), JSON Lines, CSV, Parquet. */
+interface Sink {
+  write(rows: Array<Record<string, unknown>>, kind: 'frame' | 'dict', floats: Set<string>): Promise<void>;
+  finish(): Promise<void>;
+}
+
+function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: string): Sink {
+  const out = (s: string): void => {
+    if (fd === null) process.stdout.write(s);
+    else fs.writeSync(fd, s);
+  };
+  let first = true;
+  let header: string[] | null = null;
+  let kind: 'frame' | 'dict' = 'frame';
+  const parts = new Map<string, { file: string; fd: number; first: boolean }>();
+  return {
+    async write(rows, k, floats) {
+      const rec = (r: Record<string, unknown>): string => `{${Object.entries(r).map(([key, v]) => `${JSON.stringify(key)}: ${jsonOf(v, floats.has(key))}`).join(', ')}}`;
+      if (format === 'jsonl') {
+        let s = '';
+        for (const r of rows) s += `${rec(r)}\n`;
+        out(s);
+        return;
+      }
+      if (format === 'csv') {
+        if (!header && rows[0]) {
+          header = Object.keys(rows[0]);
+          out(`${header.map((h) => csvCell(h)).join(',')}\n`);
+        }
+        let s = '';
+        for (const r of rows) s += `${(header ?? []).map((h) => csvCell(r[h], floats.has(h))).join(',')}\n`;
+        out(s);
+        return;
+      }
+      if (first) kind = k;
+      if (kind === 'frame') {
+        let s = '';
+        for (const r of rows) {
+          s += `${first ? '{"predictions": [' : ', '}${rec(r)}`;
+          first = false;
+        }
+        out(s);
+        return;
+      }
+      first = false;
+      const texts = new Map<string, string[]>();
+      for (const r of rows) {
+        for (const [key, v] of Object.entries(r)) {
+          let t = texts.get(key);
+          if (!t) texts.set(key, (t = []));
+          t.push(jsonOf(v, floats.has(key)));
+        }
+      }
+      for (const [key, t] of texts) {
+        let p = parts.get(key);
+        if (!p) {
+          const file = `${tmpBase}.part${parts.size}`;
+          p = { file, fd: fs.openSync(file, 'w'), first: true };
+          parts.set(key, p);
+        }
+        fs.writeSync(p.fd, `${p.first ? '' : ', '}${t.join(', ')}`);
+        p.first = false;
+      }
+    },
+    async finish() {
+      if (format !== 'json') return;
+      if (first) out('{"predictions": []}');
+      else if (kind === 'frame') out(']}');
+      else {
+        out('{"predictions": {');
+        let i = 0;
+        for (const [key, p] of parts) {
+          fs.closeSync(p.fd);
+          out(`${i++ ? ', ' : ''}${JSON.stringify(key)}: [`);
+          const rs = fs.createReadStream(p.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+          for await (const c of rs) out(c as string);
+          out(']');
+          fs.rmSync(p.file, { force: true });
+        }
+        out('}}');
+      }
+    },
+  };
+}
+
+async function parquetSink(file: string): Promise<Sink> {
+  const hw = await import('hyparquet-writer');
+  let writer: InstanceType<typeof hw.ParquetWriter> | null = null;
+  let names: string[] = [];
+  let types: string[] = [];
+  return {
+    async write(rows) {
+      if (rows.length === 0) return;
+      if (!writer) {
+        names = Object.keys(rows[0] as object);
+        types = names.map((n) => {
+          const v = (rows[0] as Record<string, unknown>)[n];
+          return typeof v === 'number' ? 'DOUBLE' : typeof v === 'boolean' ? 'BOOLEAN' : typeof v === 'string' ? 'STRING' : 'JSON';
+        });
+        const columnData = names.map((name, j) => ({ name, data: [] as unknown[], type: types[j] as never }));
+        writer = new hw.ParquetWriter({ writer: hw.fileWriter(file), schema: hw.schemaFromColumnData({ columnData }) });
+      }
+      writer.write({
+        columnData: names.map((name, j) => ({ name, data: rows.map((r) => r[name] ?? null), type: types[j] as never })),
+      });
+    },
+    async finish() {
+      if (!writer) {
+        writer = new hw.ParquetWriter({ writer: hw.fileWriter(file), schema: hw.schemaFromColumnData({ columnData: [{ name: 'prediction', data: [], type: 'DOUBLE' }] }) });
+      }
+      writer.finish();
+    },
+  };
+}
+
+/** Predicts a file; see the module comment. */
+export async function predictFile(uri: string, options: PredictFileOptions): Promise<PredictFileResult> {
+  const inputType = options.inputType ?? formatOf(options.input, 'csv');
+  const output = options.output ?? null;
+  const outputType = options.outputType ?? (output ? formatOf(output, 'json') : 'json');
+  if (outputType === 'parquet' && !output) throw new MlflowError('INVALID_PARAMETER_VALUE', 'Parquet output needs an output file (-o)');
+  if (!fs.existsSync(options.input)) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `No input file '${options.input}'`);
+  const batchSize = options.batchSize ?? 10_000;
+  const keep = options.keepColumns ?? [];
+  const totalBytes = fs.statSync(options.input).size;
+  const runner = await BatchRunner.start(uri, options.root ?? null, options.workers ?? defaultServeWorkers());
+  const tmp = output ? path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.${process.pid}.tmp`) : null;
+  let fd: number | null = null;
+  const bad: PredictFileResult['bad'] = [];
+  let rows = 0;
+  const cleanup = (): void => {
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* closed */
+      }
+      fd = null;
+    }
+    if (tmp) {
+      fs.rmSync(tmp, { force: true });
+      for (let i = 0; i < 64; i++) fs.rmSync(`${tmp}.part${i}`, { force: true });
+    }
+  };
+  try {
+    let sink: Sink;
+    if (outputType === 'parquet') sink = await parquetSink(tmp as string);
+    else {
+      if (tmp) fd = fs.openSync(tmp, 'w');
+      sink = textSink(fd, outputType, tmp ?? path.join(process.cwd(), `.mlruns-predict.${process.pid}`));
+    }
+    const chunks =
+      inputType === 'csv'
+        ? csvChunks(options.input, batchSize)
+        : inputType === 'jsonl'
+          ? jsonlChunks(options.input, batchSize)
+          : inputType === 'parquet'
+            ? parquetChunks(options.input, batchSize)
+            : jsonChunks(options.input, batchSize, { schema: null });
+    const inflight: Array<{ chunk: Chunk; result: Promise<BatchResult> }> = [];
+    const depth = runner.size * 2;
+    const drainOne = async (): Promise<void> => {
+      const { chunk, result } = inflight.shift() as { chunk: Chunk; result: Promise<BatchResult> };
+      const r = await result;
+      if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
+      if (r.error) throw new MlflowError('INVALID_PARAMETER_VALUE', r.error);
+      bad.push(...r.bad);
+      const keptCols = keep.map((k) => {
+        const j = chunk.frame.columns.indexOf(k);
+        if (j < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The input has no column '${k}' to keep (its columns: ${chunk.frame.columns.join(', ')})`);
+        return chunk.frame.cols[j] as { values: unknown[] };
+      });
+      const out = r.rows.map((row, i) => {
+        if (keep.length === 0) return row;
+        const o: Record<string, unknown> = {};
+        keep.forEach((k, j) => (o[k] = (keptCols[j] as { values: unknown[] }).values[r.kept[i] as number]));
+        return { ...o, ...row };
+      });
+      const floats = new Set(r.floatOutputs ?? []);
+      keep.forEach((k, j) => {
+        const dtype = (chunk.frame.cols[chunk.frame.columns.indexOf(k)] as { dtype: string }).dtype;
+        if (dtype.startsWith('float')) floats.add(k);
+        void j;
+      });
+      await sink.write(out, keep.length > 0 ? 'frame' : (r.kind ?? 'frame'), floats);
+      rows += out.length;
+      options.onProgress?.({ rows, bytes: chunk.bytes, totalBytes });
+    };
+    for await (const chunk of chunks) {
+      if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
+      const modelFrame: Frame =
+        keep.length === 0
+          ? chunk.frame
+          : { kind: 'frame', columns: chunk.frame.columns.filter((c) => !keep.includes(c)), cols: chunk.frame.cols.filter((_, j) => !keep.includes(chunk.frame.columns[j] as string)), nrows: chunk.frame.nrows };
+      inflight.push({ chunk, result: runner.run({ frame: modelFrame, firstRow: chunk.firstRow, skipBadRows: options.skipBadRows ?? false }) });
+      if (inflight.length >= depth) await drainOne();
+    }
+    while (inflight.length > 0) await drainOne();
+    await sink.finish();
+    if (fd !== null) {
+      fs.closeSync(fd);
+      fd = null;
+    }
+    if (tmp && output) fs.renameSync(tmp, output);
+    return { rows, bad, output };
+  } catch (err) {
+    cleanup();
+    throw err;
+  } finally {
+    await runner.stop();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * A scoring worker thread: loads one model (its own runtime session) and answers
+ * `invocations` requests posted by the server, or batches posted by `predict`.
+ *
+ * @example
+ * ```ts
+ * new Worker(new URL('./worker.js', import.meta.url), { workerData: { uri, root } });
+ * ```
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadPyfunc } from './pyfunc.js';
+import type { PyfuncModel } from './pyfunc.js';
+import { invocations } from './scoring.js';
+import { predictBatch } from './batch.js';
+import type { BatchRequest } from './batch.js';
+
+interface Init {
+  uri: string;
+  root: string | null;
+  sessionOptions?: Record<string, unknown>;
+}
+
+const port = parentPort;
+if (port) {
+  const init = workerData as Init;
+  let model: PyfuncModel | null = null;
+  loadPyfunc(init.uri, { root: init.root, ...(init.sessionOptions ? { sessionOptions: init.sessionOptions } : {}) }).then(
+    (m) => {
+      model = m;
+      port.postMessage({ type: 'ready', version: m.version });
+    },
+    (err: Error & { code?: string }) => port.postMessage({ type: 'failed', message: err.message, code: err.code ?? 'INTERNAL_ERROR' }),
+  );
+  port.on('message', (msg: { type: string; id: number; body?: Uint8Array; contentType?: string; batch?: BatchRequest }) => {
+    const m = model;
+    if (msg.type === 'close') {
+      void m?.close().finally(() => process.exit(0));
+      if (!m) process.exit(0);
+      return;
+    }
+    if (!m) {
+      port.postMessage({ type: 'result', id: msg.id, status: 503, body: 'model not loaded', mimetype: 'text/plain' });
+      return;
+    }
+    if (msg.type === 'invocations') {
+      invocations(Buffer.from(msg.body as Uint8Array), msg.contentType, m).then(
+        (r) => port.postMessage({ type: 'result', id: msg.id, ...r }),
+        (err: Error) => port.postMessage({ type: 'result', id: msg.id, status: 500, body: err.message, mimetype: 'text/plain' }),
+      );
+    } else if (msg.type === 'batch') {
+      predictBatch(m, msg.batch as BatchRequest).then(
+        (r) => port.postMessage({ type: 'batch', id: msg.id, ...r }),
+        (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
+      );
+    }
+  });
+}
