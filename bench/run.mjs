@@ -6,6 +6,7 @@
  *
  * Env: BENCH_SIZES=1000,10000  BENCH_REPS=3  BENCH_PY_REPS=2  BENCH_HISTORY_POINTS=1000000
  *      BENCH_CATALOG_SIZES=10000 (add 100000 for the 100k figures: ~40 min more on a 2-core VM)  BENCH_CATALOG_WATCHER=1
+ *      BENCH_UI=0 (skip the web UI's bench, bench/ui.mjs)
  *      BENCH_WATCHER_MAX_WATCHES=N (the watcher's run-watch budget; below 4 x runs measures the partial mode)
  */
 import fs from 'node:fs';
@@ -267,6 +268,8 @@ async function main() {
   }
   console.log('\n' + md);
   fs.rmSync(work, { recursive: true, force: true });
+  // The web UI's bench (headless Chromium): bench/results/ui-latest.md. BENCH_UI=0 skips it.
+  if (process.env.BENCH_UI !== '0') spawnSync(process.execPath, [path.join(here, 'ui.mjs')], { stdio: 'inherit' });
 }
 
 main().catch((err) => {

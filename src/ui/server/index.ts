@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { MlflowClient } from '../../tracking/client.js';
 import { asFileStore } from '../../tracking/stores.js';
@@ -381,7 +382,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     if (a === 'columns' && !b) {
       const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
       const view = viewOf(u);
-      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 2000 });
+      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 500 });
       const params = new Set<string>();
       const metrics = new Set<string>();
       const tags = new Set<string>();
@@ -541,8 +542,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     res.end(body);
   }
 
-  function sendJson(res: http.ServerResponse, status: number, v: unknown): void {
-    send(res, status, JSON.stringify(v, jsonNumbers), { 'Content-Type': 'application/json; charset=utf-8' });
+  function sendJson(res: http.ServerResponse, status: number, v: unknown, req?: http.IncomingMessage, finite = false): void {
+    // A replacer costs a call per value: chart data (finite numbers and nulls only) goes without.
+    const body = finite ? JSON.stringify(v) : JSON.stringify(v, jsonNumbers);
+    if (body.length > 32_768 && req && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      send(res, status, zlib.gzipSync(body, { level: 1 }), { 'Content-Type': 'application/json; charset=utf-8', 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+      return;
+    }
+    send(res, status, body, { 'Content-Type': 'application/json; charset=utf-8' });
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -615,7 +622,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         return;
       }
       try {
-        sendJson(res, 200, await api(req, u, parts.slice(1)));
+        sendJson(res, 200, await api(req, u, parts.slice(1)), req, parts[1] === 'series');
       } catch (e) {
         fail(res, e);
       }
