@@ -199,7 +199,12 @@ class Scanner {
   readonly experiments: ExpRecord[] = [];
   readonly realRoot: string;
 
-  constructor(readonly root: string) {
+  private runsScanned = 0;
+
+  constructor(
+    readonly root: string,
+    private readonly onProgress?: (runsScanned: number, runDir: string) => void,
+  ) {
     this.realRoot = fs.realpathSync(root);
   }
 
@@ -475,6 +480,8 @@ class Scanner {
   }
 
   scanRun(runDir: string, folderName: string, expId: string, expWhere: string): void {
+    this.runsScanned++;
+    this.onProgress?.(this.runsScanned, runDir);
     const where = `${expWhere}/${folderName}`;
     const metaPath = path.join(runDir, META);
     const quarantine: Fix = { action: 'quarantine', path: runDir };
@@ -766,7 +773,7 @@ function olderFirst(a: ExpRecord, b: ExpRecord): number {
  * const clean = findings.every((f) => f.severity === 'info');
  * ```
  */
-export function diagnose(root: string): Finding[] {
+export function diagnose(root: string, options: { onProgress?: (runsScanned: number, runDir: string) => void } = {}): Finding[] {
   const r = path.resolve(root);
   let st: fs.Stats;
   try {
@@ -775,7 +782,7 @@ export function diagnose(root: string): Finding[] {
     throw notFound(`Tracking root '${r}' does not exist`);
   }
   if (!st.isDirectory()) throw new MlflowError('INVALID_PARAMETER_VALUE', `Tracking root '${r}' is not a directory`);
-  const s = new Scanner(r);
+  const s = new Scanner(r, options.onProgress);
   s.scan();
   return s.findings;
 }

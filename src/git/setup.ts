@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
@@ -73,6 +74,11 @@ export interface GitSetupOptions {
   dir?: string;
   /** Only compute the files (default false). */
   dryRun?: boolean;
+  /**
+   * Install the `post-checkout` and `post-merge` git hooks that recreate the run folders git
+   * drops, and recreate them now (default true; needs a git work tree).
+   */
+  hooks?: boolean;
 }
 
 /**
@@ -112,6 +118,83 @@ export interface GitSetupResult {
   /** Artifact files at or over the size limit, relative to `dir` (POSIX). */
   largeFiles: string[];
   files: SetupFile[];
+  /** The git hooks written (empty without a git work tree or with `hooks: false`). */
+  hooks: SetupFile[];
+  /** Run folders missing now recreated (or that would be, with `dryRun`). */
+  repaired: string[];
+}
+
+/** The folders MLflow needs in every run folder; git drops them when empty. */
+const RUN_FOLDERS = ['metrics', 'params', 'artifacts'] as const;
+
+/**
+ * The run folders (`<exp>/<run>/` and `.trash/<exp>/<run>/`) missing a `metrics/`, `params/` or
+ * `artifacts/` folder, with the missing folders' paths.
+ *
+ * @example
+ * ```ts
+ * missingRunFolders('./mlruns'); // ['/p/mlruns/0/ab…/params']
+ * ```
+ */
+export function missingRunFolders(root: string): string[] {
+  const out: string[] = [];
+  const subdirs = (d: string): string[] => {
+    try {
+      return fs
+        .readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(d, e.name));
+    } catch {
+      return [];
+    }
+  };
+  const r = path.resolve(root);
+  for (const exp of [...subdirs(r), ...subdirs(path.join(r, '.trash'))]) {
+    if (path.basename(exp) === '.trash') continue;
+    for (const run of subdirs(exp)) {
+      const missing = RUN_FOLDERS.map((f) => path.join(run, f)).filter((p) => !fs.existsSync(p));
+      if (missing.length === 0) continue;
+      let meta = '';
+      try {
+        meta = fs.readFileSync(path.join(run, 'meta.yaml'), 'utf8');
+      } catch {
+        continue;
+      }
+      if (/^(run_uuid|run_id):/m.test(meta)) out.push(...missing);
+    }
+  }
+  return out;
+}
+
+/**
+ * The shell lines of the hooks: recreate the folders git dropped in the runs of the root at
+ * `prefix` (relative to the work tree). Only stats run folders; reads a meta.yaml only when a
+ * folder is missing.
+ *
+ * @example
+ * ```ts
+ * hookLines('mlruns').join('\n'); // '... for d in "mlruns"/*\/*\/ "mlruns"/.trash/*\/*\/; do ...'
+ * ```
+ */
+export function hookLines(prefix: string): string[] {
+  const q = `'${prefix.replace(/'/g, `'\\''`)}'`;
+  return [
+    '# Git keeps no empty folder: recreate the metrics/, params/ and artifacts/ folders MLflow needs',
+    '# in every run folder (else MLflow reports the run as not found).',
+    `(cd "$(git rev-parse --show-toplevel)" 2>/dev/null && [ -d ${q} ] && for d in ${q}/*/*/ ${q}/.trash/*/*/; do`,
+    '  [ -f "$d/meta.yaml" ] || continue',
+    '  [ -d "$d/metrics" ] && [ -d "$d/params" ] && [ -d "$d/artifacts" ] && continue',
+    `  grep -Eq '^(run_uuid|run_id):' "$d/meta.yaml" && mkdir -p "$d/metrics" "$d/params" "$d/artifacts"`,
+    'done) || true',
+  ];
+}
+
+/** The hooks folder of the repository at `top` (core.hooksPath and worktrees respected). */
+function hooksDir(top: string): string | undefined {
+  const r = spawnSync('git', ['rev-parse', '--git-path', 'hooks'], { cwd: top, encoding: 'utf8' });
+  if (r.status === 0 && r.stdout.trim() !== '') return path.resolve(top, r.stdout.trim());
+  const dotGit = path.join(top, '.git');
+  return fs.existsSync(dotGit) && fs.statSync(dotGit).isDirectory() ? path.join(dotGit, 'hooks') : undefined;
 }
 
 /**
@@ -318,7 +401,39 @@ export function gitSetup(root: string, options: GitSetupOptions = {}): GitSetupR
   };
   const attributes = make('.gitattributes', attrs);
   const ignore = make('.gitignore', ignores);
+  const hooks: SetupFile[] = [];
+  const repaired = missingRunFolders(r);
+  if (options.hooks !== false) {
+    if (!options.dryRun) for (const p of repaired) fs.mkdirSync(p, { recursive: true });
+    const top = findGitTop(r);
+    const dirOfHooks = top ? hooksDir(top) : undefined;
+    if (top && dirOfHooks) {
+      const rootFromTop = path.relative(top, r).split(path.sep).join('/') || '.';
+      for (const name of ['post-checkout', 'post-merge']) {
+        const p = path.join(dirOfHooks, name);
+        let current = '';
+        try {
+          current = fs.readFileSync(p, 'utf8');
+        } catch {
+          current = '';
+        }
+        const base = current === '' ? '#!/bin/sh\n' : current;
+        const merged = mergeBlock(base, hookLines(rootFromTop));
+        const changed = merged.text !== current;
+        if (!options.dryRun) {
+          if (changed) {
+            fs.mkdirSync(dirOfHooks, { recursive: true });
+            writeFileAtomic(p, merged.text);
+          }
+          fs.chmodSync(p, 0o755);
+        }
+        hooks.push({ path: p, content: merged.text, changed, lines: merged.lines });
+      }
+    }
+  }
   return {
+    hooks,
+    repaired,
     dir,
     prefix,
     attributes,

@@ -90,7 +90,7 @@ export function build(): void {
 /** The environment of a spawned command: no colour forcing, no tracking URI, unless given. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_RUN_ID']) delete env[k];
+  for (const k of ['COLUMNS', 'NO_COLOR', 'FORCE_COLOR', 'MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_RUN_ID']) delete env[k];
   env['MLFLOW_ALLOW_FILE_STORE'] = 'true';
   // The oracle's python first on PATH, so `python` in commands is MLflow 3's.
   env['PATH'] = `${PY_BIN_DIR}${path.delimiter}${env['PATH'] ?? ''}`;

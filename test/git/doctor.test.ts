@@ -190,7 +190,8 @@ describe('a damaged store', () => {
     expect(out.clean).toBe(false);
     expect(out.findings.some((f) => f.kind === 'case-clash')).toBe(true);
     const table = await runCli(['--root', root, 'doctor']);
-    expect(table.stdout).toMatch(/SEVERITY\s+KIND\s+PATH/);
+    expect(table.stdout).toMatch(/^(error|warning|info) case-clash \(\d+\)/m);
+    expect((await runCli(['--root', root, 'doctor', '--summary'])).stdout).toMatch(/^SEVERITY\s+KIND\s+COUNT\s+REPAIR\n/);
     const clean = path.join(tmp, 'clean', 'mlruns');
     await new MlflowClient(clean).createExperiment('ok');
     const ok = await runCli(['--root', clean, 'doctor']);

@@ -20,6 +20,8 @@ interface DoctorOptions {
   fix?: boolean;
   yes?: boolean;
   json?: boolean;
+  summary?: boolean;
+  all?: boolean;
 }
 
 function findingJson(root: string, f: Finding): Record<string, unknown> {
@@ -45,28 +47,90 @@ function changeJson(root: string, c: Change): Record<string, unknown> {
   }
 }
 
+/** How the findings are shown: every one (`all`), a few examples per kind (default), or counts only. */
+export type FindingsView = 'all' | 'grouped' | 'summary';
+
+/** Examples shown per kind before the rest are collapsed. */
+export const EXAMPLES_PER_KIND = 3;
+
+const SEVERITY_ORDER = ['error', 'warning', 'info'] as const;
+
 /**
- * The findings as an aligned table.
+ * The findings grouped by kind (worst severity first, then most frequent): a line per kind with
+ * its count, severity and what `--fix` does, then a few examples (all with `all`, none with
+ * `summary`), and a total line.
  *
  * @example
  * ```ts
  * print(renderFindings(root, diagnose(root), new Style(false)));
  * ```
  */
-export function renderFindings(root: string, findings: readonly Finding[], s: Style): string {
+export function renderFindings(root: string, findings: readonly Finding[], s: Style, view: FindingsView = 'grouped'): string {
   if (findings.length === 0) return `${s.green('No problems found')} in ${root}\n`;
   const sev = (v: string): string => (v === 'error' ? s.red(v) : v === 'warning' ? s.yellow(v) : s.dim(v));
-  const rows = findings.map((f) => [sev(f.severity), f.kind, cell(path.relative(root, f.path) || '.', 60), f.fix ? f.fix.action : '', cell(f.message, 160)]);
-  const counts = ['error', 'warning', 'info']
-    .map((k) => [k, findings.filter((f) => f.severity === k).length] as const)
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.severity}\0${f.kind}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const ordered = [...groups.values()].sort(
+    (a, b) =>
+      SEVERITY_ORDER.indexOf((a[0] as Finding).severity) - SEVERITY_ORDER.indexOf((b[0] as Finding).severity) || b.length - a.length,
+  );
+  const out: string[] = [];
+  const rows = ordered.map((g) => {
+    const f = g[0] as Finding;
+    const fixable = g.filter((x) => x.fix).length;
+    return [sev(f.severity), s.bold(f.kind), String(g.length), fixable === 0 ? '' : fixable === g.length ? `--fix: ${f.fix?.action}` : `--fix: ${fixable} (${f.fix?.action ?? ''})`];
+  });
+  if (view === 'summary') {
+    out.push(renderTable(['SEVERITY', 'KIND', 'COUNT', 'REPAIR'], rows, { style: s, align: ['left', 'left', 'right', 'left'] }));
+  } else {
+    ordered.forEach((g, i) => {
+      const row = rows[i] as string[];
+      out.push(`${row[0]} ${row[1]} ${s.dim(`(${g.length})`)}${row[3] ? `  ${s.dim(row[3])}` : ''}\n`);
+      const shown = view === 'all' ? g : g.slice(0, EXAMPLES_PER_KIND);
+      for (const f of shown) out.push(`  ${cell(path.relative(root, f.path) || '.', 70)}  ${s.dim(cell(f.message, 140))}\n`);
+      if (shown.length < g.length) out.push(s.dim(`  … and ${g.length - shown.length} more (--all lists every one)\n`));
+    });
+  }
+  const counts = SEVERITY_ORDER.map((k) => [k, findings.filter((f) => f.severity === k).length] as const)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}${n === 1 ? '' : 's'}`)
     .join(', ');
   const fixable = findings.filter((f) => f.fix).length;
-  return (
-    renderTable(['SEVERITY', 'KIND', 'PATH', 'FIX', 'MESSAGE'], rows, { style: s }) +
-    `\n${counts} in ${root}; ${fixable} can be repaired with \`mlruns doctor --fix\`\n`
-  );
+  out.push(`\n${counts} of ${groups.size} kind${groups.size === 1 ? '' : 's'} in ${root}; ${fixable} can be repaired with \`mlruns doctor --fix\`\n`);
+  return out.join('');
+}
+
+/** A progress line on a terminal while the root is scanned (nothing in pipes). */
+function scanProgress(): { onProgress?: (n: number, runDir: string) => void; done: () => void } {
+  if (process.stderr.isTTY !== true || process.env['TERM'] === 'dumb') return { done: () => undefined };
+  let last = 0;
+  let drawn = false;
+  return {
+    onProgress: (n, runDir) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      drawn = true;
+      const where = path.basename(path.dirname(runDir));
+      process.stderr.write(`\r\u001b[2Kmlruns doctor: ${n} runs checked (experiment ${where})…`);
+    },
+    done: () => {
+      if (drawn) process.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+/** Diagnoses with a progress line on a terminal. */
+function diagnoseWithProgress(root: string): Finding[] {
+  const p = scanProgress();
+  try {
+    return diagnose(root, p.onProgress ? { onProgress: p.onProgress } : {});
+  } finally {
+    p.done();
+  }
 }
 
 /**
@@ -77,9 +141,20 @@ export function renderFindings(root: string, findings: readonly Finding[], s: St
  * print(renderChanges(planFix(root, diagnose(root)), new Style(false)));
  * ```
  */
-export function renderChanges(changes: readonly Change[], s: Style): string {
+export function renderChanges(changes: readonly Change[], s: Style, view: FindingsView = 'all'): string {
   if (changes.length === 0) return 'Nothing to repair automatically.\n';
-  return changes.map((c, i) => `${s.dim(String(i + 1).padStart(3))}  ${c.op.padEnd(10)} ${c.description}\n`).join('');
+  const line = (c: Change, i: number): string => `${s.dim(String(i + 1).padStart(3))}  ${c.op.padEnd(10)} ${c.description}\n`;
+  if (view === 'all') return changes.map(line).join('');
+  // Collapsed: a few changes of each operation, then a count.
+  const out: string[] = [];
+  const byOp = new Map<string, number>();
+  changes.forEach((c, i) => {
+    const n = (byOp.get(c.op) ?? 0) + 1;
+    byOp.set(c.op, n);
+    if (view === 'grouped' && n <= EXAMPLES_PER_KIND) out.push(line(c, i));
+  });
+  for (const [op, n] of byOp) if (view === 'summary' || n > EXAMPLES_PER_KIND) out.push(s.dim(`     ${op}: ${n} change${n === 1 ? '' : 's'}${view === 'grouped' ? ` (${n - EXAMPLES_PER_KIND} not shown; --all lists them)` : ''}\n`));
+  return out.join('');
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -108,12 +183,15 @@ export const doctorCommand: CommandModule = {
       .description('Find (and with --fix repair) what would break Python MLflow on the root: foreign paths, damaged metas, stray files, duplicate experiments')
       .option('--fix', 'list every change of the safe repairs, then apply them (with --yes, or after confirmation on a terminal)')
       .option('-y, --yes', 'apply the repairs without asking')
+      .option('--summary', 'only a count per kind of finding')
+      .option('--all', 'list every finding (default: a few examples per kind)')
       .option('--json', 'print JSON: { "root", "clean", "findings": [...], "changes"?: [...], "applied"?: boolean, "remaining"?: [...] }')
       .addHelpText(
         'after',
         `
 Examples:
   $ mlruns doctor                      # report only (exit 0 when clean, 4 when not)
+  $ mlruns doctor --summary            # one line per kind of finding
   $ mlruns doctor --fix                # show every change, ask before applying
   $ mlruns doctor --fix --yes          # apply (after a git clone, pull or merge)
   $ mlruns --root ./other/mlruns doctor --json
@@ -127,11 +205,13 @@ Stray entries are moved to <root>/../.mlruns-quarantine/<timestamp>/, never dele
           throw new CliError(`tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`, EXIT.NOT_FOUND);
         }
         if (opts.yes && !opts.fix) throw new CliError('--yes only makes sense with --fix');
+        if (opts.summary && opts.all) throw new CliError('--summary and --all are exclusive');
+        const view: FindingsView = opts.summary ? 'summary' : opts.all ? 'all' : 'grouped';
         const s = ctx.style;
-        const findings = diagnose(root);
+        const findings = diagnoseWithProgress(root);
         if (!opts.fix) {
           if (opts.json) print(toJson({ root, clean: isClean(findings), findings: findings.map((f) => findingJson(root, f)) }));
-          else print(renderFindings(root, findings, s));
+          else print(renderFindings(root, findings, s, view));
           process.exitCode = isClean(findings) ? EXIT.OK : EXIT.DATA;
           return;
         }
@@ -139,9 +219,9 @@ Stray entries are moved to <root>/../.mlruns-quarantine/<timestamp>/, never dele
         const changes = planFix(root, findings, { quarantineDir });
         let apply = opts.yes === true;
         if (!opts.json) {
-          print(renderFindings(root, findings, s));
+          print(renderFindings(root, findings, s, view));
           print(`\n${s.bold(`Changes (${changes.length}):`)}\n`);
-          print(renderChanges(changes, s));
+          print(renderChanges(changes, s, view));
           if (changes.some((c) => c.op === 'move' && c.to.startsWith(quarantineDir))) print(s.dim(`Quarantine: ${quarantineDir}\n`));
         }
         if (!apply && changes.length > 0 && !opts.json && process.stdin.isTTY === true && process.stderr.isTTY === true) {
@@ -165,7 +245,7 @@ Stray entries are moved to <root>/../.mlruns-quarantine/<timestamp>/, never dele
           return;
         }
         fix(root, findings, { quarantineDir });
-        const remaining = diagnose(root);
+        const remaining = diagnoseWithProgress(root);
         if (opts.json) {
           print(
             toJson({
@@ -181,7 +261,7 @@ Stray entries are moved to <root>/../.mlruns-quarantine/<timestamp>/, never dele
           print(`\n${s.green(`Applied ${changes.length} changes.`)}\n`);
           if (remaining.length > 0) {
             print(`\n${s.bold('Still found:')}\n`);
-            print(renderFindings(root, remaining, s));
+            print(renderFindings(root, remaining, s, view));
           } else print(`${s.green('No problems left')} in ${root}\n`);
         }
         process.exitCode = isClean(remaining) ? EXIT.OK : EXIT.DATA;

@@ -14,6 +14,7 @@ interface GitSetupCliOptions {
   ignoreLarge?: boolean | string;
   dir?: string;
   dryRun?: boolean;
+  hooks?: boolean;
   json?: boolean;
 }
 
@@ -39,12 +40,15 @@ export const gitSetupCommand: CommandModule = {
   register(program: Command): void {
     program
       .command('git-setup')
-      .description('Write the .gitattributes and .gitignore lines that make the root safe to commit, clone and merge')
+      .description(
+        'Write the .gitattributes and .gitignore lines that make the root safe to commit, clone and merge; install git hooks that recreate the run folders git drops (run it after cloning)',
+      )
       .option('--lfs-threshold <size>', 'send artifact files of at least this size to Git LFS (listed one by one), e.g. 10MB')
       .option('--ignore-large [size]', 'ignore artifact files of at least this size instead (default 10MB)')
       .option('--dir <dir>', 'folder of the .gitattributes/.gitignore to write (default: the git work tree, else the parent of the root)')
+      .option('--no-hooks', 'do not install the post-checkout/post-merge hooks (nor recreate the run folders git dropped now)')
       .option('--dry-run', 'print the files without writing them')
-      .option('--json', 'print JSON: { "dir", "files": [{ "path", "changed", "lines" }], "largeFiles": string[] }')
+      .option('--json', 'print JSON: { "dir", "files": [{ "path", "changed", "lines" }], "hooks": [{ "path", "changed" }], "repaired": string[], "largeFiles": string[] }')
       .addHelpText(
         'after',
         `
@@ -66,12 +70,15 @@ Examples:
             : {}),
           ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
           dryRun: opts.dryRun === true,
+          hooks: opts.hooks !== false,
         });
         if (opts.json) {
           print(
             toJson({
               dir: result.dir,
               files: result.files.map((f) => ({ path: f.path, changed: f.changed, lines: f.lines })),
+              hooks: result.hooks.map((f) => ({ path: f.path, changed: f.changed })),
+              repaired: result.repaired,
               largeFiles: result.largeFiles,
             }),
           );
@@ -82,6 +89,11 @@ Examples:
           const state = f.changed ? (opts.dryRun ? 'would update' : 'updated') : 'unchanged';
           print(`${s.bold(f.path)}: ${state}\n`);
           for (const l of f.lines) print(`  ${l}\n`);
+        }
+        for (const h of result.hooks) print(`${s.bold(h.path)}: ${h.changed ? (opts.dryRun ? 'would install' : 'installed') : 'unchanged'} (recreates the run folders git drops)\n`);
+        if (opts.hooks !== false && result.hooks.length === 0) print(`No git work tree holds ${root}: no hooks installed\n`);
+        if (result.repaired.length > 0) {
+          print(`${opts.dryRun ? 'Would recreate' : 'Recreated'} ${result.repaired.length} run folder${result.repaired.length === 1 ? '' : 's'} git had dropped\n`);
         }
         if (result.largeFiles.length > 0) {
           const how = opts.lfsThreshold !== undefined ? 'tracked with Git LFS (run `git lfs install` once)' : 'ignored';

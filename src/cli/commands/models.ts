@@ -10,8 +10,11 @@
  * ```
  * @module
  */
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import type { ModelVersion, RegisteredModel } from '../../entities.js';
+import { localFileUriToPath, uriScheme } from '../../store/uri.js';
+import { parseRunsUri } from '../../tracking/registry.js';
 import { MlflowError } from '../../errors.js';
 import type { MlflowClient } from '../../tracking/client.js';
 import { CliError, Ctx, EXIT, collect, parsePositiveInt, unknownCommand } from '../context.js';
@@ -225,7 +228,27 @@ export const modelsCommand: CommandModule = {
         const ctx = new Ctx(cmd);
         const tags = parsePairs(opts.tag, '--tag');
         const client = ctx.client('read');
-        const mv = await client.registerModel(uri, name, { tags });
+        // Python registers a local path that does not exist (the version then points nowhere);
+        // mlruns refuses it, as `artifacts get` refuses a missing path.
+        const scheme = uriScheme(uri);
+        if (scheme === '' || scheme === 'file' || /^[A-Za-z]:[\\/]/.test(uri)) {
+          const local = scheme === 'file' ? localFileUriToPath(uri) : uri;
+          if (!fs.existsSync(local)) throw new CliError(`model path '${uri}' does not exist (nothing was registered)`, EXIT.NOT_FOUND);
+        }
+        let mv: ModelVersion;
+        try {
+          mv = await client.registerModel(uri, name, { tags });
+        } catch (err) {
+          // MLflow reports this with INTERNAL_ERROR (its NOT_FOUND code is not a REST code): it is bad input, not a bug.
+          if (err instanceof MlflowError && /^Unable to find a logged_model with artifact_path/.test(err.message)) {
+            const { runId, artifactPath } = parseRunsUri(uri);
+            throw new CliError(
+              `run ${runId} has no model at '${artifactPath ?? ''}': no MLmodel under its artifacts '${artifactPath ?? ''}/' and no logged model of that name (nothing was registered)`,
+              EXIT.NOT_FOUND,
+            );
+          }
+          throw err;
+        }
         if (opts.json) return print(toJson({ modelVersion: versionJson(mv) }));
         print(`Registered '${uri}' as version ${mv.version} of '${mv.name}'\n`);
       });

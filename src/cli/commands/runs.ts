@@ -171,6 +171,44 @@ interface RunsOptions {
   columns: string[];
   format?: string;
   json?: boolean;
+  wide?: boolean;
+}
+
+/** The terminal width to fit a table into: `COLUMNS`, else the terminal's; undefined in a pipe. */
+export function terminalWidth(): number | undefined {
+  const env = Number(process.env['COLUMNS']);
+  if (Number.isInteger(env) && env > 0) return env;
+  return process.stdout.isTTY === true ? process.stdout.columns || 80 : undefined;
+}
+
+/**
+ * The default columns fitted to `width`: the attributes, then the metrics, then the params whose
+ * values differ between the runs, as many as fit; with a note of what was left out.
+ */
+export function fitColumns(runs: Run[], cols: Column[], width: number | undefined): { cols: Column[]; note: string | null } {
+  const params = cols.filter((c) => c.kind === 'param');
+  const same = runs.length > 1 ? params.filter((c) => runs.every((r) => r.data.params[c.key] === runs[0]?.data.params[c.key])) : [];
+  let kept = cols.filter((c) => !same.includes(c));
+  let cut = 0;
+  if (width !== undefined) {
+    const w = (c: Column): number => Math.max(c.header.length, ...runs.map((r) => Array.from(cell(columnValue(r, c, false) ?? '-', 40)).length));
+    let total = 0;
+    const fitted: Column[] = [];
+    for (const c of kept) {
+      const need = w(c) + (fitted.length > 0 ? 2 : 0);
+      if (c.kind !== 'attribute' && total + need > width) {
+        cut++;
+        continue;
+      }
+      total += need;
+      fitted.push(c);
+    }
+    kept = fitted;
+  }
+  const parts: string[] = [];
+  if (same.length > 0) parts.push(`${same.length} param${same.length === 1 ? '' : 's'} with the same value in every run`);
+  if (cut > 0) parts.push(`${cut} column${cut === 1 ? '' : 's'} that do not fit the terminal`);
+  return { cols: kept, note: parts.length > 0 ? `mlruns: hidden: ${parts.join(', ')} (--wide shows all, -c picks columns)` : null };
 }
 
 export const runsCommand: CommandModule = {
@@ -231,6 +269,7 @@ Examples:
       .option('-c, --columns <list>', 'comma-separated columns: params.K, metrics.K, tags.K, attributes (run_id, run_name, status, start_time, end_time, duration, user_id, experiment_id, lifecycle_stage, artifact_uri)', collect, [])
       .option('--format <format>', 'table, json, csv or markdown', 'table')
       .option('--json', 'same as --format json: { "runs": Run[], "truncated": boolean }')
+      .option('-w, --wide', 'every default column (default on a terminal: fit its width, hiding params that are the same in every run)')
       .addHelpText(
         'after',
         `
@@ -257,7 +296,12 @@ Examples:
         if (truncated && cmd.getOptionValueSource('max') === 'default') {
           process.stderr.write(`mlruns: showing the first ${max} matching runs; more match (use --max N to see more)\n`);
         }
-        const cols = columns ?? defaultColumns(runs, ids.length > 1);
+        let cols = columns ?? defaultColumns(runs, ids.length > 1);
+        if (!columns && !opts.wide && format === 'table' && runs.length > 0) {
+          const fitted = fitColumns(runs, cols, terminalWidth());
+          cols = fitted.cols;
+          if (fitted.note) process.stderr.write(`${fitted.note}\n`);
+        }
         const header = cols.map((c) => c.header);
         const align: Align[] = cols.map((c) => (c.kind === 'metric' || c.key === 'duration' ? 'right' : 'left'));
         if (format === 'csv') {
