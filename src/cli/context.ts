@@ -9,7 +9,8 @@ import type { Experiment, PagedList, Run, RunInfo, ViewType } from '../entities.
 import { MlflowError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
-import { trackingUriToPath } from '../store/uri.js';
+import { trackingUriToPath, uriScheme } from '../store/uri.js';
+import { redactUri } from '../store/rest/index.js';
 import { FileStore } from '../store/file/file-store.js';
 import { allExperiments } from '../tracking/stores.js';
 import { Style, colorEnabled } from './output.js';
@@ -52,7 +53,15 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.CONFLICT;
     case 'MALFORMED_DATA':
     case 'IO_ERROR':
+    // A tracking server out of reach, or still failing after the retries: I/O.
+    case 'TEMPORARILY_UNAVAILABLE':
+    case 'REQUEST_LIMIT_EXCEEDED':
       return EXIT.DATA;
+    case 'UNAUTHENTICATED':
+    case 'PERMISSION_DENIED':
+      return EXIT.USAGE;
+    case 'ENDPOINT_NOT_FOUND':
+      return EXIT.NOT_FOUND;
     default:
       return EXIT.INTERNAL;
   }
@@ -115,7 +124,30 @@ export class Ctx {
     return resolveTrackingUri(this.globals.root || null);
   }
 
+  /** True when the tracking URI is a tracking server (http: or https:), not a folder. */
+  get isRemote(): boolean {
+    const scheme = uriScheme(this.trackingUri);
+    return scheme === 'http' || scheme === 'https';
+  }
+
+  /** Where the data is, for messages: the folder, or the server's URL (credentials removed). */
+  get location(): string {
+    return this.isRemote ? redactUri(this.trackingUri) : trackingUriToPath(this.trackingUri);
+  }
+
+  /** The tracking folder; a clear error when the tracking URI is a server. */
   get rootPath(): string {
+    return this.folderRoot();
+  }
+
+  /** The tracking folder for a command that only works on one (`gc`, `doctor`, `watch`...). */
+  folderRoot(command?: string): string {
+    if (this.isRemote) {
+      throw new CliError(
+        `${command ? `mlruns ${command}` : 'this command'} works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`,
+        EXIT.USAGE,
+      );
+    }
     return trackingUriToPath(this.trackingUri);
   }
 
@@ -125,8 +157,8 @@ export class Ctx {
    */
   client(mode: 'read' | 'write'): MlflowClient {
     if (!this.clientCache) {
-      const root = this.rootPath;
-      if (mode === 'read') {
+      if (mode === 'read' && !this.isRemote) {
+        const root = this.rootPath;
         let st: fs.Stats | undefined;
         try {
           st = fs.statSync(root);
@@ -160,7 +192,8 @@ export class Ctx {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
-        if (!(e instanceof MlflowError && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+        // A tracking server answers INVALID_PARAMETER_VALUE for an id that is not a number.
+        if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && this.isRemote)))) throw e;
       }
     }
     const byName = await client.getExperimentByName(idOrName);
@@ -193,7 +226,7 @@ export class Ctx {
           EXIT.USAGE,
         );
       }
-      throw new CliError(`run '${arg}' not found in '${this.rootPath}'`, EXIT.NOT_FOUND);
+      throw new CliError(`run '${arg}' not found in '${this.location}'`, EXIT.NOT_FOUND);
     }
   }
 

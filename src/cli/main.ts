@@ -23,6 +23,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { gitSetupCommand } from './commands/git-setup.js';
 import { modelsCommand } from './commands/models.js';
 import { watchCommand } from './commands/watch.js';
+import { pullCommand, pushCommand } from './commands/push.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -39,6 +40,8 @@ export const COMMANDS: readonly CommandModule[] = [
   watchCommand,
   doctorCommand,
   gitSetupCommand,
+  pushCommand,
+  pullCommand,
 ];
 
 function packageVersion(): string {
@@ -56,7 +59,7 @@ export function buildProgram(): Command {
   program
     .description("Read and write MLflow's file store (mlruns/) from the command line.")
     .version(packageVersion(), '-V, --version')
-    .option('--root <uri>', 'tracking root: a path or file: URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
+    .option('--root <uri>', 'tracking root: a path, file: URI or tracking server URL http(s)://host:port (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--no-color', 'never colour the output (NO_COLOR does the same)')
     .option('--debug', 'print stack traces and store warnings')
     .showSuggestionAfterError(true)
