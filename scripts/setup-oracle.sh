@@ -19,6 +19,8 @@ specs=(
   # The full packages: the SQL store, `mlflow server` and `mlflow models serve`.
   "mlflow-3-full|mlflow==3.17.2 psycopg2-binary==2.9.11 onnx==1.23.2 onnxruntime==1.32.0"
   "mlflow-2-full|mlflow==2.22.5 psycopg2-binary==2.9.11"
+  # MLflow 2.22's SQL store needs SQLAlchemy < 2.1 (it imports FallbackAsyncAdaptedQueuePool).
+  "mlflow-2-sql|mlflow==2.22.5 sqlalchemy==2.0.49"
 )
 
 for spec in "${specs[@]}"; do

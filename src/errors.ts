@@ -15,6 +15,11 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'INTERNAL_ERROR'
   | 'BAD_REQUEST'
+  /**
+   * The database stayed locked past its busy timeout (MLflow's code for SQLite's "database is
+   * locked"); a tracking server could not be reached, or kept failing after the retries.
+   */
+  | 'TEMPORARILY_UNAVAILABLE'
   /** Data on disk that cannot be read (empty or truncated meta.yaml, malformed metric line...). */
   | 'MALFORMED_DATA'
   /** The file system refused (permissions, disk full...). */
@@ -25,8 +30,6 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   /** A tracking server lacks the endpoint (an older MLflow, a disabled feature; HTTP 404). */
   | 'ENDPOINT_NOT_FOUND'
-  /** A tracking server could not be reached, or kept failing after the retries (HTTP 503, resets). */
-  | 'TEMPORARILY_UNAVAILABLE'
   /** A tracking server kept rate-limiting the request after the retries (HTTP 429). */
   | 'REQUEST_LIMIT_EXCEEDED';
 

@@ -11,6 +11,7 @@ import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
 import { trackingUriToPath, uriScheme } from '../store/uri.js';
 import { redactUri } from '../store/rest/index.js';
+import { sqliteUriToPath } from '../store/sqlite/db.js';
 import { FileStore } from '../store/file/file-store.js';
 import { allExperiments } from '../tracking/stores.js';
 import { Style, colorEnabled } from './output.js';
@@ -53,7 +54,7 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.CONFLICT;
     case 'MALFORMED_DATA':
     case 'IO_ERROR':
-    // A tracking server out of reach, or still failing after the retries: I/O.
+    // A locked database, a tracking server out of reach or still failing after the retries: I/O.
     case 'TEMPORARILY_UNAVAILABLE':
     case 'REQUEST_LIMIT_EXCEEDED':
       return EXIT.DATA;
@@ -130,25 +131,40 @@ export class Ctx {
     return scheme === 'http' || scheme === 'https';
   }
 
-  /** Where the data is, for messages: the folder, or the server's URL (credentials removed). */
+  /** True when the tracking URI is an MLflow database (`sqlite:`), not a mlruns/ folder. */
+  get isDatabase(): boolean {
+    return uriScheme(this.trackingUri) === 'sqlite';
+  }
+
+  /** Where the data is, for messages: the folder, the database file, or the server's URL (credentials removed). */
   get location(): string {
-    return this.isRemote ? redactUri(this.trackingUri) : trackingUriToPath(this.trackingUri);
+    return this.isRemote ? redactUri(this.trackingUri) : this.rootPath;
   }
 
-  /** The tracking folder; a clear error when the tracking URI is a server. */
+  /** The root folder, or for a `sqlite:` URI the database file; a clear error for a tracking server. */
   get rootPath(): string {
-    return this.folderRoot();
+    if (this.isRemote) {
+      throw new CliError(`this command works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`, EXIT.USAGE);
+    }
+    return this.isDatabase ? sqliteUriToPath(this.trackingUri) : trackingUriToPath(this.trackingUri);
   }
 
-  /** The tracking folder for a command that only works on one (`gc`, `doctor`, `watch`...). */
-  folderRoot(command?: string): string {
+  /** The mlruns/ folder, for commands that only work on files; a clear error for a database or a server. */
+  folderRoot(command: string): string {
     if (this.isRemote) {
       throw new CliError(
-        `${command ? `mlruns ${command}` : 'this command'} works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`,
+        `${command} works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`,
         EXIT.USAGE,
       );
     }
-    return trackingUriToPath(this.trackingUri);
+    if (this.isDatabase) {
+      throw new CliError(
+        `${command} works on MLflow's file store (a mlruns/ folder); '${this.trackingUri}' is an SQLite database. ` +
+          `Use 'mlruns migrate --from ${this.trackingUri} --to ./mlruns' to get a folder.`,
+        EXIT.USAGE,
+      );
+    }
+    return this.rootPath;
   }
 
   /**
@@ -167,11 +183,15 @@ export class Ctx {
         }
         if (!st) {
           throw new CliError(
-            `tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
+            `tracking ${this.isDatabase ? 'database' : 'root'} '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`,
             EXIT.NOT_FOUND,
           );
         }
-        if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        if (this.isDatabase) {
+          if (!st.isFile()) throw new CliError(`tracking database '${root}' is not a file`, EXIT.USAGE);
+        } else if (!st.isDirectory()) {
+          throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        }
       }
       this.clientCache = new MlflowClient(this.trackingUri, {
         onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
@@ -192,8 +212,8 @@ export class Ctx {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
-        // A tracking server answers INVALID_PARAMETER_VALUE for an id that is not a number.
-        if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && this.isRemote)))) throw e;
+        // A database's (or a tracking server's) experiment ids are integers: a name is not a malformed id there.
+        if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && !(store instanceof FileStore))))) throw e;
       }
     }
     const byName = await client.getExperimentByName(idOrName);

@@ -43,6 +43,7 @@ import { pathToLocalFileUri } from '../store/uri.js';
 import { FileStore } from '../store/file/file-store.js';
 import { RestStore } from '../store/rest/index.js';
 import os from 'node:os';
+import { checkTrackingUri } from './stores.js';
 import { MlflowClient, resolveTrackingUri } from './client.js';
 import { MLFLOW_TAGS, resolveTags } from './context.js';
 
@@ -157,7 +158,7 @@ const clients = new Map<string, MlflowClient>();
  * ```
  */
 export function setTrackingUri(uri: string | null): void {
-  if (uri !== null) resolveTrackingUri(uri);
+  if (uri !== null) checkTrackingUri(resolveTrackingUri(uri));
   if (uri !== trackingUri) forgetActiveExperiment();
   if (uri === null) {
     trackingUri = null;

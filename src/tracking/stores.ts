@@ -14,6 +14,8 @@ import type { RunSearchIndex, TrackingStore } from '../store/tracking-store.js';
 import { uriScheme } from '../store/uri.js';
 import { RestRegistryStore, RestStore } from '../store/rest/index.js';
 import type { RestOptions } from '../store/rest/index.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { SqliteRegistryStore } from '../store/sqlite/registry-store.js';
 
 /**
  * Options of the stores a client opens: those of the file store, and how it uses the catalog.
@@ -47,6 +49,7 @@ const SCHEMES: ReadonlyArray<readonly [scheme: string, what: string]> = [
   ['file', "MLflow's file store: a folder path or a file: URI (./mlruns, file:///abs/mlruns)"],
   ['http', 'an MLflow tracking server (http://host:5000)'],
   ['https', 'an MLflow tracking server over TLS (https://host)'],
+  ['sqlite', "MLflow's SQL store in an SQLite database (sqlite:///mlflow.db, sqlite:////abs/mlflow.db)"],
 ];
 
 /** The tracking URI schemes this build opens, e.g. `['file']`. */
@@ -60,6 +63,20 @@ function unsupported(uri: string, what: 'tracking' | 'registry'): MlflowError {
     'INVALID_PARAMETER_VALUE',
     `The ${what} URI '${uri}' uses the scheme '${uriScheme(uri)}', which mlruns cannot open. Supported:\n${list}`,
   );
+}
+
+/**
+ * Throws a clear error naming the supported schemes when no backend opens `uri`.
+ *
+ * @example
+ * ```ts
+ * checkTrackingUri('./mlruns');            // fine
+ * checkTrackingUri('gopher://host/x');     // throws INVALID_PARAMETER_VALUE listing the schemes
+ * ```
+ */
+export function checkTrackingUri(uri: string, what: 'tracking' | 'registry' = 'tracking'): void {
+  const scheme = uriScheme(uri) || 'file';
+  if (!SCHEMES.some(([s]) => s === scheme)) throw unsupported(uri, what);
 }
 
 /** The catalog mode in force: the option, else `MLRUNS_CATALOG` (`on`/`off`), else `auto`. */
@@ -101,6 +118,13 @@ export function openTrackingStore(uri: string, options: StoreOptions = {}): Trac
     const searchIndex = catalogIndex(options);
     return new FileStore(uri, { ...fileOptions, ...(searchIndex ? { searchIndex } : {}) });
   }
+  if (scheme === 'sqlite') {
+    return new SqliteStore(uri, {
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
   if (scheme === 'http' || scheme === 'https') return new RestStore(uri, options.rest ?? {});
   throw unsupported(uri, 'tracking');
 }
@@ -126,6 +150,13 @@ export function openRegistryStore(uri: string, tracking: TrackingStore, options:
       ...(profile ? { profile } : {}),
       ...(strict !== undefined ? { strict } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      loggedModels: tracking,
+    });
+  }
+  if (scheme === 'sqlite') {
+    const shared = tracking instanceof SqliteStore && tracking.trackingUri === uri ? tracking : undefined;
+    return new SqliteRegistryStore(shared ?? uri, {
       ...(options.now ? { now: options.now } : {}),
       loggedModels: tracking,
     });

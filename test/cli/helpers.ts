@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { venvPython } from '../oracle/oracle.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const PYTHON = path.join(REPO, '.oracle/mlflow-3/bin/python');
+export const PYTHON = venvPython('mlflow-3');
 export const PY_BIN_DIR = path.dirname(PYTHON);
 
 /**

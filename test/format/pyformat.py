@@ -1,5 +1,8 @@
 """Oracle for src/format tests: answers JSON-line requests through MLflow's own code.
 
+Served by the one oracle process (test/oracle/oracle_server.py, op "module", module "format"):
+`handle(request)` answers one request. Also runnable alone, as described below.
+
 Run with the MLflow 3 virtualenv (.oracle/mlflow-3/bin/python). One JSON object per line on
 stdin, one JSON answer per line on stdout: {"ok": result} or {"error": {type, code, message}}.
 

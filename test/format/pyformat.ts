@@ -1,6 +1,6 @@
 /**
- * Client of test/format/pyformat.py: one long-lived Python (MLflow 3 oracle) per test file,
- * JSON lines over stdin/stdout.
+ * Client of test/format/pyformat.py, which the one oracle process (test/oracle/oracle.ts,
+ * MLflow 3) serves as its `format` module: one long-lived Python per test file.
  *
  * @example
  * ```ts
@@ -9,15 +9,8 @@
  * await py.close();
  * ```
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PyFloat } from '../../src/format/float.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-export const ORACLE_PYTHON = path.join(root, '.oracle/mlflow-3/bin/python');
+import { Oracle } from '../oracle/oracle.js';
 
 /** Error answer of the oracle. */
 export interface PyError {
@@ -77,43 +70,20 @@ export function pyFloatValue(repr: string): number {
 }
 
 export class PyFormat {
-  private readonly waiting: ((line: string) => void)[] = [];
-  private stderr = '';
   /** Requests answered so far (each request of a batch counts). */
   requests = 0;
 
-  private constructor(private readonly proc: ChildProcessWithoutNullStreams) {
-    const rl = createInterface({ input: proc.stdout });
-    rl.on('line', (line) => {
-      const next = this.waiting.shift();
-      if (next) next(line);
-    });
-    proc.stderr.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-4000);
-    });
-  }
+  private constructor(private readonly oracle: Oracle) {}
 
+  /** Starts the MLflow 3 oracle (test/oracle/oracle.ts), which serves pyformat.py as its `format` module. */
   static async start(env: Record<string, string> = {}): Promise<PyFormat> {
-    const proc = spawn(ORACLE_PYTHON, [path.join(here, 'pyformat.py')], {
-      cwd: here,
-      env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true', PYTHONIOENCODING: 'utf-8', ...env },
-    });
-    const py = new PyFormat(proc);
-    const ready = await new Promise<string>((resolve, reject) => {
-      py.waiting.push(resolve);
-      proc.once('exit', (code) => reject(new Error(`pyformat exited with ${code}: ${py.stderr}`)));
-    });
-    if (!ready.includes('ready')) throw new Error(`pyformat did not start: ${ready}`);
-    return py;
+    return new PyFormat(await Oracle.start('3', { env }));
   }
 
   /** Sends one request; resolves with the raw answer ({ok} or {error}). */
   request<T = unknown>(req: Record<string, unknown>): Promise<PyAnswer<T>> {
     this.requests += req.op === 'batch' ? (req.requests as unknown[]).length : 1;
-    return new Promise((resolve) => {
-      this.waiting.push((line) => resolve(JSON.parse(line) as PyAnswer<T>));
-      this.proc.stdin.write(JSON.stringify(req) + '\n');
-    });
+    return this.oracle.module<PyAnswer<T>>('format', req);
   }
 
   /** Sends one request; resolves with the result or throws the Python error. */
@@ -130,10 +100,6 @@ export class PyFormat {
 
   async close(): Promise<void> {
     if (process.env.PYFORMAT_STATS) process.stderr.write(`pyformat: ${this.requests} requests answered\n`);
-    if (this.proc.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      this.proc.once('exit', () => resolve());
-      this.proc.stdin.end();
-    });
+    await this.oracle.close();
   }
 }

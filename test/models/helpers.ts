@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { venvPython } from '../oracle/oracle.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const PY_ONNX = path.join(REPO, '.oracle/mlflow-3-onnx/bin/python');
+export const PY_ONNX = venvPython('mlflow-3-onnx');
 
 const made: string[] = [];
 

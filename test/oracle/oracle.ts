@@ -26,7 +26,7 @@ import type {
   ViewType,
 } from '../../src/entities.js';
 
-export type OracleVersion = '3' | '2' | '1';
+export type OracleVersion = '3' | '2' | '1' | '3-full' | '2-full' | '2-sql';
 export const ORACLE_VERSIONS: readonly OracleVersion[] = ['3', '2', '1'];
 
 /** An exception raised by Python (MLflow or otherwise). */
@@ -147,7 +147,15 @@ export function oracleDir(): string {
 }
 
 export function oraclePython(version: OracleVersion): string {
-  return path.join(oracleDir(), `mlflow-${version}`, 'bin', 'python');
+  return venvPython(`mlflow-${version}`);
+}
+
+/**
+ * The Python of one oracle virtualenv by its name in scripts/setup-oracle.sh (`mlflow-3`,
+ * `mlflow-3-onnx`, `mlflow-3-full`...), under {@link oracleDir}. Every suite finds Python here.
+ */
+export function venvPython(venv: string): string {
+  return path.join(oracleDir(), venv, 'bin', 'python');
 }
 
 export function oracleAvailable(version: OracleVersion): boolean {
@@ -491,6 +499,18 @@ export class Oracle {
     opts?: RequestOptions,
   ): Promise<T | PyErrorEntry> {
     return this.callOrError<T>('exec', { root, code, vars }, opts);
+  }
+
+  /**
+   * One request to a companion protocol this same process serves (MLflow 3.x): `search` is
+   * test/search/pysearch.py (see test/search/oracle.ts), `format` is test/format/pyformat.py
+   * (see test/format/pyformat.ts). The request travels as `JSON.stringify` makes it, the answer
+   * comes back exactly as the module built it. Default timeout 10 minutes (big search batches).
+   */
+  async module<T = unknown>(name: 'search' | 'format', request: unknown, opts: RequestOptions = {}): Promise<T> {
+    const plain: unknown = JSON.parse(JSON.stringify(request));
+    const text = await this.call<string>('module', { module: name, request: plain }, { timeoutMs: opts.timeoutMs ?? 600_000 });
+    return JSON.parse(text) as T;
   }
 
   /** Python's recent stderr (MLflow warnings and logging). */

@@ -9,7 +9,11 @@ Response: {"id": <same>, "ok": true, "result": <value>}
        or {"id": <same>, "ok": false, "error": {"type", "code", "message", "traceback"?}}
 
 Ops: version, dump, search_runs, search_experiments, search_registered_models,
-search_model_versions, exec (see test/oracle/oracle.ts for the shapes).
+search_model_versions, exec (see test/oracle/oracle.ts for the shapes), and module: the
+companion protocols of the search and format suites (test/search/pysearch.py,
+test/format/pyformat.py, MLflow 3.x only) served by this same process, so every suite talks to
+Python through one bridge. {"op": "module", "module": "search"|"format", "request": <its request>}
+answers {"result": "<its answer, as JSON text>"}, the answer exactly as the module builds it.
 
 Floats that JSON cannot carry (NaN, +-inf) travel as {"$float": "nan" | "inf" | "-inf"} both ways.
 
@@ -19,6 +23,7 @@ MLflow's prints, warnings and logging all end up on stderr.
 CLI: `python oracle_server.py --dump ROOT` prints the dump of ROOT (pretty JSON) and exits.
 """
 
+import importlib.util
 import json
 import logging
 import math
@@ -576,8 +581,31 @@ def op_exec(req):
     return ser(scope.get("result"))
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODULES = {
+    "search": os.path.join(HERE, "..", "search", "pysearch.py"),
+    "format": os.path.join(HERE, "..", "format", "pyformat.py"),
+}
+_modules = {}
+
+
+def op_module(req):
+    name = req["module"]
+    if name not in MODULES:
+        raise ValueError(f"unknown module {name!r} (known: {', '.join(sorted(MODULES))})")
+    mod = _modules.get(name)
+    if mod is None:
+        spec = importlib.util.spec_from_file_location(f"oracle_module_{name}", MODULES[name])
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _modules[name] = mod
+    # The module's answer is sent as JSON text, untouched by this server's own float encoding.
+    return json.dumps(mod.handle(req["request"]), allow_nan=False)
+
+
 OPS = {
     "version": lambda req: MLFLOW_VERSION,
+    "module": op_module,
     "dump": lambda req: dump(req["root"]),
     "search_runs": op_search_runs,
     "search_experiments": op_search_experiments,

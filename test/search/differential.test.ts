@@ -3,7 +3,9 @@
  * MLflow 3.17 itself (test/search/pysearch.py). Same ids in the same order and the same next
  * page token, or both fail with the same error code.
  *
- * MLRUNS_SEARCH_CASES (default 2400) sets the number of cases; MLRUNS_SEARCH_SEED the seed.
+ * MLRUNS_SEARCH_CASES (default 2400) sets the number of cases; MLRUNS_SEARCH_SEED the seed
+ * (default: the project's fixed fast-check seed, test/setup/fast-check-seed.ts, so a red run
+ * replays; MLRUNS_FC_SEED=<n> or =random moves it as for every other property suite).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +20,7 @@ import { experimentCaseArb, modelCaseArb, runCaseArb, runFuzzCaseArb, runInListC
 import { startOracle, type Op, type Oracle, type OracleResult } from './oracle.js';
 
 const TOTAL = Number(process.env.MLRUNS_SEARCH_CASES ?? 2400);
-const SEED = Number(process.env.MLRUNS_SEARCH_SEED ?? Date.now() % 1_000_000);
+const SEED = Number(process.env.MLRUNS_SEARCH_SEED ?? fc.readConfigureGlobal().seed ?? Date.now() % 1_000_000);
 const BATCH = 250;
 /** Per-test timeout, growing with MLRUNS_SEARCH_CASES. */
 const TIMEOUT = Math.max(60_000, TOTAL * 4);
@@ -106,10 +108,12 @@ const show = (m: Mismatch[]): string =>
 
 describe(`search vs MLflow 3.17 (seed ${SEED}, ${TOTAL} cases)`, () => {
   let oracle: Oracle;
-  beforeAll(() => {
-    oracle = startOracle();
+  beforeAll(async () => {
+    oracle = await startOracle();
   });
-  afterAll(() => oracle.close());
+  afterAll(async () => {
+    await oracle?.close();
+  });
 
   const share = (f: number): number => Math.max(1, Math.round(TOTAL * f));
 

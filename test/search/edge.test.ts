@@ -234,10 +234,12 @@ describe('search edge cases', () => {
 
 describe('search edge cases agree with MLflow 3.17', () => {
   let oracle: Oracle;
-  beforeAll(() => {
-    oracle = startOracle();
+  beforeAll(async () => {
+    oracle = await startOracle();
   });
-  afterAll(() => oracle.close());
+  afterAll(async () => {
+    await oracle?.close();
+  });
   it.each(ROWS.map((r) => [r.name, r] as const))('%s', async (_name, row) => {
     const defaults = { runs: RUNS, experiments: EXPS, models: MODELS, versions: VERSIONS }[row.op];
     const [py] = await oracle.call(row.op, [

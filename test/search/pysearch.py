@@ -1,6 +1,8 @@
 """Oracle for the search differential tests.
 
-Long-lived: reads one JSON request per line on stdin, writes one JSON response per line on stdout.
+Served by the one oracle process (test/oracle/oracle_server.py, op "module", module "search"):
+`handle(request)` answers one request. Also runnable alone: one JSON request per line on stdin,
+one JSON response per line on stdout.
 Request: {"op": "runs"|"experiments"|"models"|"versions"|"offset", "cases": [...]}
 Response: {"results": [{"ids": [...], "token": str|None} | {"error": {"code", "message"}}]}
 
@@ -263,15 +265,21 @@ def run_case(op, case):
         return {"error": {"code": "INTERNAL_ERROR", "message": f"{type(e).__name__}: {e}"}}
 
 
+def handle(req):
+    """One request {"op", "cases"} -> {"results": [...]} or {"fatal": traceback}."""
+    try:
+        return {"results": [run_case(req["op"], c) for c in req["cases"]]}
+    except Exception:  # noqa: BLE001
+        return {"fatal": traceback.format_exc()}
+
+
 def main():
     for line in sys.stdin:
         line = line.strip()
         if not line:
             continue
         try:
-            req = json.loads(line)
-            results = [run_case(req["op"], c) for c in req["cases"]]
-            out = {"results": results}
+            out = handle(json.loads(line))
         except Exception:  # noqa: BLE001
             out = {"fatal": traceback.format_exc()}
         sys.stdout.write(json.dumps(out) + "\n")

@@ -321,7 +321,7 @@ describe('experiments and environment', () => {
     await mlflow.endRun();
     delete process.env['MLFLOW_TRACKING_URI'];
     expect(mlflow.getTrackingUri()).toBe(`file://${path.resolve('mlruns')}`);
-    expect(() => mlflow.setTrackingUri('http://localhost:5000')).toThrow(MlflowError);
+    expect(() => mlflow.setTrackingUri('gopher://localhost:5000')).toThrow(/scheme 'gopher'.*Supported/s);
   });
 
   it('MLFLOW_RUN_CONTEXT adds tags', async () => {

@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { oraclePython } from '../oracle/oracle.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export function pythonBin(version: '2' | '3'): string {
-  return path.join(REPO_ROOT, '.oracle', `mlflow-${version}`, 'bin', 'python');
+  return oraclePython(version);
 }
 
 const made: string[] = [];

@@ -122,7 +122,7 @@ Stray entries are moved to <root>/../.mlruns-quarantine/<timestamp>/, never dele
       )
       .action(async (opts: DoctorOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
-        const root = ctx.folderRoot('doctor');
+        const root = ctx.folderRoot('mlruns doctor');
         if (!fs.existsSync(root)) {
           throw new CliError(`tracking root '${root}' does not exist (use --root DIR or set MLFLOW_TRACKING_URI)`, EXIT.NOT_FOUND);
         }

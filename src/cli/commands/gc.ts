@@ -278,7 +278,7 @@ with its runs, even when --run-ids is given.`,
           const ctx = new Ctx(cmd);
           const client = ctx.client('read');
           const p = await plan(client, opts);
-          const root = ctx.folderRoot('gc');
+          const root = ctx.folderRoot('mlruns gc');
           const dryRun = !opts.yes;
           const s = ctx.style;
           if (!dryRun) {

@@ -58,7 +58,7 @@ Examples:
         if (opts.lfsThreshold !== undefined && opts.ignoreLarge !== undefined) {
           throw new CliError('choose either --lfs-threshold or --ignore-large, not both', EXIT.USAGE);
         }
-        const root = ctx.folderRoot('git-setup');
+        const root = ctx.folderRoot('mlruns git-setup');
         const result = gitSetup(root, {
           ...(opts.lfsThreshold !== undefined ? { lfsThreshold: size(opts.lfsThreshold, '--lfs-threshold') } : {}),
           ...(opts.ignoreLarge !== undefined

@@ -221,7 +221,7 @@ child's exit code (128+N when it was killed by signal N).`,
         const env: NodeJS.ProcessEnv = {
           ...process.env,
           MLFLOW_RUN_ID: runId,
-          MLFLOW_TRACKING_URI: ctx.isRemote ? ctx.trackingUri : pathToLocalFileUri(ctx.rootPath),
+          MLFLOW_TRACKING_URI: ctx.isRemote ? ctx.trackingUri : ctx.isDatabase ? `sqlite:///${ctx.rootPath}` : pathToLocalFileUri(ctx.rootPath),
           MLFLOW_EXPERIMENT_ID: experimentId,
           MLFLOW_ALLOW_FILE_STORE: 'true',
         };

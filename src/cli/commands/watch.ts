@@ -82,7 +82,7 @@ export const watchCommand: CommandModule = {
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .action(async (opts: WatchCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
-        const root = ctx.folderRoot('watch');
+        const root = ctx.folderRoot('mlruns watch');
         let st: fs.Stats | undefined;
         try {
           st = fs.statSync(root);
