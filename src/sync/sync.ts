@@ -521,7 +521,8 @@ export async function syncStores(source: SyncEndpoint, destination: SyncEndpoint
       // artifacts: files missing or of another size
       let fileManifest: Record<string, number> | undefined;
       if (run.info.artifactUri && copy.info.artifactUri) {
-        const srcRepo = artifactRepoAt(src, run.info.artifactUri);
+        // The stores resolve their runs' artifact URIs (a folder copied from elsewhere names foreign paths).
+        const srcRepo = await src.artifactRepository(run.info.runId);
         const files = await listFiles(srcRepo).catch((e: unknown) => {
           if (isNotFound(e)) return [] as FileInfo[];
           throw e;
@@ -531,8 +532,8 @@ export async function syncStores(source: SyncEndpoint, destination: SyncEndpoint
           let known: Map<string, number | null>;
           if (sent && outcome !== 'created') known = new Map(Object.entries(sent));
           else if (outcome === 'created') known = new Map();
-          else known = new Map((await listFiles(artifactRepoAt(dst, copy.info.artifactUri))).map((f) => [f.path, f.fileSize] as const));
-          const dstRepo = dry ? null : artifactRepoAt(dst, copy.info.artifactUri);
+          else known = new Map((await listFiles(await dst.artifactRepository(dstId))).map((f) => [f.path, f.fileSize] as const));
+          const dstRepo = dry ? null : await dst.artifactRepository(dstId);
           for (const f of files) {
             if (known.get(f.path) === f.fileSize) continue;
             if (outcome === 'unchanged') outcome = 'updated';

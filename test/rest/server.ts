@@ -238,3 +238,66 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     },
   };
 }
+
+/** A decision of the fault proxy for one request: forward it, or answer with this status. */
+export type FaultPlan = (req: { method: string; url: string; n: number; headers: Record<string, string | string[] | undefined> }) => number | null;
+
+export interface FaultProxy {
+  url: string;
+  /** Requests seen, by `METHOD path` (query string removed). */
+  seen: Map<string, number>;
+  /** Answers injected, by status. */
+  injected: Map<number, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of a real server that answers some requests itself (500, 429, 401...)
+ * as `plan` decides, and forwards the others unchanged.
+ */
+export async function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
+  const http = await import('node:http');
+  const t = new URL(target);
+  const seen = new Map<string, number>();
+  const injected = new Map<number, number>();
+  let n = 0;
+  const agent = new http.Agent({ keepAlive: true });
+  const srv = http.createServer((req, res) => {
+    const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    const status = plan({ method: req.method ?? 'GET', url: req.url ?? '', n: n++, headers: req.headers });
+    if (status !== null) {
+      injected.set(status, (injected.get(status) ?? 0) + 1);
+      req.resume();
+      const body = status === 401 ? '{"error_code": "UNAUTHENTICATED", "message": "Invalid credentials"}' : `injected ${status}`;
+      res.writeHead(status, { 'Content-Type': status === 401 ? 'application/json' : 'text/plain', ...(status === 429 ? { 'Retry-After': '0' } : {}) });
+      res.end(body);
+      return;
+    }
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${t.hostname}:${t.port}` }, agent },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end('upstream unreachable');
+    });
+    req.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    injected,
+    close: () =>
+      new Promise<void>((r) => {
+        agent.destroy();
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
