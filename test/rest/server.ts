@@ -66,7 +66,7 @@ async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
 
 /** A PostgreSQL server in a temporary data folder. */
 export interface Postgres {
-  /** `postgresql://postgres@127.0.0.1:<port>/<db>` */
+  /** `postgresql+psycopg2://postgres@127.0.0.1:<port>/<db>` */
   url: string;
   port: number;
   stop(): Promise<void>;
@@ -118,7 +118,8 @@ export async function startPostgres(database = 'mlflow'): Promise<Postgres> {
   const created = spawnSync(path.join(PG_BIN, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', database], { encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`createdb failed: ${created.stderr}`);
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    // The driver named: MLflow 3.x would pick psycopg (3); the venvs hold psycopg2-binary.
+    url: `postgresql+psycopg2://postgres@127.0.0.1:${port}/${database}`,
     port,
     async stop() {
       await killAndWait(child, 'SIGINT');
