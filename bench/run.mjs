@@ -272,7 +272,14 @@ async function main() {
   if (process.env.BENCH_UI !== '0') spawnSync(process.execPath, [path.join(here, 'ui.mjs')], { stdio: 'inherit' });
 }
 
-main().catch((err) => {
+main()
+  .then(() => {
+    // The REST bench starts its own mlflow server (bench/rest.mjs; BENCH_REST=0 skips it, BENCH_REST_RUNS=1000 is the size).
+    if (process.env.BENCH_REST === '0') return;
+    const r = spawnSync(process.execPath, [path.join(here, 'rest.mjs')], { stdio: 'inherit', env: { BENCH_REST_RUNS: '100', ...process.env } });
+    if (r.status !== 0) process.exitCode = 1;
+  })
+  .catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -15,12 +15,23 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'INTERNAL_ERROR'
   | 'BAD_REQUEST'
-  /** The database stayed locked past its busy timeout (MLflow's code for SQLite's "database is locked"). */
+  /**
+   * The database stayed locked past its busy timeout (MLflow's code for SQLite's "database is
+   * locked"); a tracking server could not be reached, or kept failing after the retries.
+   */
   | 'TEMPORARILY_UNAVAILABLE'
   /** Data on disk that cannot be read (empty or truncated meta.yaml, malformed metric line...). */
   | 'MALFORMED_DATA'
   /** The file system refused (permissions, disk full...). */
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  /** A tracking server (REST store) refused the request's credentials (HTTP 401). */
+  | 'UNAUTHENTICATED'
+  /** A tracking server denied access (HTTP 403). */
+  | 'PERMISSION_DENIED'
+  /** A tracking server lacks the endpoint (an older MLflow, a disabled feature; HTTP 404). */
+  | 'ENDPOINT_NOT_FOUND'
+  /** A tracking server kept rate-limiting the request after the retries (HTTP 429). */
+  | 'REQUEST_LIMIT_EXCEEDED';
 
 export interface MlflowErrorOptions {
   /** The file or folder the error is about, when there is one. */

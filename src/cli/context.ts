@@ -10,6 +10,7 @@ import { MlflowError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { MlflowClient, resolveTrackingUri } from '../tracking/client.js';
 import { trackingUriToPath, uriScheme } from '../store/uri.js';
+import { redactUri } from '../store/rest/index.js';
 import { sqliteUriToPath } from '../store/sqlite/db.js';
 import { FileStore } from '../store/file/file-store.js';
 import { allExperiments } from '../tracking/stores.js';
@@ -53,8 +54,15 @@ export function exitCodeOf(code: ErrorCode): number {
       return EXIT.CONFLICT;
     case 'MALFORMED_DATA':
     case 'IO_ERROR':
+    // A locked database, a tracking server out of reach or still failing after the retries: I/O.
     case 'TEMPORARILY_UNAVAILABLE':
+    case 'REQUEST_LIMIT_EXCEEDED':
       return EXIT.DATA;
+    case 'UNAUTHENTICATED':
+    case 'PERMISSION_DENIED':
+      return EXIT.USAGE;
+    case 'ENDPOINT_NOT_FOUND':
+      return EXIT.NOT_FOUND;
     default:
       return EXIT.INTERNAL;
   }
@@ -126,18 +134,38 @@ export class Ctx {
     return resolveTrackingUri(this.globals.root || null);
   }
 
+  /** True when the tracking URI is a tracking server (http: or https:), not a folder. */
+  get isRemote(): boolean {
+    const scheme = uriScheme(this.trackingUri);
+    return scheme === 'http' || scheme === 'https';
+  }
+
   /** True when the tracking URI is an MLflow database (`sqlite:`), not a mlruns/ folder. */
   get isDatabase(): boolean {
     return uriScheme(this.trackingUri) === 'sqlite';
   }
 
-  /** The root folder, or for a `sqlite:` URI the database file (for messages and existence checks). */
+  /** Where the data is, for messages: the folder, the database file, or the server's URL (credentials removed). */
+  get location(): string {
+    return this.isRemote ? redactUri(this.trackingUri) : this.rootPath;
+  }
+
+  /** The root folder, or for a `sqlite:` URI the database file; a clear error for a tracking server. */
   get rootPath(): string {
+    if (this.isRemote) {
+      throw new CliError(`this command works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`, EXIT.USAGE);
+    }
     return this.isDatabase ? sqliteUriToPath(this.trackingUri) : trackingUriToPath(this.trackingUri);
   }
 
-  /** The mlruns/ folder, for commands that only work on files; a clear error for a database. */
+  /** The mlruns/ folder, for commands that only work on files; a clear error for a database or a server. */
   folderRoot(command: string): string {
+    if (this.isRemote) {
+      throw new CliError(
+        `${command} works on a mlruns/ folder; '${redactUri(this.trackingUri)}' is a tracking server (use --root DIR)`,
+        EXIT.USAGE,
+      );
+    }
     if (this.isDatabase) {
       throw new CliError(
         `${command} works on MLflow's file store (a mlruns/ folder); '${this.trackingUri}' is an SQLite database. ` +
@@ -154,8 +182,8 @@ export class Ctx {
    */
   client(mode: 'read' | 'write'): MlflowClient {
     if (!this.clientCache) {
-      const root = this.rootPath;
-      if (mode === 'read') {
+      if (mode === 'read' && !this.isRemote) {
+        const root = this.rootPath;
         let st: fs.Stats | undefined;
         try {
           st = fs.statSync(root);
@@ -194,7 +222,7 @@ export class Ctx {
       try {
         return await client.getExperiment(idOrName);
       } catch (e) {
-        // A database's experiment ids are integers: a name is not a malformed id there.
+        // A database's (or a tracking server's) experiment ids are integers: a name is not a malformed id there.
         if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && !(store instanceof FileStore))))) throw e;
       }
     }
@@ -240,7 +268,7 @@ export class Ctx {
           EXIT.USAGE,
         );
       }
-      throw new CliError(`run '${arg}' not found in '${this.rootPath}'`, EXIT.NOT_FOUND);
+      throw new CliError(`run '${arg}' not found in '${this.location}'`, EXIT.NOT_FOUND);
     }
   }
 

@@ -31,6 +31,7 @@ import { uiCommand } from './commands/ui.js';
 import { tagCommand } from './commands/tag.js';
 import { catalogCommand } from './commands/catalog.js';
 import { reportCommand } from './commands/report.js';
+import { pullCommand, pushCommand } from './commands/push.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -53,6 +54,8 @@ export const COMMANDS: readonly CommandModule[] = [
   gitSetupCommand,
   serveCommand,
   predictCommand,
+  pushCommand,
+  pullCommand,
 ];
 
 function packageVersion(): string {
@@ -70,7 +73,7 @@ export function buildProgram(): Command {
   program
     .description("Read and write MLflow's file store (mlruns/) from the command line.")
     .version(packageVersion(), '-V, --version')
-    .option('--root <uri>', 'tracking root: a path or file: URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
+    .option('--root <uri>', 'tracking root: a path, file: URI or tracking server URL http(s)://host:port (default: $MLFLOW_TRACKING_URI, else ./mlruns)')
     .option('--no-color', 'never colour the output (NO_COLOR does the same)')
     .option('--debug', 'print stack traces and store warnings')
     .configureHelp({

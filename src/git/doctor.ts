@@ -38,7 +38,8 @@ const RUN_SUBFOLDERS = ['metrics', 'params', 'artifacts'] as const;
 const RUN_ENTRIES = new Set(['meta.yaml', 'metrics', 'params', 'tags', 'artifacts', 'inputs', 'outputs']);
 const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
 /** Files a root may hold besides experiments (git's own files). */
-const ROOT_ALLOWED_FILES = new Set(['.gitignore', '.gitattributes']);
+// .mlruns-sync.json: the record of `mlruns push`/`pull` (src/cli/commands/push.ts).
+const ROOT_ALLOWED_FILES = new Set(['.gitignore', '.gitattributes', '.mlruns-sync.json']);
 
 /**
  * The name of the quarantine folder, created next to the root (never inside it).

@@ -57,6 +57,11 @@ export interface CreateRunArgs {
   startTime: number;
   tags: RunTag[];
   runName?: string | null;
+  /**
+   * The id of the new run, for a copy that keeps its source's id (`mlruns pull`); the store
+   * refuses one it already holds. Stores that pick ids themselves (a tracking server) refuse it.
+   */
+  runId?: string | null;
 }
 
 export interface CreateLoggedModelArgs {

@@ -41,6 +41,8 @@ import { validateMetric } from '../format/validation.js';
 import { pythonJsonDumpsDefault } from '../models/mlmodel.js';
 import { pathToLocalFileUri } from '../store/uri.js';
 import { FileStore } from '../store/file/file-store.js';
+import { RestStore } from '../store/rest/index.js';
+import os from 'node:os';
 import { checkTrackingUri } from './stores.js';
 import { MlflowClient, resolveTrackingUri } from './client.js';
 import { MLFLOW_TAGS, resolveTags } from './context.js';
@@ -678,7 +680,155 @@ function scheduleFlush(buf: MetricBuffer): void {
   });
 }
 
+// ---------------------------------------------------------------- metrics to a tracking server
+
+/**
+ * Metrics bound for a tracking server: a `logMetric` promise settles once its point is buffered;
+ * the buffer is sent in `log-batch` requests (1,000 points each) when it holds a full batch, 50 ms
+ * after the first point, at `endRun`, at `flush()` and when the process drains. A request that
+ * fails after the connection's retries (a server that went away) leaves its points at the head
+ * of the buffer for the next send; `endRun`/`flush()` then reject naming what could not be sent,
+ * and at process exit the points are written to a spool file named on stderr. Nothing is dropped.
+ */
+interface RemoteBuffer {
+  client: MlflowClient;
+  runId: string;
+  points: Metric[];
+  timer: NodeJS.Timeout | null;
+  /** The send in progress (one at a time per run, so points keep their order). */
+  sending: Promise<void> | null;
+  /** The last send's failure, cleared by a send that succeeds. */
+  error: unknown;
+}
+
+/** Points per request, and how many may wait before `logMetric` waits for the send. */
+const REMOTE_BATCH = 1000;
+const REMOTE_HIGH_WATER = 50_000;
+const REMOTE_DELAY_MS = 50;
+
+const remoteBuffers = new Map<MlflowClient, Map<string, RemoteBuffer>>();
+
+const isRemote = (client: MlflowClient): boolean => client.store instanceof RestStore;
+
+function remoteBufferFor(client: MlflowClient, runId: string): RemoteBuffer {
+  let byRun = remoteBuffers.get(client);
+  if (!byRun) {
+    byRun = new Map();
+    remoteBuffers.set(client, byRun);
+  }
+  let buf = byRun.get(runId);
+  if (!buf) {
+    buf = { client, runId, points: [], timer: null, sending: null, error: null };
+    byRun.set(runId, buf);
+  }
+  return buf;
+}
+
+/** Sends the buffer's points, batch after batch; on failure the unsent points stay buffered. */
+function sendRemote(buf: RemoteBuffer): Promise<void> {
+  if (buf.timer) {
+    clearTimeout(buf.timer);
+    buf.timer = null;
+  }
+  if (buf.sending) return buf.sending;
+  buf.sending = (async () => {
+    try {
+      while (buf.points.length > 0) {
+        const batch = buf.points.slice(0, REMOTE_BATCH);
+        try {
+          await buf.client.store.logBatch(buf.runId, { metrics: batch });
+        } catch (err) {
+          buf.error = err;
+          return;
+        }
+        buf.points.splice(0, batch.length);
+        buf.error = null;
+      }
+    } finally {
+      buf.sending = null;
+    }
+  })();
+  return buf.sending;
+}
+
+async function enqueueRemote(client: MlflowClient, runId: string, metrics: Metric[]): Promise<void> {
+  const buf = remoteBufferFor(client, runId);
+  buf.points.push(...metrics);
+  if (buf.points.length >= REMOTE_BATCH && !buf.sending && buf.error === null) void sendRemote(buf);
+  else if (!buf.timer && !buf.sending) {
+    buf.timer = setTimeout(() => void sendRemote(buf), REMOTE_DELAY_MS);
+    buf.timer.unref();
+  }
+  // Back-pressure: a caller far ahead of the server waits for the send in flight.
+  while (buf.points.length >= REMOTE_HIGH_WATER && buf.sending) await buf.sending;
+}
+
+/** Sends what is buffered for a run; rejects (points kept) when the server cannot take them. */
+async function flushRemote(client: MlflowClient, runId: string): Promise<void> {
+  const buf = remoteBuffers.get(client)?.get(runId);
+  if (!buf) return;
+  if (buf.sending) await buf.sending;
+  await sendRemote(buf);
+  if (buf.points.length > 0) {
+    const cause = buf.error;
+    throw new MlflowError(
+      (cause instanceof MlflowError ? cause.code : null) ?? 'TEMPORARILY_UNAVAILABLE',
+      `${buf.points.length} metric value(s) of run ${runId} could not be sent to ${client.store.trackingUri} (they stay buffered; flush() or endRun() sends them again): ${(cause as Error)?.message ?? cause}`,
+      { cause },
+    );
+  }
+  remoteBuffers.get(client)?.delete(runId);
+}
+
+/**
+ * Sends every metric value still buffered for a tracking server (the fluent API buffers them),
+ * and rejects naming the points that could not be sent (they stay buffered). A file store
+ * writes at once; this waits for its writes in progress.
+ *
+ * @example
+ * ```ts
+ * for (let i = 0; i < 1e5; i++) void mlflow.logMetric('loss', 1 / (i + 1), { step: i });
+ * await mlflow.flush(); // every point is on the server
+ * ```
+ */
+export async function flush(): Promise<void> {
+  const errors: unknown[] = [];
+  for (const [client, byRun] of [...remoteBuffers]) {
+    for (const runId of [...byRun.keys()]) {
+      try {
+        await flushRemote(client, runId);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  }
+  await flushAllMetrics();
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new MlflowError('TEMPORARILY_UNAVAILABLE', errors.map((e) => (e as Error).message).join('\n'));
+}
+
+/** At process exit (nothing can be sent any more): the unsent points go to a spool file, named on stderr. */
+function spoolRemoteSync(): void {
+  for (const byRun of remoteBuffers.values()) {
+    for (const buf of byRun.values()) {
+      if (buf.timer) clearTimeout(buf.timer);
+      if (buf.points.length === 0) continue;
+      const file = path.join(os.tmpdir(), `mlruns-unsent-${buf.runId}-${process.pid}.jsonl`);
+      try {
+        fs.writeFileSync(file, buf.points.map((m) => JSON.stringify({ ...m, value: Number.isFinite(m.value) ? m.value : String(m.value) })).join('\n') + '\n');
+        process.stderr.write(
+          `mlruns: ${buf.points.length} metric value(s) of run ${buf.runId} could not be sent to ${buf.client.store.trackingUri}; saved in ${file}\n`,
+        );
+      } catch {
+        process.stderr.write(`mlruns: ${buf.points.length} metric value(s) of run ${buf.runId} could not be sent to ${buf.client.store.trackingUri} and are lost\n`);
+      }
+      buf.points = [];
+    }
+  }
+}
+
 function enqueueMetrics(client: MlflowClient, runId: string, metrics: Metric[]): Promise<void> {
+  if (isRemote(client)) return enqueueRemote(client, runId, metrics);
   const buf = bufferFor(client, runId);
   const done = new Promise<void>((resolve, reject) => buf.pending.push({ metrics, resolve, reject }));
   scheduleFlush(buf);
@@ -687,6 +837,7 @@ function enqueueMetrics(client: MlflowClient, runId: string, metrics: Metric[]):
 
 /** Writes what is buffered for a run and waits for its writes. */
 async function flushMetrics(client: MlflowClient, runId: string): Promise<void> {
+  if (isRemote(client)) return flushRemote(client, runId);
   const buf = metricBuffers.get(client)?.get(runId);
   if (!buf) return;
   buf.chain = buf.chain.then(() => flushPending(buf));
@@ -697,11 +848,13 @@ async function flushMetrics(client: MlflowClient, runId: string): Promise<void> 
 async function flushAllMetrics(): Promise<void> {
   const all: Promise<void>[] = [];
   for (const [client, byRun] of metricBuffers) for (const runId of [...byRun.keys()]) all.push(flushMetrics(client, runId));
+  for (const [client, byRun] of remoteBuffers) for (const runId of [...byRun.keys()]) all.push(flushRemote(client, runId));
   await Promise.allSettled(all);
 }
 
 /** Writes buffered metrics synchronously (the store writes before its promise settles); for exit paths. */
 function flushAllMetricsSync(): void {
+  spoolRemoteSync();
   for (const byRun of metricBuffers.values()) {
     for (const buf of byRun.values()) {
       const batch = buf.pending.splice(0);
@@ -970,6 +1123,8 @@ async function endAllActive(status: RunStatus): Promise<void> {
 
 async function endAllActiveOnce(status: RunStatus): Promise<void> {
   await flushAllMetrics();
+  // What a tracking server would not take even after the retries is saved, not dropped.
+  spoolRemoteSync();
   for (const entry of entriesNewestFirst()) {
     try {
       await entry.client.setTerminated(entry.runId, status);

@@ -12,6 +12,8 @@ import { FileRegistryStore } from '../store/file/registry-store.js';
 import type { RegistryStore } from '../store/registry-store.js';
 import type { RunSearchIndex, TrackingStore } from '../store/tracking-store.js';
 import { uriScheme } from '../store/uri.js';
+import { RestRegistryStore, RestStore } from '../store/rest/index.js';
+import type { RestOptions } from '../store/rest/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { SqliteRegistryStore } from '../store/sqlite/registry-store.js';
 
@@ -40,11 +42,18 @@ export interface StoreOptions extends Omit<FileStoreOptions, 'searchIndex'> {
    * `default_artifact_root`): default `./mlruns` against the working folder, as Python does.
    */
   artifactRoot?: string;
+  /**
+   * How to reach an `http(s):` tracking server: credentials, TLS, retries and timeout (default:
+   * MLflow's environment variables, `MLFLOW_TRACKING_TOKEN`, `MLFLOW_HTTP_REQUEST_MAX_RETRIES`...).
+   */
+  rest?: RestOptions;
 }
 
 /** The schemes a tracking URI may use, with what each opens (for error messages). */
 const SCHEMES: ReadonlyArray<readonly [scheme: string, what: string]> = [
   ['file', "MLflow's file store: a folder path or a file: URI (./mlruns, file:///abs/mlruns)"],
+  ['http', 'an MLflow tracking server (http://host:5000)'],
+  ['https', 'an MLflow tracking server over TLS (https://host)'],
   ['sqlite', "MLflow's SQL store in an SQLite database (sqlite:///mlflow.db, sqlite:////abs/mlflow.db)"],
 ];
 
@@ -122,6 +131,7 @@ export function openTrackingStore(uri: string, options: StoreOptions = {}): Trac
       ...(options.now ? { now: options.now } : {}),
     });
   }
+  if (scheme === 'http' || scheme === 'https') return new RestStore(uri, options.rest ?? {});
   throw unsupported(uri, 'tracking');
 }
 
@@ -157,7 +167,26 @@ export function openRegistryStore(uri: string, tracking: TrackingStore, options:
       loggedModels: tracking,
     });
   }
+  if (scheme === 'http' || scheme === 'https') {
+    // One connection pool when the registry is the tracking server itself.
+    if (tracking instanceof RestStore && tracking.trackingUri === sameServer(uri)) {
+      return new RestRegistryStore(tracking.conn, tracking);
+    }
+    return new RestRegistryStore(uri, tracking, options.rest ?? {});
+  }
   throw unsupported(uri, 'registry');
+}
+
+/** An http(s) URI as a RestStore names it (no credentials, no trailing slash). */
+function sameServer(uri: string): string {
+  try {
+    const u = new URL(uri);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return uri;
+  }
 }
 
 /** The registry URI in force: the option, else `MLFLOW_REGISTRY_URI`, else the tracking URI. */

@@ -61,7 +61,7 @@ export const experimentsCommand: CommandModule = {
           return;
         }
         if (experiments.length === 0) {
-          print(`No ${view === 'ALL' ? '' : view === 'DELETED_ONLY' ? 'deleted ' : 'active '}experiments in ${ctx.rootPath}\n`);
+          print(`No ${view === 'ALL' ? '' : view === 'DELETED_ONLY' ? 'deleted ' : 'active '}experiments in ${ctx.location}\n`);
           return;
         }
         const s = ctx.style;

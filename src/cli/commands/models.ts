@@ -175,7 +175,7 @@ export const modelsCommand: CommandModule = {
         const ctx = new Ctx(cmd);
         const models = await searchModels(ctx.client('read'), null, ['name ASC'], parsePositiveInt(opts.max, '--max'));
         if (opts.json) return print(toJson({ registeredModels: models.map(modelJson) }));
-        if (models.length === 0) return print(`No registered models in ${ctx.rootPath}\n`);
+        if (models.length === 0) return print(`No registered models in ${ctx.location}\n`);
         print(modelsTable(models, ctx.style));
       });
 

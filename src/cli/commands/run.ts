@@ -203,10 +203,14 @@ child's exit code (128+N when it was killed by signal N).`,
         if (projectNote) say(projectNote);
         say(`run ${runId} (${run.info.runName ?? ''}) in experiment ${experimentId}: ${commandText}`);
 
+        let remoteLogDir: string | undefined;
         let outFile: fs.WriteStream | undefined;
         let errFile: fs.WriteStream | undefined;
         if (opts.logs) {
-          const dir = await client.downloadArtifacts(runId, '').catch(() => undefined);
+          // A tracking server's artifacts are uploaded at the end from a temporary folder.
+          const dir = ctx.isRemote
+            ? (remoteLogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-run-logs-')))
+            : await client.downloadArtifacts(runId, '').catch(() => undefined);
           if (dir) {
             fs.mkdirSync(dir, { recursive: true });
             outFile = fs.createWriteStream(path.join(dir, 'stdout.txt'));
@@ -217,7 +221,7 @@ child's exit code (128+N when it was killed by signal N).`,
         const env: NodeJS.ProcessEnv = {
           ...process.env,
           MLFLOW_RUN_ID: runId,
-          MLFLOW_TRACKING_URI: ctx.isDatabase ? `sqlite:///${ctx.rootPath}` : pathToLocalFileUri(ctx.rootPath),
+          MLFLOW_TRACKING_URI: ctx.isRemote ? ctx.trackingUri : ctx.isDatabase ? `sqlite:///${ctx.rootPath}` : pathToLocalFileUri(ctx.rootPath),
           MLFLOW_EXPERIMENT_ID: experimentId,
           MLFLOW_ALLOW_FILE_STORE: 'true',
         };
@@ -254,6 +258,14 @@ child's exit code (128+N when it was killed by signal N).`,
         if (forwardTimer) clearTimeout(forwardTimer);
         for (const sg of signals) process.off(sg, onSignal);
         await Promise.all([outFile, errFile].map((f) => (f ? new Promise<void>((r) => f.end(() => r())) : Promise.resolve())));
+        if (remoteLogDir) {
+          try {
+            for (const f of ['stdout.txt', 'stderr.txt']) await client.logArtifact(runId, path.join(remoteLogDir, f));
+          } catch (err) {
+            process.stderr.write(`mlruns: warning: could not upload the output of run ${runId}: ${(err as Error).message}\n`);
+          }
+          fs.rmSync(remoteLogDir, { recursive: true, force: true });
+        }
 
         let status: RunStatus;
         let exitCode: number;

@@ -1161,7 +1161,13 @@ export class FileStore implements TrackingStore {
     const runName = args.runName || tagName || this.ids.runName();
     if (!tagName) tags.push({ key: RUN_NAME_TAG, value: runName });
     for (const t of tags) validateTagName(t.key);
-    const runId = this.ids.runId();
+    let runId: string;
+    if (args.runId) {
+      // A copy that keeps its id (mlruns pull): the id must be new to the whole store.
+      validateRunId(args.runId);
+      if (this.findRun(args.runId)) throw alreadyExists(`Run '${args.runId}' already exists`);
+      runId = args.runId;
+    } else runId = this.ids.runId();
     const expDir = this.experimentDir(experimentId) as string;
     const runDir = path.join(expDir, runId);
     const info: RunInfo = {

@@ -1,0 +1,304 @@
+/**
+ * Real MLflow tracking servers for the REST tests: `mlflow server` from the oracle's full venvs
+ * (`.oracle/mlflow-3-full`, `.oracle/mlflow-2-full`) on 127.0.0.1 with a free port and
+ * `--serve-artifacts`, backed by SQLite or by a real PostgreSQL 15 (initdb'd in a temporary
+ * folder, run as the unprivileged `postgres` user when the tests run as root).
+ *
+ * @example
+ * ```ts
+ * const server = await startMlflowServer({ backend: 'postgres' });
+ * const client = new MlflowClient(server.url);
+ * await server.stop();
+ * ```
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A free TCP port on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function exitPromise(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = exitPromise(child);
+  // The server runs in its own process group (uvicorn/gunicorn workers): signal the whole group.
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {
+    child.kill(signal);
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }, graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
+/** A PostgreSQL server in a temporary data folder. */
+export interface Postgres {
+  /** `postgresql+psycopg2://postgres@127.0.0.1:<port>/<db>` */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** Runs a PostgreSQL binary, as `postgres` when we are root (postgres refuses to run as root). */
+function pgCommand(bin: string, args: string[]): [string, string[]] {
+  const exe = path.join(PG_BIN, bin);
+  return asRoot ? ['runuser', ['-u', 'postgres', '--', exe, ...args]] : [exe, args];
+}
+
+function ensurePostgresUser(): void {
+  if (!asRoot) return;
+  if (spawnSync('id', ['-u', 'postgres']).status === 0) return;
+  const res = spawnSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`useradd postgres failed: ${res.stderr}`);
+}
+
+/** initdb + postgres on a free port (unix socket in the same temporary folder) + a database. */
+export async function startPostgres(database = 'mlflow'): Promise<Postgres> {
+  if (!fs.existsSync(path.join(PG_BIN, 'initdb'))) {
+    throw new Error(`PostgreSQL 15 is not installed (${PG_BIN}/initdb missing): apt-get install postgresql-15`);
+  }
+  ensurePostgresUser();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-pg-'));
+  if (asRoot) spawnSync('chown', ['postgres', dir]);
+  const data = path.join(dir, 'data');
+  const [initCmd, initArgs] = pgCommand('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  const init = spawnSync(initCmd, initArgs, { encoding: 'utf8', timeout: 180_000 });
+  if (init.status !== 0) throw new Error(`initdb failed (${init.status}): ${init.stderr}${init.stdout}`);
+  const port = await freePort();
+  const [cmd, args] = pgCommand('postgres', [
+    '-D', data, '-p', String(port), '-k', dir,
+    '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+  ]);
+  const log = fs.openSync(path.join(dir, 'postgres.log'), 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', log, log], detached: true });
+  fs.closeSync(log);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`postgres exited: ${fs.readFileSync(path.join(dir, 'postgres.log'), 'utf8')}`);
+    const ready = spawnSync(path.join(PG_BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']);
+    if (ready.status === 0) break;
+    if (Date.now() > deadline) throw new Error('postgres did not become ready in 120 s');
+    await sleep(200);
+  }
+  const created = spawnSync(path.join(PG_BIN, 'createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', database], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`createdb failed: ${created.stderr}`);
+  return {
+    // The driver named: MLflow 3.x would pick psycopg (3); the venvs hold psycopg2-binary.
+    url: `postgresql+psycopg2://postgres@127.0.0.1:${port}/${database}`,
+    port,
+    async stop() {
+      await killAndWait(child, 'SIGINT');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface MlflowServerOptions {
+  backend?: 'sqlite' | 'postgres';
+  /** The MLflow major version of the server (`.oracle/mlflow-<v>-full`). */
+  version?: '3' | '2';
+  /** Extra environment for the server (e.g. MLFLOW_AUTH_*). */
+  env?: Record<string, string>;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+/** A running `mlflow server`. */
+export interface MlflowServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  backendUri: string;
+  /** The folder the server stores proxied artifacts in (`--artifacts-destination`). */
+  artifactsDir: string;
+  /** The server's log (stdout + stderr). */
+  logFile: string;
+  /** Kills the server process (SIGKILL), keeping its stores. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and stores (after {@link MlflowServer.kill}). */
+  restart(): Promise<void>;
+  /** Stops the server and its database, removes the temporary folders. */
+  stop(): Promise<void>;
+}
+
+export function mlflowBin(version: '3' | '2'): string {
+  return path.join(REPO_ROOT, '.oracle', `mlflow-${version}-full`, 'bin', 'mlflow');
+}
+
+async function waitHealthy(url: string, child: ChildProcess, logFile: string, timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`mlflow server exited (${child.exitCode ?? child.signalCode}):\n${fs.readFileSync(logFile, 'utf8').slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`mlflow server not healthy after ${timeoutMs} ms:\n${fs.readFileSync(logFile, 'utf8').slice(-4000)}`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Starts `mlflow server` (one worker) on 127.0.0.1 with a free port, `--serve-artifacts` and an
+ * artifacts folder in a temporary folder, over SQLite or a fresh PostgreSQL.
+ */
+export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServer> {
+  const version = options.version ?? '3';
+  const bin = mlflowBin(version);
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup-oracle.sh (the full MLflow venvs)`);
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-server-')));
+  const artifactsDir = path.join(dir, 'artifacts');
+  fs.mkdirSync(artifactsDir);
+  let pg: Postgres | undefined;
+  let backendUri: string;
+  if (options.backend === 'postgres') {
+    pg = await startPostgres();
+    backendUri = pg.url;
+  } else {
+    backendUri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = path.join(dir, 'server.log');
+  const args = [
+    'server',
+    '--backend-store-uri', backendUri,
+    '--serve-artifacts',
+    '--artifacts-destination', artifactsDir,
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--workers', '1',
+    ...(options.args ?? []),
+  ];
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...(options.env ?? {}) };
+  for (const k of Object.keys(env)) if (k.startsWith('MLFLOW_TRACKING_') || k === 'MLFLOW_REGISTRY_URI') delete env[k];
+  let child: ChildProcess;
+  const launch = async () => {
+    const log = fs.openSync(logFile, 'a');
+    child = spawn(bin, args, { cwd: dir, stdio: ['ignore', log, log], env, detached: true });
+    fs.closeSync(log);
+    await waitHealthy(url, child, logFile);
+  };
+  try {
+    await launch();
+  } catch (e) {
+    await pg?.stop();
+    throw e;
+  }
+  return {
+    url,
+    port,
+    backendUri,
+    artifactsDir,
+    logFile,
+    kill: () => killAndWait(child, 'SIGKILL'),
+    restart: launch,
+    async stop() {
+      await killAndWait(child, 'SIGTERM');
+      await pg?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A decision of the fault proxy for one request: forward it, or answer with this status. */
+export type FaultPlan = (req: { method: string; url: string; n: number; headers: Record<string, string | string[] | undefined> }) => number | null;
+
+export interface FaultProxy {
+  url: string;
+  /** Requests seen, by `METHOD path` (query string removed). */
+  seen: Map<string, number>;
+  /** Answers injected, by status. */
+  injected: Map<number, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of a real server that answers some requests itself (500, 429, 401...)
+ * as `plan` decides, and forwards the others unchanged.
+ */
+export async function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
+  const http = await import('node:http');
+  const t = new URL(target);
+  const seen = new Map<string, number>();
+  const injected = new Map<number, number>();
+  let n = 0;
+  const agent = new http.Agent({ keepAlive: true });
+  const srv = http.createServer((req, res) => {
+    const key = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    const status = plan({ method: req.method ?? 'GET', url: req.url ?? '', n: n++, headers: req.headers });
+    if (status !== null) {
+      injected.set(status, (injected.get(status) ?? 0) + 1);
+      req.resume();
+      const body = status === 401 ? '{"error_code": "UNAUTHENTICATED", "message": "Invalid credentials"}' : `injected ${status}`;
+      res.writeHead(status, { 'Content-Type': status === 401 ? 'application/json' : 'text/plain', ...(status === 429 ? { 'Retry-After': '0' } : {}) });
+      res.end(body);
+      return;
+    }
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${t.hostname}:${t.port}` }, agent },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end('upstream unreachable');
+    });
+    req.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    injected,
+    close: () =>
+      new Promise<void>((r) => {
+        agent.destroy();
+        srv.closeAllConnections();
+        srv.close(() => r());
+      }),
+  };
+}
