@@ -24,12 +24,11 @@ import path from 'node:path';
 import type { Run, RunStatus } from '../entities.js';
 import type { ReadWarning } from '../errors.js';
 import { experimentFromDict } from '../store/file/records.js';
-import { isDirectory, linkStaysWithin, listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
-import { RESERVED_EXPERIMENT_FOLDERS } from '../store/file/file-store.js';
+import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
+import { META, RESERVED_EXPERIMENT_FOLDERS, TRASH, leavesRoot, listExperimentFolders as listLayoutExperiments, listRunFolders } from '../store/file/layout.js';
 import type { Catalog, RefreshOptions, RefreshResult } from './catalog.js';
 import { SECONDARY_INDEXES } from './catalog.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
-import { fullReader } from './full-read.js';
 import { defaultWorkers, startPool } from './pool.js';
 import type { ProbeItem, SyncPool } from './pool.js';
 import { GrowthCollector } from './memory.js';
@@ -66,7 +65,6 @@ export interface RefreshScope {
   runs: { loc: 0 | 1; dir: string; folder: string }[];
 }
 
-const TRASH = '.trash';
 
 /**
  * New run folders are read in worker threads from this many on (fewer: reading here is faster
@@ -178,16 +176,7 @@ interface RefresherOptions {
  * ```
  */
 export function listExperimentFolders(root: string): { loc: 0 | 1; dir: string }[] {
-  const out: { loc: 0 | 1; dir: string }[] = [];
-  for (const d of listSubdirs(root)) {
-    if (d === TRASH || d === 'models' || d.includes('\\')) continue;
-    out.push({ loc: 0, dir: d });
-  }
-  for (const d of listSubdirs(path.join(root, TRASH))) {
-    if (d.includes('\\')) continue;
-    out.push({ loc: 1, dir: d });
-  }
-  return out;
+  return listLayoutExperiments(root, 'by-id').map((f) => ({ loc: f.location === 'root' ? 0 : 1, dir: f.name }));
 }
 
 class Refresher {
@@ -221,7 +210,7 @@ class Refresher {
     this.emit = options.emit;
     this.root = cat.root;
     this.st = this.prepare();
-    this.ctx = { root: cat.root, trustBefore: Date.now() - racyMs(), emit: this.emit, readFull: fullReader(cat.root) };
+    this.ctx = { root: cat.root, trustBefore: Date.now() - racyMs(), emit: this.emit };
     this.nextRid = (cat.db.prepare('SELECT COALESCE(MAX(rid), 0) AS m FROM runs').get() as { m: number }).m + 1;
   }
 
@@ -335,23 +324,17 @@ class Refresher {
   }
 
   private expSig(expDir: string): { sig: string; ds: string } {
-    const parts = [sigOf(statOf(path.join(expDir, 'meta.yaml')))];
+    const parts = [sigOf(statOf(path.join(expDir, META)))];
     walkSig(path.join(expDir, 'tags'), parts, 't');
     const ds: string[] = [];
     const dsDir = path.join(expDir, 'datasets');
-    for (const id of listSubdirs(dsDir).sort()) ds.push(`${id}=${sigOf(statOf(path.join(dsDir, id, 'meta.yaml')))}`);
+    for (const id of listSubdirs(dsDir).sort()) ds.push(`${id}=${sigOf(statOf(path.join(dsDir, id, META)))}`);
     return { sig: hash(parts.join('|')), ds: hash(ds.join('|')) };
   }
 
   /** True when a path below the root goes through a symbolic link leading outside it (FileStore.staysInside). */
   private leavesRoot(p: string): boolean {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return false;
-    }
-    return st.isSymbolicLink() && !linkStaysWithin(p, this.root);
+    return leavesRoot(p, this.root);
   }
 
   /** The experiment folder (or `.trash`) leads outside the root: the scan reads none of its runs. */
@@ -366,16 +349,7 @@ class Refresher {
 
   /** Run folders of an experiment folder, as listSubdirs lists them. */
   private runFolders(expDir: string, expOutside: boolean): Folder[] {
-    const out: Folder[] = [];
-    for (const e of listDir(expDir)) {
-      if (RESERVED_EXPERIMENT_FOLDERS.has(e.name)) continue;
-      if (e.isDirectory()) out.push({ name: e.name, outside: expOutside });
-      else if (e.isSymbolicLink()) {
-        const p = path.join(expDir, e.name);
-        if (isDirectory(p)) out.push({ name: e.name, outside: expOutside || !linkStaysWithin(p, this.root) });
-      }
-    }
-    return out;
+    return listRunFolders(expDir, this.root, expOutside);
   }
 
   /**
@@ -397,7 +371,7 @@ class Refresher {
       let name: string | null = null;
       let lifecycle: string | null = null;
       try {
-        const meta = this.cat.reader.readYaml(path.join(expDir, 'meta.yaml'));
+        const meta = this.cat.reader.readYaml(path.join(expDir, META));
         const read = meta === undefined || meta === null ? undefined : experimentFromDict(meta, {});
         if (read && read.ok && read.value.experimentId === dir) {
           expId = read.value.experimentId;

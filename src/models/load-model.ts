@@ -17,6 +17,7 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { parseYaml } from '../format/yaml.js';
@@ -164,13 +165,9 @@ export interface LoadModelOptions {
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const asMap = (v: unknown): YamlMap | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as YamlMap) : null);
 
-function listFiles(dir: string, prefix = ''): string[] {
+function listFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), rel));
-    else out.push(rel);
-  }
+  walkTree(dir, (_abs, rel) => void out.push(rel));
   return out.sort();
 }
 

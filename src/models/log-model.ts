@@ -31,6 +31,7 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoggedModel, ModelVersion } from '../entities.js';
@@ -206,10 +207,7 @@ function saveInputExample(dir: string, example: unknown, flavor: ModelFlavor): Y
 
 function totalSize(dir: string): number {
   let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    n += e.isDirectory() ? totalSize(p) : fs.statSync(p).size;
-  }
+  walkTree(dir, (abs) => void (n += fs.statSync(abs).size));
   return n;
 }
 

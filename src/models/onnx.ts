@@ -16,6 +16,7 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { dumpYaml } from '../format/yaml.js';
@@ -108,19 +109,10 @@ export function copyOnnxModel(src: string, destDir: string): number {
     if (e !== graph && e.name === ONNX_MODEL_FILE) throw invalidParameter(`'${from}' would be overwritten by the graph copied as ${ONNX_MODEL_FILE}`);
     fs.cpSync(from, to, { recursive: true, dereference: true });
   }
-  for (const f of walk(destDir)) total += fs.statSync(f).size;
+  walkTree(destDir, (abs) => void (total += fs.statSync(abs).size));
   return total;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 /**
  * A cheap sanity check of an ONNX file: not empty, and its first byte is the protobuf tag of
