@@ -41,7 +41,7 @@ import { pyJson } from '../format/json.js';
 import { dumpYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
 import { localFileUriToPath } from '../store/uri.js';
-import { fileSystemHandler } from '../tracking/autolog-tfjs.js';
+import { fileSystemHandler } from './tfjs-io.js';
 import { MlflowClient } from '../tracking/client.js';
 import { resolveTags } from '../tracking/context.js';
 import { activeRunClient, getClient } from '../tracking/fluent.js';
