@@ -26,8 +26,8 @@ import type { ReadWarning } from '../errors.js';
 import { experimentFromDict } from '../store/file/records.js';
 import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
 import { META, RESERVED_EXPERIMENT_FOLDERS, TRASH, leavesRoot, listExperimentFolders as listLayoutExperiments, listRunFolders } from '../store/file/layout.js';
-import type { Catalog, RefreshOptions, RefreshResult } from './catalog.js';
-import { SECONDARY_INDEXES } from './catalog.js';
+import { SECONDARY_INDEXES } from './tables.js';
+import { readYaml } from '../store/file/run-folder.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
 import { defaultWorkers, startPool } from './pool.js';
 import type { ProbeItem, SyncPool } from './pool.js';
@@ -179,6 +179,58 @@ export function listExperimentFolders(root: string): { loc: 0 | 1; dir: string }
   return listLayoutExperiments(root, 'by-id').map((f) => ({ loc: f.location === 'root' ? 0 : 1, dir: f.name }));
 }
 
+/**
+ * The catalog as a refresh sees it: its database, root and settings (the `Catalog` class of
+ * `catalog.ts` is one).
+ *
+ * @example
+ * ```ts
+ * refreshCatalog(openCatalog('./mlruns'), {});
+ * ```
+ */
+export interface RefreshTarget {
+  readonly root: string;
+  readonly db: import('better-sqlite3').Database;
+  readonly workers: number | undefined;
+  readonly onWarning: ((warning: ReadWarning) => void) | undefined;
+  setMeta(key: string, value: string): void;
+}
+
+/**
+ * Result of a refresh.
+ *
+ * @example
+ * ```ts
+ * const r: RefreshResult = { events: [], runsRead: 0, metricFilesRead: 0, cold: false };
+ * ```
+ */
+export interface RefreshResult {
+  /** Changes found (only when asked for with `emit`). */
+  events: ChangeEvent[];
+  /** Runs whose meta/params/tags were (re)read. */
+  runsRead: number;
+  /** Metric files (or their appended bytes) read. */
+  metricFilesRead: number;
+  /** True when the catalog was empty before (a cold build). */
+  cold: boolean;
+}
+
+/**
+ * Options of {@link Catalog.refresh}.
+ *
+ * @example
+ * ```ts
+ * const o: RefreshOptions = { emit: true };
+ * ```
+ */
+export interface RefreshOptions {
+  /** Collect change events (costs an exact parse of new metric bytes). */
+  emit?: boolean;
+  /** Limit the refresh to some experiment folders / run folders (the watcher's targeted refresh). */
+  scope?: RefreshScope;
+}
+
+
 class Refresher {
   readonly events: ChangeEvent[] = [];
   runsRead = 0;
@@ -204,7 +256,7 @@ class Refresher {
   private readonly gc = new GrowthCollector(GC_GROWTH_BYTES);
 
   constructor(
-    private readonly cat: Catalog,
+    private readonly cat: RefreshTarget,
     private readonly options: RefresherOptions,
   ) {
     this.emit = options.emit;
@@ -371,7 +423,7 @@ class Refresher {
       let name: string | null = null;
       let lifecycle: string | null = null;
       try {
-        const meta = this.cat.reader.readYaml(path.join(expDir, META));
+        const meta = readYaml(path.join(expDir, META));
         const read = meta === undefined || meta === null ? undefined : experimentFromDict(meta, {});
         if (read && read.ok && read.value.experimentId === dir) {
           expId = read.value.experimentId;
@@ -903,7 +955,7 @@ const DATA_SCOPES: ReadonlySet<WarnScope> = new Set(['d', 'k', 'm']);
  * catalogWarnings(cat, [{ loc: 0, dir: '1' }], 'ACTIVE_ONLY'); // [{ code: 'EMPTY_META', path: ..., message: ... }]
  * ```
  */
-export function catalogWarnings(cat: Catalog, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
+export function catalogWarnings(cat: RefreshTarget, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
   const out: ReadWarning[] = [];
   if (exps.length === 0) return out;
   const any = cat.db.prepare('SELECT 1 FROM warnings LIMIT 1').get();
@@ -933,7 +985,7 @@ export function catalogWarnings(cat: Catalog, exps: readonly { loc: number; dir:
  * refreshCatalog(cat, { emit: true }).events;
  * ```
  */
-export function refreshCatalog(cat: Catalog, options: RefreshOptions = {}): RefreshResult {
+export function refreshCatalog(cat: RefreshTarget, options: RefreshOptions = {}): RefreshResult {
   const db = cat.db;
   db.exec('BEGIN IMMEDIATE');
   try {

@@ -14,6 +14,7 @@ import { CliError, Ctx, EXIT, parsePositiveInt } from '../context.js';
 import { eventToJson } from '../../catalog/events.js';
 import type { ChangeEvent } from '../../catalog/events.js';
 import { watch } from '../../watch/watcher.js';
+import { enableGarbageCollection } from '../../catalog/memory.js';
 import type { CommandModule } from './module.js';
 
 /**
@@ -81,6 +82,8 @@ export const watchCommand: CommandModule = {
       .option('--max-watches <n>', 'most OS file watches spent on run folders, 4 per run (default: min(50000, half of fs.inotify.max_user_watches))')
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .action(async (opts: WatchCliOptions, cmd: Command) => {
+        // A long-lived process at 100k runs: let the catalog collect its garbage (library code never sets V8 flags).
+        await enableGarbageCollection();
         const ctx = new Ctx(cmd);
         const root = ctx.rootPath;
         let st: fs.Stats | undefined;
