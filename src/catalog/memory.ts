@@ -11,23 +11,39 @@
  * ```
  */
 import v8 from 'node:v8';
-import vm from 'node:vm';
 
-let gcFn: (() => void) | null | undefined;
-
-/** Runs a full collection now, if this V8 lets us (`--expose-gc`, set at run time). */
+/**
+ * Runs a full collection now when the host process allows it (`globalThis.gc`: node
+ * `--expose-gc`, or {@link enableGarbageCollection} called by a CLI entry point such as
+ * `mlruns watch`); otherwise does nothing and returns false. The library never changes V8's
+ * flags itself.
+ */
 export function collectGarbage(): boolean {
-  if (gcFn === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      gcFn = vm.runInNewContext('gc') as () => void;
-    } catch {
-      gcFn = null;
-    }
-  }
-  if (!gcFn) return false;
-  gcFn();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') return false;
+  gc();
   return true;
+}
+
+/**
+ * For entry points only (a CLI command, never library code): exposes `globalThis.gc` in this
+ * process, so the catalog's long loops and the watcher can return their garbage to the system
+ * (threads started after this call get it too).
+ *
+ * @example
+ * ```ts
+ * enableGarbageCollection(); // at the start of `mlruns watch`
+ * ```
+ */
+export async function enableGarbageCollection(): Promise<void> {
+  if (typeof (globalThis as { gc?: unknown }).gc === 'function') return;
+  const vm = await import('node:vm');
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    (globalThis as { gc?: unknown }).gc = vm.runInNewContext('gc') as () => void;
+  } catch {
+    /* this V8 refuses: collections stay V8's own */
+  }
 }
 
 /** Collects when the heap holds more than `thresholdBytes` (a watcher's live data is ~60 MB at 100k runs). */

@@ -24,12 +24,11 @@ import path from 'node:path';
 import type { Run, RunStatus } from '../entities.js';
 import type { ReadWarning } from '../errors.js';
 import { experimentFromDict } from '../store/file/records.js';
-import { isDirectory, linkStaysWithin, listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
-import { RESERVED_EXPERIMENT_FOLDERS } from '../store/file/file-store.js';
-import type { Catalog, RefreshOptions, RefreshResult } from './catalog.js';
-import { SECONDARY_INDEXES } from './catalog.js';
+import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
+import { META, RESERVED_EXPERIMENT_FOLDERS, TRASH, leavesRoot, listExperimentFolders as listLayoutExperiments, listRunFolders } from '../store/file/layout.js';
+import { SECONDARY_INDEXES } from './tables.js';
+import { readYaml } from '../store/file/run-folder.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
-import { fullReader } from './full-read.js';
 import { defaultWorkers, startPool } from './pool.js';
 import type { ProbeItem, SyncPool } from './pool.js';
 import { GrowthCollector } from './memory.js';
@@ -66,7 +65,6 @@ export interface RefreshScope {
   runs: { loc: 0 | 1; dir: string; folder: string }[];
 }
 
-const TRASH = '.trash';
 
 /**
  * New run folders are read in worker threads from this many on (fewer: reading here is faster
@@ -178,17 +176,60 @@ interface RefresherOptions {
  * ```
  */
 export function listExperimentFolders(root: string): { loc: 0 | 1; dir: string }[] {
-  const out: { loc: 0 | 1; dir: string }[] = [];
-  for (const d of listSubdirs(root)) {
-    if (d === TRASH || d === 'models' || d.includes('\\')) continue;
-    out.push({ loc: 0, dir: d });
-  }
-  for (const d of listSubdirs(path.join(root, TRASH))) {
-    if (d.includes('\\')) continue;
-    out.push({ loc: 1, dir: d });
-  }
-  return out;
+  return listLayoutExperiments(root, 'by-id').map((f) => ({ loc: f.location === 'root' ? 0 : 1, dir: f.name }));
 }
+
+/**
+ * The catalog as a refresh sees it: its database, root and settings (the `Catalog` class of
+ * `catalog.ts` is one).
+ *
+ * @example
+ * ```ts
+ * refreshCatalog(openCatalog('./mlruns'), {});
+ * ```
+ */
+export interface RefreshTarget {
+  readonly root: string;
+  readonly db: import('better-sqlite3').Database;
+  readonly workers: number | undefined;
+  readonly onWarning: ((warning: ReadWarning) => void) | undefined;
+  setMeta(key: string, value: string): void;
+}
+
+/**
+ * Result of a refresh.
+ *
+ * @example
+ * ```ts
+ * const r: RefreshResult = { events: [], runsRead: 0, metricFilesRead: 0, cold: false };
+ * ```
+ */
+export interface RefreshResult {
+  /** Changes found (only when asked for with `emit`). */
+  events: ChangeEvent[];
+  /** Runs whose meta/params/tags were (re)read. */
+  runsRead: number;
+  /** Metric files (or their appended bytes) read. */
+  metricFilesRead: number;
+  /** True when the catalog was empty before (a cold build). */
+  cold: boolean;
+}
+
+/**
+ * Options of {@link Catalog.refresh}.
+ *
+ * @example
+ * ```ts
+ * const o: RefreshOptions = { emit: true };
+ * ```
+ */
+export interface RefreshOptions {
+  /** Collect change events (costs an exact parse of new metric bytes). */
+  emit?: boolean;
+  /** Limit the refresh to some experiment folders / run folders (the watcher's targeted refresh). */
+  scope?: RefreshScope;
+}
+
 
 class Refresher {
   readonly events: ChangeEvent[] = [];
@@ -215,13 +256,13 @@ class Refresher {
   private readonly gc = new GrowthCollector(GC_GROWTH_BYTES);
 
   constructor(
-    private readonly cat: Catalog,
+    private readonly cat: RefreshTarget,
     private readonly options: RefresherOptions,
   ) {
     this.emit = options.emit;
     this.root = cat.root;
     this.st = this.prepare();
-    this.ctx = { root: cat.root, trustBefore: Date.now() - racyMs(), emit: this.emit, readFull: fullReader(cat.root) };
+    this.ctx = { root: cat.root, trustBefore: Date.now() - racyMs(), emit: this.emit };
     this.nextRid = (cat.db.prepare('SELECT COALESCE(MAX(rid), 0) AS m FROM runs').get() as { m: number }).m + 1;
   }
 
@@ -335,23 +376,17 @@ class Refresher {
   }
 
   private expSig(expDir: string): { sig: string; ds: string } {
-    const parts = [sigOf(statOf(path.join(expDir, 'meta.yaml')))];
+    const parts = [sigOf(statOf(path.join(expDir, META)))];
     walkSig(path.join(expDir, 'tags'), parts, 't');
     const ds: string[] = [];
     const dsDir = path.join(expDir, 'datasets');
-    for (const id of listSubdirs(dsDir).sort()) ds.push(`${id}=${sigOf(statOf(path.join(dsDir, id, 'meta.yaml')))}`);
+    for (const id of listSubdirs(dsDir).sort()) ds.push(`${id}=${sigOf(statOf(path.join(dsDir, id, META)))}`);
     return { sig: hash(parts.join('|')), ds: hash(ds.join('|')) };
   }
 
   /** True when a path below the root goes through a symbolic link leading outside it (FileStore.staysInside). */
   private leavesRoot(p: string): boolean {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      return false;
-    }
-    return st.isSymbolicLink() && !linkStaysWithin(p, this.root);
+    return leavesRoot(p, this.root);
   }
 
   /** The experiment folder (or `.trash`) leads outside the root: the scan reads none of its runs. */
@@ -366,16 +401,7 @@ class Refresher {
 
   /** Run folders of an experiment folder, as listSubdirs lists them. */
   private runFolders(expDir: string, expOutside: boolean): Folder[] {
-    const out: Folder[] = [];
-    for (const e of listDir(expDir)) {
-      if (RESERVED_EXPERIMENT_FOLDERS.has(e.name)) continue;
-      if (e.isDirectory()) out.push({ name: e.name, outside: expOutside });
-      else if (e.isSymbolicLink()) {
-        const p = path.join(expDir, e.name);
-        if (isDirectory(p)) out.push({ name: e.name, outside: expOutside || !linkStaysWithin(p, this.root) });
-      }
-    }
-    return out;
+    return listRunFolders(expDir, this.root, expOutside);
   }
 
   /**
@@ -397,7 +423,7 @@ class Refresher {
       let name: string | null = null;
       let lifecycle: string | null = null;
       try {
-        const meta = this.cat.reader.readYaml(path.join(expDir, 'meta.yaml'));
+        const meta = readYaml(path.join(expDir, META));
         const read = meta === undefined || meta === null ? undefined : experimentFromDict(meta, {});
         if (read && read.ok && read.value.experimentId === dir) {
           expId = read.value.experimentId;
@@ -929,7 +955,7 @@ const DATA_SCOPES: ReadonlySet<WarnScope> = new Set(['d', 'k', 'm']);
  * catalogWarnings(cat, [{ loc: 0, dir: '1' }], 'ACTIVE_ONLY'); // [{ code: 'EMPTY_META', path: ..., message: ... }]
  * ```
  */
-export function catalogWarnings(cat: Catalog, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
+export function catalogWarnings(cat: RefreshTarget, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
   const out: ReadWarning[] = [];
   if (exps.length === 0) return out;
   const any = cat.db.prepare('SELECT 1 FROM warnings LIMIT 1').get();
@@ -959,7 +985,7 @@ export function catalogWarnings(cat: Catalog, exps: readonly { loc: number; dir:
  * refreshCatalog(cat, { emit: true }).events;
  * ```
  */
-export function refreshCatalog(cat: Catalog, options: RefreshOptions = {}): RefreshResult {
+export function refreshCatalog(cat: RefreshTarget, options: RefreshOptions = {}): RefreshResult {
   const db = cat.db;
   db.exec('BEGIN IMMEDIATE');
   try {

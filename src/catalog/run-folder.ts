@@ -1,36 +1,41 @@
 /**
- * Reading one run folder for the catalog, with no database: its signatures (what changed since
- * the last refresh), its info, params, tags, the latest value of each metric file and the
- * warnings a scan of it would give. Used in the refreshing thread and in the cold-build workers
- * (`worker.ts`), so it imports nothing that opens a database.
+ * What the catalog keeps of a run folder, read with the store's one run-folder reader
+ * (`store/file/run-folder.ts`: info, params, tags, inputs, outputs, signatures): the latest
+ * value of each metric file kept incrementally (from a stored offset when a file grew by
+ * appends), packed for the cold-build workers, and the probe that tells a delta refresh nothing
+ * in a run changed. Used in the refreshing thread and in the workers (`worker.ts`), so it
+ * imports nothing that opens a database.
  *
- * Signatures are text, one line per entry, relative to the run folder:
- * - `F<rel>\t<ino>:<size>:<mtime>` a file (`-` when it cannot be stat'ed),
- * - `N<rel>` names only (`Nparams\t<count>:<hash of the names>`: params are written once, so
- *   their folders' stats cover them; metric files with invalid names),
- * - `D<rel>\t<ino>:<mtime>:<ctime>` a folder (`!` while it changed too recently to be trusted: a
- *   change within the same timestamp tick would leave the same stat).
- * A run row keeps three: `sig` (meta.yaml, params, tags, inputs, outputs: re-read the run when it
- * changes), `msig` (the metric files: re-check each when it changes) and `probe` (the folders).
- * When every `D` and `F` entry of the three still stats the same, nothing in the run changed and
- * a delta refresh skips it without listing a folder ({@link probesMatch}).
+ * A run row keeps three signatures: `sig` (meta.yaml, params, tags, inputs, outputs: re-read the
+ * run when it changes), `msig` (the metric files: re-check each when it changes) and `probe` (the
+ * folders). When every `D` and `F` entry of the three still stats the same, nothing in the run
+ * changed and a delta refresh skips it without listing a folder ({@link probesMatch}).
  *
  * @example
  * ```ts
- * const nr = readNewRun({ root, trustBefore: Date.now() - RACY_MS, emit: false }, { loc: 0, dir: '1', expDir, folder: 'abc' });
+ * const nr = readNewRun({ root, trustBefore: Date.now() - RACY_MS, emit: false }, { loc: 0, dir: '1', expDir, folder: 'abc', outside: false });
  * ```
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Run, RunInfo } from '../entities.js';
-import type { WarningCode } from '../errors.js';
+import type { Run } from '../entities.js';
 import { parseRunMetricFile } from '../format/metric-line.js';
-import { isValidMetricKey, validateMetricName, validateParamName, validateTagName } from '../format/validation.js';
 import { fastLatestMetric, fastLatestMetricBytes } from '../store/file/metric-scan.js';
-import { ioError, isDirectory, linkStaysWithin, listDir, listSubdirs } from '../store/file/fs.js';
-import { MAX_META_BYTES, metaFromText, metaTooLarge } from '../store/file/meta-read.js';
-import { runInfoFromDict } from '../store/file/records.js';
+import { joinName as join } from '../store/file/fs.js';
+import {
+  NO_MSIG,
+  dirStatVal,
+  fileVal,
+  metricLayout,
+  readRange,
+  readRunCore,
+  runEntries,
+  statOf,
+  dirVal,
+} from '../store/file/run-folder.js';
+import type { ReadContext as StoreReadContext, RunFolder, RunWarning } from '../store/file/run-folder.js';
 import type { MetricPoint } from './events.js';
+
+export { NO_MSIG, dirVal, fileVal, metricLayout, readRunCore, statOf };
+export type { RunWarning, WarnScope } from '../store/file/run-folder.js';
 
 /** A folder changed less than this before the refresh started is not trusted by its stat alone. */
 export const RACY_MS = 3000;
@@ -39,65 +44,28 @@ export const RACY_MS = 3000;
 export const FP_LEN = 16;
 
 /**
- * Where a warning of a run applies: `r` reading the run's meta.yaml (any view), `d` its params,
- * tags, inputs, outputs (runs in the view only), `k` a metric file with an invalid name, `m` a
- * damaged metric file (`key` names the metric).
- */
-export type WarnScope = 'r' | 'd' | 'k' | 'm';
-
-/**
- * A warning found while reading a run, as the scan reports it.
- *
- * @example
- * ```ts
- * const w: RunWarning = { scope: 'r', key: '', code: 'EMPTY_META', path: '/r/1/abc/meta.yaml', message: '...' };
- * ```
- */
-export interface RunWarning {
-  scope: WarnScope;
-  key: string;
-  code: WarningCode;
-  path: string;
-  message: string;
-}
-
-/**
- * Per-refresh reading context.
+ * Per-refresh reading context: the store reader's, and whether change events are built.
  *
  * @example
  * ```ts
  * const ctx: ReadContext = { root: '/data/mlruns', trustBefore: Date.now() - RACY_MS, emit: false };
  * ```
  */
-export interface ReadContext {
-  /** The realpath of the root (symbolic links leading outside it are not followed, as in a scan). */
-  root: string;
-  /**
-   * Folders changed at or after this time (ms) are not trusted by their stat alone: the refresh's
-   * start minus {@link RACY_MS} (a change in the same timestamp tick as a stat leaves it equal).
-   */
-  trustBefore: number;
+export interface ReadContext extends StoreReadContext {
   /** Build change events (exact parse of every metric point). */
   emit: boolean;
-  /** Reads a run with inputs/outputs as the scan does (FileStore.readRun without metrics), collecting its warnings. */
-  readFull?: (info: RunInfo, runDir: string, expDir: string, warnings: RunWarning[]) => Run;
 }
 
 /**
- * One run folder to read.
+ * One run folder to read, and where its experiment folder is (`loc` 0: the root, 1: `.trash`).
  *
  * @example
  * ```ts
  * const j: RunJob = { loc: 0, dir: '1', expDir: '/data/mlruns/1', folder: 'abc', outside: false };
  * ```
  */
-export interface RunJob {
+export interface RunJob extends RunFolder {
   loc: 0 | 1;
-  dir: string;
-  expDir: string;
-  folder: string;
-  /** The run folder (or its experiment folder) is a symbolic link leading outside the root. */
-  outside: boolean;
 }
 
 /** `runs` columns from run_id to lifecycle. */
@@ -163,154 +131,7 @@ export interface NewRun {
   points?: MetricPoint[][];
 }
 
-/** Thrown when a run has inputs/outputs and the context has no `readFull` yet (a worker then loads it). */
-export class NeedsFullRead extends Error {
-  constructor() {
-    super('this run needs the full reader');
-  }
-}
-
-/**
- * `path.join` for a normalized folder and a relative path of names from listings (no `.`/`..`,
- * no empty parts): plain concatenation on POSIX (the hot path: several per file).
- */
-const join: (dir: string, rel: string) => string =
-  path.sep === '/' ? (dir, rel) => (dir.endsWith('/') ? dir + rel : `${dir}/${rel}`) : (dir, rel) => path.join(dir, rel);
-
 const NONE: RunCols = [null, null, null, null, null, null, null, null, null];
-
-/** fs.statSync without throwing. */
-export function statOf(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
-
-/** The signature value of a file. */
-export const fileVal = (st: { ino: number; size: number; mtimeMs: number } | undefined): string =>
-  st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-';
-
-const dirStatVal = (st: fs.Stats | undefined): string => (st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}` : '-');
-
-/** The signature value of a folder (`!` when it changed too recently to be trusted). */
-export function dirVal(st: fs.Stats | undefined, trustBefore: number): string {
-  if (!st) return '-';
-  if (st.ctimeMs >= trustBefore || st.mtimeMs >= trustBefore) return '!';
-  return dirStatVal(st);
-}
-
-const O_READ = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
-
-let shared = Buffer.allocUnsafe(64 * 1024);
-
-/**
- * A small file's bytes without a stat (param values: their signature is their folder's), or
- * undefined when it is missing or not a file. The result is a view of a shared buffer: decode it
- * before the next call.
- */
-function readNoStat(p: string): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, O_READ);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
-    throw ioError(err, 'read', p);
-  }
-  try {
-    let got = 0;
-    for (;;) {
-      const n = fs.readSync(fd, shared, got, shared.length - got, got);
-      got += n;
-      // A regular file reads short only at its end.
-      if (n === 0 || got < shared.length) break;
-      const bigger = Buffer.allocUnsafe(shared.length * 2);
-      shared.copy(bigger, 0, 0, got);
-      shared = bigger;
-    }
-    return shared.subarray(0, got);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR' || code === 'EAGAIN') return undefined;
-    throw ioError(err, 'read', p);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Up to `len` bytes of `fd` from `pos` (fewer at the end of the file). */
-function readFully(fd: number, len: number, pos: number): Buffer {
-  const buf = Buffer.allocUnsafe(len);
-  let got = 0;
-  while (got < len) {
-    const n = fs.readSync(fd, buf, got, len - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
-
-/** `fn` on a read-only descriptor of `p`, closed after; undefined when `p` cannot be opened or `fn` throws. */
-function withReadFd<T>(p: string, fn: (fd: number) => T): T | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, O_READ);
-  } catch {
-    return undefined;
-  }
-  try {
-    return fn(fd);
-  } catch {
-    return undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A whole file and its stat through one descriptor (undefined when it cannot be opened or is not a file). */
-export function readWithStat(p: string, max = Infinity): { st: fs.Stats; buf: Buffer | undefined } | undefined {
-  return withReadFd(p, (fd) => {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > max) return { st, buf: undefined };
-    return { st, buf: readFully(fd, st.size, 0) };
-  });
-}
-
-/** Bytes [start, end) of a file (undefined when it cannot be opened). */
-export function readRange(p: string, start: number, end: number): Buffer | undefined {
-  return withReadFd(p, (fd) => readFully(fd, Math.max(0, end - start), start));
-}
-
-interface WalkFile {
-  /** Path relative to the walked folder (POSIX separators). */
-  key: string;
-  abs: string;
-  /** A symbolic link leading outside the root (a scan does not list it). */
-  outside: boolean;
-}
-
-/**
- * Walks a folder as `walkFiles` does (symbolic links to folders not followed), adding a `D` line
- * per folder to `dirs`; returns the files sorted by relative path.
- */
-function walk(abs: string, rel: string, ctx: ReadContext, dirs: string[]): WalkFile[] {
-  const files: WalkFile[] = [];
-  const visit = (a: string, r: string, keyPrefix: string): void => {
-    dirs.push(`D${r}\t${dirVal(statOf(a), ctx.trustBefore)}`);
-    for (const e of listDir(a)) {
-      const childAbs = join(a, e.name);
-      const key = keyPrefix === '' ? e.name : `${keyPrefix}/${e.name}`;
-      if (e.isDirectory()) visit(childAbs, `${r}/${e.name}`, key);
-      else if (e.isSymbolicLink()) {
-        if (!isDirectory(childAbs)) files.push({ key, abs: childAbs, outside: !linkStaysWithin(childAbs, ctx.root) });
-      } else files.push({ key, abs: childAbs, outside: false });
-    }
-  };
-  visit(abs, rel, '');
-  return files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
 
 /** Python `(a.step, a.timestamp, a.value) > (b.step, b.timestamp, b.value)` (see metric-line.ts). */
 interface Best {
@@ -507,280 +328,6 @@ export function computeMetricFile(
   };
 }
 
-/** The scan's warning for a metric file with an invalid name. */
-function invalidMetricWarning(p: string, key: string): RunWarning {
-  let message = `Ignoring metric file '${p}'`;
-  try {
-    validateMetricName(key);
-  } catch (err) {
-    message = `Ignoring metric file '${p}': ${(err as Error).message}`;
-  }
-  return { scope: 'k', key, code: 'STRAY_ENTRY', path: p, message };
-}
-
-/** A metric file of a run with a valid name: its stat (and its bytes when read with it). */
-export interface MetricFile {
-  key: string;
-  abs: string;
-  st: fs.Stats;
-  buf?: Buffer | undefined;
-}
-
-const MSIG_HEAD = 'M';
-
-/** The `msig` of a run whose metrics are not indexed (not readable, or never read). */
-export const NO_MSIG = '';
-
-/**
- * Lists a run's metric files (valid names, stat'ed or read with their stat) and builds its
- * `msig` lines; `dirs` gets the metrics folders' `D` lines.
- */
-export function metricLayout(
-  ctx: ReadContext,
-  runDir: string,
-  entry: fs.Dirent | undefined,
-  readBytes: boolean,
-  dirs: string[],
-): { msig: string; files: MetricFile[]; warnings: RunWarning[] } {
-  const lines = [MSIG_HEAD];
-  const files: MetricFile[] = [];
-  const warnings: RunWarning[] = [];
-  if (entry) {
-    const mdir = join(runDir, 'metrics');
-    const outside = entry.isSymbolicLink() && !linkStaysWithin(mdir, ctx.root);
-    if (outside) {
-      dirs.push(`Dmetrics\t${dirVal(statOf(mdir), ctx.trustBefore)}`);
-    } else {
-      for (const f of walk(mdir, 'metrics', ctx, dirs)) {
-        if (f.outside) {
-          lines.push(`Nmetrics/${f.key}`);
-          continue;
-        }
-        if (!isValidMetricKey(f.key)) {
-          lines.push(`Nmetrics/${f.key}`);
-          warnings.push(invalidMetricWarning(join(mdir, f.key), f.key));
-          continue;
-        }
-        const p = join(mdir, f.key);
-        if (readBytes) {
-          const r = readWithStat(p);
-          if (!r || !r.buf) continue;
-          lines.push(`Fmetrics/${f.key}\t${fileVal(r.st)}`);
-          files.push({ key: f.key, abs: p, st: r.st, buf: r.buf });
-        } else {
-          const st = statOf(p);
-          if (!st) continue;
-          lines.push(`Fmetrics/${f.key}\t${fileVal(st)}`);
-          files.push({ key: f.key, abs: p, st });
-        }
-      }
-    }
-  }
-  return { msig: lines.join('\n'), files, warnings };
-}
-
-/** meta.yaml read through one descriptor: its stat (for the signature) and what `readYaml` returns or throws. */
-interface MetaRead {
-  st: fs.Stats | undefined;
-  value: unknown;
-  error: Error | undefined;
-}
-
-function readMeta(p: string): MetaRead {
-  let fd: number;
-  try {
-    fd = fs.openSync(p, O_READ);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { st: undefined, value: undefined, error: undefined };
-    return { st: statOf(p), value: undefined, error: code === 'EISDIR' ? undefined : ioError(err, 'read', p) };
-  }
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.fstatSync(fd);
-    if (st.size > MAX_META_BYTES) return { st, value: undefined, error: metaTooLarge(p, st.size) };
-    const buf = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < st.size) {
-      const n = fs.readSync(fd, buf, off, st.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    const text = buf.toString('utf8', 0, off);
-    try {
-      return { st, value: metaFromText(p, text), error: undefined };
-    } catch (err) {
-      return { st, value: undefined, error: err as Error };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR' || (err as NodeJS.ErrnoException).code === 'EAGAIN') return { st, value: undefined, error: undefined };
-    return { st, value: undefined, error: ioError(err, 'read', p) };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** `readRunInfoAt` (listing) on a meta.yaml already read: the info, or undefined with the scan's warning. */
-function infoOf(meta: MetaRead, runDir: string, metaPath: string, experimentId: string, warnings: RunWarning[]): RunInfo | undefined {
-  const name = path.basename(runDir);
-  const w = (code: WarningCode, p: string, message: string): undefined => {
-    warnings.push({ scope: 'r', key: '', code, path: p, message });
-    return undefined;
-  };
-  if (meta.error) return w('MALFORMED_META', metaPath, `Malformed run '${name}': ${meta.error.message}`);
-  if (meta.value === undefined) return w('MISSING_META', runDir, `Ignoring '${runDir}': not a run (no meta.yaml)`);
-  if (meta.value === null) return w('EMPTY_META', metaPath, `Run '${name}' has an empty meta.yaml ('${metaPath}'); skipped`);
-  const read = runInfoFromDict(meta.value);
-  if (!read.ok) return w('MALFORMED_META', metaPath, `Malformed run '${name}' ('${metaPath}'): ${read.reason}`);
-  const info = read.value;
-  if (info.experimentId !== experimentId) {
-    return w(
-      'ID_MISMATCH',
-      metaPath,
-      `Wrong experiment ID (${info.experimentId}) recorded for run '${info.runId}'. It should be ${experimentId}. Run will be ignored.`,
-    );
-  }
-  return info;
-}
-
-/** A 53-bit string hash (cyrb53), base 36: the names of a run's param files in its signature. */
-export function hash53(s: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-}
-
-/**
- * A params/ or tags/ folder: its signature lines (`N` with the param file names, `F` per tag file) and,
- * with `values`, what `FileStore.readValueFolder` returns (and warns).
- */
-function valueFolder(
-  ctx: ReadContext,
-  runDir: string,
-  entry: fs.Dirent,
-  kind: 'param' | 'tag',
-  dirs: string[],
-  lines: string[],
-  values: Record<string, string> | undefined,
-  warnings: RunWarning[],
-): void {
-  const name = kind === 'param' ? 'params' : 'tags';
-  const dir = join(runDir, name);
-  const outside = entry.isSymbolicLink() && !linkStaysWithin(dir, ctx.root);
-  if (outside && values) {
-    warnings.push({ scope: 'd', key: '', code: 'STRAY_ENTRY', path: dir, message: `Ignoring '${dir}': a symbolic link leading outside the store` });
-  }
-  const files = walk(dir, name, ctx, dirs);
-  // Param files: their names only (one line: their count and a hash of the list).
-  if (kind === 'param') lines.push(`Nparams\t${files.length}:${hash53(files.map((f) => f.key).join('\n'))}`);
-  for (const f of files) {
-    const rel = `${name}/${f.key}`;
-    let content: Buffer | undefined;
-    if (kind === 'tag') {
-      if (values && !outside && !f.outside) {
-        const r = readWithStat(f.abs);
-        lines.push(`F${rel}\t${fileVal(r ? r.st : statOf(f.abs))}`);
-        content = r?.buf;
-      } else lines.push(`F${rel}\t${fileVal(statOf(f.abs))}`);
-    }
-    if (!values || outside || f.outside) continue;
-    const p = join(dir, f.key);
-    try {
-      if (kind === 'param') validateParamName(f.key);
-      else validateTagName(f.key);
-    } catch (err) {
-      warnings.push({ scope: 'd', key: '', code: 'STRAY_ENTRY', path: p, message: `Ignoring ${kind} file '${p}': ${(err as Error).message}` });
-      continue;
-    }
-    if (kind === 'param') content = readNoStat(f.abs);
-    if (content !== undefined) values[f.key] = content.toString('utf8');
-  }
-}
-
-/**
- * The run-level part of a run folder: `probe` and `sig` lines, and with `values` the info, Run
- * (without metrics) and warnings a scan gives. `entries`: the run folder's listing.
- */
-export function readRunCore(
-  ctx: ReadContext,
-  job: RunJob,
-  runDir: string,
-  entries: Map<string, fs.Dirent>,
-  dirs: string[],
-  values: boolean,
-): { sig: string; info: RunInfo | undefined; run: Run | undefined; warnings: RunWarning[] } {
-  const lines: string[] = [];
-  const warnings: RunWarning[] = [];
-  const metaPath = join(runDir, 'meta.yaml');
-  let meta: MetaRead | undefined;
-  if (values && !job.outside) {
-    meta = readMeta(metaPath);
-    lines.push(`Fmeta.yaml\t${fileVal(meta.st)}`);
-  } else lines.push(`Fmeta.yaml\t${fileVal(statOf(metaPath))}`);
-  const params: Record<string, string> | undefined = values ? {} : undefined;
-  const tags: Record<string, string> | undefined = values ? {} : undefined;
-  const pe = entries.get('params');
-  // A run folder leading outside the root is not read (the scan skips it).
-  const read = values && !job.outside;
-  if (pe) valueFolder(ctx, runDir, pe, 'param', dirs, lines, read ? params : undefined, warnings);
-  const te = entries.get('tags');
-  if (te) valueFolder(ctx, runDir, te, 'tag', dirs, lines, read ? tags : undefined, warnings);
-  for (const name of ['inputs', 'outputs']) {
-    if (!entries.has(name)) continue;
-    const d = path.join(runDir, name);
-    dirs.push(`D${name}\t${dirVal(statOf(d), ctx.trustBefore)}`);
-    for (const id of listSubdirs(d).sort()) lines.push(`F${name}/${id}/meta.yaml\t${fileVal(statOf(path.join(d, id, 'meta.yaml')))}`);
-  }
-  const sig = lines.join('\n');
-  if (!values) return { sig, info: undefined, run: undefined, warnings };
-  if (job.outside) {
-    warnings.length = 0;
-    warnings.push({ scope: 'r', key: '', code: 'STRAY_ENTRY', path: runDir, message: `Ignoring run folder '${runDir}': a symbolic link leading outside the store` });
-    return { sig, info: undefined, run: undefined, warnings };
-  }
-  const info = infoOf(meta as MetaRead, runDir, metaPath, job.dir, warnings);
-  if (!info) {
-    // Not a run for the scan: only why it is not.
-    return { sig, info: undefined, run: undefined, warnings: warnings.filter((w) => w.scope === 'r') };
-  }
-  let run: Run;
-  if (entries.has('inputs') || entries.has('outputs')) {
-    if (!ctx.readFull) throw new NeedsFullRead();
-    run = ctx.readFull(info, runDir, job.expDir, warnings);
-  } else {
-    const runInfo = { ...info };
-    if (!runInfo.runName) {
-      const fromTag = (tags as Record<string, string>)['mlflow.runName'];
-      if (fromTag) runInfo.runName = fromTag;
-    }
-    run = {
-      info: runInfo,
-      data: { metrics: {}, params: params as Record<string, string>, tags: tags as Record<string, string> },
-      inputs: { datasetInputs: [], modelInputs: [] },
-      outputs: { modelOutputs: [] },
-    };
-  }
-  return { sig, info, run, warnings: dedupe(warnings) };
-}
-
-function dedupe(ws: RunWarning[]): RunWarning[] {
-  if (ws.length < 2) return ws;
-  const seen = new Set<string>();
-  return ws.filter((w) => {
-    const k = `${w.scope}\0${w.key}\0${w.code}\0${w.path}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
 /** The `runs` columns of a readable run. */
 export function colsOf(run: Run): RunCols {
   const i = run.info;
@@ -846,12 +393,9 @@ export function packMetric(row: MetricRow, nums: Float64Array, fps: Uint8Array, 
  */
 export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
   const runDir = join(job.expDir, job.folder);
-  const list = listDir(runDir);
-  const dst = statOf(runDir);
-  if (list.length === 0 && !dst) return undefined;
-  const entries = new Map<string, fs.Dirent>();
-  for (const e of list) entries.set(e.name, e);
-  const dirs = [`D\t${dirVal(dst, ctx.trustBefore)}`];
+  const entries = runEntries(runDir);
+  if (!entries) return undefined;
+  const dirs = [`D\t${dirVal(statOf(runDir), ctx.trustBefore)}`];
   const core = readRunCore(ctx, job, runDir, entries, dirs, true);
   const base = {
     folder: job.folder,

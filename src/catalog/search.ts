@@ -12,6 +12,7 @@
  * const page = catalogSearchRuns(openCatalog(store.root), store, ['0'], { filterString: "metrics.acc > 0.9", orderBy: ['metrics.acc DESC'] });
  * ```
  */
+import { MODELS, TRASH, isExperimentIdFolderName } from '../store/file/layout.js';
 import type { PagedList, Run, ViewType } from '../entities.js';
 import { MlflowError } from '../errors.js';
 import type { WarningCode } from '../errors.js';
@@ -327,8 +328,8 @@ function resolveExperiments(cat: Catalog, experimentIds: readonly unknown[]): Re
   const out: Resolved[] = [];
   for (const raw of experimentIds) {
     const id = String(raw);
-    if (id === '' || id.includes('/') || id.includes('\\') || id === '.' || id === '..') continue;
-    if (id !== '.trash' && id !== 'models' && get.get(0, id)) out.push({ loc: 0, dir: id });
+    if (!isExperimentIdFolderName(id)) continue;
+    if (id !== TRASH && id !== MODELS && get.get(0, id)) out.push({ loc: 0, dir: id });
     else if (get.get(1, id)) out.push({ loc: 1, dir: id });
   }
   return out;

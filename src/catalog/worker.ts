@@ -11,7 +11,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { GrowthCollector } from './memory.js';
 import type { PoolTask, WorkerInit, WorkerReply } from './pool.js';
-import { NeedsFullRead, probesMatch, readNewRun } from './run-folder.js';
+import { probesMatch, readNewRun } from './run-folder.js';
 import type { NewRun, ReadContext } from './run-folder.js';
 
 interface Data {
@@ -24,12 +24,6 @@ if (!isMainThread && workerData && (workerData as Data).port) {
   const { port, signal, init } = workerData as Data;
   const sig = new Int32Array(signal);
   const ctx: ReadContext = { root: init.root, trustBefore: init.trustBefore, emit: false };
-  let loading: Promise<void> | undefined;
-  /** FileStore (and what it imports) only for runs with inputs/outputs. */
-  const loadFull = (): Promise<void> =>
-    (loading ??= import('./full-read.js').then((m) => {
-      ctx.readFull = m.fullReader(init.root);
-    }));
   // Counters shared with the pool: 0 wakes it up, 1 counts started workers, 2 runs read.
   const wake = (): void => {
     Atomics.add(sig, 0, 1);
@@ -43,7 +37,7 @@ if (!isMainThread && workerData && (workerData as Data).port) {
   wake();
   // Each worker has its own heap, and its garbage adds to the process's RSS as the main thread's does.
   const gc = new GrowthCollector(32e6);
-  port.on('message', async ({ id, task }: { id: number; task: PoolTask }) => {
+  port.on('message', ({ id, task }: { id: number; task: PoolTask }) => {
     gc.check();
     try {
       if (task.kind === 'probe') {
@@ -57,14 +51,7 @@ if (!isMainThread && workerData && (workerData as Data).port) {
       }
       const runs: (NewRun | null)[] = [];
       for (const job of task.jobs) {
-        let r: NewRun | undefined;
-        try {
-          r = readNewRun(ctx, job);
-        } catch (e) {
-          if (!(e instanceof NeedsFullRead)) throw e;
-          await loadFull();
-          r = readNewRun(ctx, job);
-        }
+        const r: NewRun | undefined = readNewRun(ctx, job);
         runs.push(r ?? null);
         Atomics.add(sig, 2, 1);
       }

@@ -25,18 +25,24 @@ import { parseRunMetricFile } from '../format/metric-line.js';
 import { validateMetricName, validateParamName, validateTagName } from '../format/validation.js';
 import { dumpYaml, parseYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
-import { writeFileAtomic } from '../store/file/fs.js';
+import { walkTree, writeFileAtomic } from '../store/file/fs.js';
+import {
+  EXPERIMENT_ID_RE,
+  META,
+  MODELS,
+  REQUIRED_RUN_FOLDERS,
+  RESERVED_EXPERIMENT_FOLDERS,
+  RUN_ENTRIES,
+  TRASH,
+  isExperimentFolder,
+} from '../store/file/layout.js';
 import { experimentFromDict, runInfoFromDict } from '../store/file/records.js';
 import { canonicalPath, hasTail, isInside, parseLocation, resolveArtifactPath, resolveLocation, styledUri } from '../store/portable.js';
 import type { LayoutTarget, LocationResolution } from '../store/portable.js';
 
-const TRASH = '.trash';
-const META = 'meta.yaml';
-const REGISTRY = 'models';
-const RESERVED = new Set(['tags', 'datasets', 'traces', 'models']);
-const RUN_SUBFOLDERS = ['metrics', 'params', 'artifacts'] as const;
-const RUN_ENTRIES = new Set(['meta.yaml', 'metrics', 'params', 'tags', 'artifacts', 'inputs', 'outputs']);
-const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
+const REGISTRY = MODELS;
+const RESERVED = RESERVED_EXPERIMENT_FOLDERS;
+const RUN_SUBFOLDERS = REQUIRED_RUN_FOLDERS;
 /** Files a root may hold besides experiments (git's own files). */
 // .mlruns-sync.json: the record of `mlruns push`/`pull` (src/cli/commands/push.ts).
 const ROOT_ALLOWED_FILES = new Set(['.gitignore', '.gitattributes', '.mlruns-sync.json']);
@@ -367,6 +373,13 @@ class Scanner {
       }
       if (e.name === REGISTRY) {
         this.scanRegistry(p);
+        continue;
+      }
+      if (!isExperimentFolder('root', e.name)) {
+        this.add('stray-entry', 'warning', p, `folder '${e.name}' is not an experiment (MLflow lists no folder whose name ends in ${TRASH})`, {
+          action: 'quarantine',
+          path: p,
+        });
         continue;
       }
       this.scanExperimentCandidate(p, e.name, false);
@@ -1283,19 +1296,6 @@ function looksLikeStore(dir: string): boolean {
 
 function walkRel(dir: string): string[] {
   const out: string[] = [];
-  const visit = (abs: string, rel: string): void => {
-    let list: fs.Dirent[];
-    try {
-      list = fs.readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of list) {
-      const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
-      else if (e.isFile()) out.push(childRel);
-    }
-  };
-  visit(dir, '');
+  walkTree(dir, (_abs, rel, e) => void (e.isFile() && out.push(rel)), { tolerant: true });
   return out;
 }

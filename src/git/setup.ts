@@ -24,7 +24,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MlflowError } from '../errors.js';
-import { writeFileAtomic } from '../store/file/fs.js';
+import { walkTree, writeFileAtomic } from '../store/file/fs.js';
 import { QUARANTINE_FOLDER } from './doctor.js';
 
 /**
@@ -254,29 +254,18 @@ function gitPattern(rel: string, kind: 'ignore' | 'attributes' = 'ignore'): stri
  */
 export function findLargeArtifacts(root: string, minBytes: number): string[] {
   const out: string[] = [];
-  const visit = (abs: string, rel: string, inArtifacts: boolean, depth: number): void => {
-    let list: fs.Dirent[];
+  walkTree(path.resolve(root), (abs, rel, e) => {
+    if (!e.isFile()) return;
+    // In a run's or logged model's artifacts: <exp>/<run>/artifacts (depth 2) or
+    // <exp>/models/<m>/artifacts (depth 3), also under .trash.
+    const parts = rel.split('/');
+    if (parts.slice(2, -1).indexOf('artifacts') < 0) return;
     try {
-      list = fs.readdirSync(abs, { withFileTypes: true });
+      if (fs.statSync(abs).size >= minBytes) out.push(rel);
     } catch {
-      return;
+      /* gone */
     }
-    for (const e of list) {
-      const p = path.join(abs, e.name);
-      const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) {
-        // <exp>/<run>/artifacts (depth 2) or <exp>/models/<m>/artifacts (depth 3), also under .trash
-        visit(p, r, inArtifacts || (e.name === 'artifacts' && depth >= 2), depth + 1);
-      } else if (e.isFile() && inArtifacts) {
-        try {
-          if (fs.statSync(p).size >= minBytes) out.push(r);
-        } catch {
-          /* gone */
-        }
-      }
-    }
-  };
-  visit(path.resolve(root), '', false, 0);
+  }, { tolerant: true });
   return out.sort();
 }
 

@@ -17,68 +17,19 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { parseYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
-import { fileSystemHandler } from '../tracking/autolog-tfjs.js';
+import { fileSystemHandler } from './tfjs-io.js';
 import type { MlModelSignature } from './mlmodel.js';
-import { importOptional, onnxPredictor, tensorParts, toNested } from './onnx.js';
+import { importOptional, onnxPredictor } from './onnx.js';
+import { tensorParts, toNested } from './tensor.js';
 import { resolveModelUriDetailed } from './uri.js';
 
-/**
- * A tensor given as flat values and dims.
- *
- * @example
- * ```ts
- * const t: TensorLike = { data: new Float32Array([1, 2, 3]), dims: [1, 3] };
- * ```
- */
-export interface TensorLike {
-  data: ArrayLike<number | bigint | boolean | string>;
-  dims: readonly number[];
-}
-
-/**
- * What `predict` takes: for a model with one input, a nested array (`[[1, 2, 3]]`), a typed
- * array (1-D) or a {@link TensorLike}; for several inputs, an object of those by input name.
- *
- * @example
- * ```ts
- * const one: PredictInput = [[1, 2, 3]];
- * const named: PredictInput = { x: [[1, 2, 3]], mask: { data: [1], dims: [1, 1] } };
- * ```
- */
-export type PredictInput = unknown[] | ArrayBufferView | TensorLike | Record<string, unknown>;
-
-/**
- * One output tensor: its dims, element type, flat values (int64 as numbers) and the nested
- * array Python's `ndarray.tolist()` gives.
- *
- * @example
- * ```ts
- * const y: PredictionTensor = (await model.predict([[1, 2, 3]]))['y']!;
- * y.dims; // [1, 1]
- * y.values; // [[2.75]]
- * ```
- */
-export interface PredictionTensor {
-  dims: number[];
-  type: string;
-  data: Array<number | string | boolean>;
-  values: unknown;
-}
-
-/**
- * Output name → tensor, as the ONNX pyfunc returns a dict of output name → ndarray.
- *
- * @example
- * ```ts
- * const out: Prediction = await model.predict([[1, 2, 3]]);
- * Object.keys(out); // ['y']
- * ```
- */
-export type Prediction = Record<string, PredictionTensor>;
+export type { PredictInput, Prediction, PredictionTensor, TensorLike } from './tensor.js';
+import type { PredictInput, Prediction } from './tensor.js';
 
 /**
  * A model signature: the schemas parsed from their JSON strings, and the strings as stored.
@@ -164,13 +115,9 @@ export interface LoadModelOptions {
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const asMap = (v: unknown): YamlMap | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as YamlMap) : null);
 
-function listFiles(dir: string, prefix = ''): string[] {
+function listFiles(dir: string): string[] {
   const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), rel));
-    else out.push(rel);
-  }
+  walkTree(dir, (_abs, rel) => void out.push(rel));
   return out.sort();
 }
 

@@ -31,6 +31,7 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoggedModel, ModelVersion } from '../entities.js';
@@ -40,7 +41,7 @@ import { pyJson } from '../format/json.js';
 import { dumpYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
 import { localFileUriToPath } from '../store/uri.js';
-import { fileSystemHandler } from '../tracking/autolog-tfjs.js';
+import { fileSystemHandler } from './tfjs-io.js';
 import { MlflowClient } from '../tracking/client.js';
 import { resolveTags } from '../tracking/context.js';
 import { activeRunClient, getClient } from '../tracking/fluent.js';
@@ -212,10 +213,7 @@ function saveInputExample(dir: string, example: unknown, flavor: ModelFlavor): Y
 
 function totalSize(dir: string): number {
   let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    n += e.isDirectory() ? totalSize(p) : fs.statSync(p).size;
-  }
+  walkTree(dir, (abs) => void (n += fs.statSync(abs).size));
   return n;
 }
 

@@ -16,11 +16,14 @@
  * @module
  */
 import fs from 'node:fs';
+import { walkTree } from '../store/file/fs.js';
 import path from 'node:path';
 import { MlflowError, invalidParameter, notFound } from '../errors.js';
 import { dumpYaml } from '../format/yaml.js';
 import type { YamlMap } from '../format/yaml.js';
-import type { Prediction, PredictInput, TensorLike } from './load-model.js';
+import type { Prediction, PredictInput } from './tensor.js';
+import { isTensorLike, tensorParts, toNested } from './tensor.js';
+export { flattenNested, tensorParts, toNested } from './tensor.js';
 
 /** The flavor name. @example `model.flavors[ONNX_FLAVOR]` */
 export const ONNX_FLAVOR = 'onnx';
@@ -108,19 +111,10 @@ export function copyOnnxModel(src: string, destDir: string): number {
     if (e !== graph && e.name === ONNX_MODEL_FILE) throw invalidParameter(`'${from}' would be overwritten by the graph copied as ${ONNX_MODEL_FILE}`);
     fs.cpSync(from, to, { recursive: true, dereference: true });
   }
-  for (const f of walk(destDir)) total += fs.statSync(f).size;
+  walkTree(destDir, (abs) => void (total += fs.statSync(abs).size));
   return total;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 /**
  * A cheap sanity check of an ONNX file: not empty, and its first byte is the protobuf tag of
@@ -277,85 +271,6 @@ function ortType(type: string | undefined): string {
     default:
       return 'float32';
   }
-}
-
-/**
- * A nested array (rectangular) → flat values and dims.
- *
- * @example
- * ```ts
- * flattenNested([[1, 2], [3, 4]]); // { data: [1, 2, 3, 4], dims: [2, 2] }
- * ```
- */
-export function flattenNested(value: unknown): { data: unknown[]; dims: number[] } {
-  const dims: number[] = [];
-  let probe: unknown = value;
-  while (Array.isArray(probe)) {
-    dims.push(probe.length);
-    probe = probe[0];
-  }
-  const data: unknown[] = [];
-  const visit = (v: unknown, level: number): void => {
-    if (level === dims.length) {
-      if (Array.isArray(v)) throw invalidParameter('The input is not a rectangular array (ragged nesting)');
-      data.push(v);
-      return;
-    }
-    if (!Array.isArray(v) || v.length !== dims[level]) throw invalidParameter('The input is not a rectangular array (rows of different lengths)');
-    for (const x of v) visit(x, level + 1);
-  };
-  visit(value, 0);
-  return { data, dims };
-}
-
-/**
- * Flat values and dims → a nested array (`ndarray.tolist()`).
- *
- * @example
- * ```ts
- * toNested([1, 2, 3, 4], [2, 2]); // [[1, 2], [3, 4]]
- * ```
- */
-export function toNested(data: ArrayLike<unknown>, dims: readonly number[]): unknown {
-  if (dims.length === 0) return data[0];
-  let offset = 0;
-  const build = (level: number): unknown[] => {
-    const n = dims[level] as number;
-    const out: unknown[] = [];
-    for (let i = 0; i < n; i++) {
-      if (level === dims.length - 1) out.push(data[offset++]);
-      else out.push(build(level + 1));
-    }
-    return out;
-  };
-  return build(0);
-}
-
-const isTensorLike = (v: unknown): v is TensorLike =>
-  !!v && typeof v === 'object' && !Array.isArray(v) && 'data' in v && 'dims' in v && Array.isArray((v as TensorLike).dims);
-
-/**
- * Flat values and dims of one input value (nested array, typed array or `{ data, dims }`).
- *
- * @example
- * ```ts
- * tensorParts({ data: [1, 2], dims: [1, 2] }, 'x'); // { data: [1, 2], dims: [1, 2] }
- * ```
- */
-export function tensorParts(value: unknown, name: string): { data: unknown[]; dims: number[] } {
-  if (isTensorLike(value)) {
-    const data = Array.from(value.data as ArrayLike<unknown>);
-    const size = value.dims.reduce((a, b) => a * b, 1);
-    if (size !== data.length) throw invalidParameter(`Input '${name}': dims [${value.dims.join(', ')}] need ${size} values, got ${data.length}`);
-    return { data, dims: [...value.dims] };
-  }
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    const data = Array.from(value as unknown as ArrayLike<unknown>);
-    return { data, dims: [data.length] };
-  }
-  if (Array.isArray(value)) return flattenNested(value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || typeof value === 'string') return { data: [value], dims: [] };
-  throw invalidParameter(`Input '${name}' must be a nested array, a typed array or { data, dims }`);
 }
 
 function makeTyped(type: string, data: unknown[]): unknown {

@@ -35,10 +35,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetInput, Experiment, Metric, Run, RunStatus } from '../entities.js';
+import { pyJson } from '../format/json.js';
 import { MlflowError, invalidParameter, invalidState } from '../errors.js';
 import { pythonStr } from '../format/float.js';
 import { validateMetric } from '../format/validation.js';
-import { pythonJsonDumpsDefault } from '../models/mlmodel.js';
 import { pathToLocalFileUri } from '../store/uri.js';
 import { FileStore } from '../store/file/file-store.js';
 import { RestStore } from '../store/rest/index.js';
@@ -992,7 +992,7 @@ export async function logDict(dictionary: Record<string, unknown>, artifactFile:
 }
 
 const jsonField = (v: string | Record<string, unknown> | null | undefined): string | null =>
-  v === null || v === undefined ? null : typeof v === 'string' ? v : pythonJsonDumpsDefault(v);
+  v === null || v === undefined ? null : typeof v === 'string' ? v : pyJson(v);
 
 
 /**

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSystemHandler } from '../../src/tracking/autolog-tfjs.js';
+import { fileSystemHandler } from '../../src/models/autolog-tfjs.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import * as fluent from '../../src/tracking/fluent.js';
 import { logModel } from '../../src/models/log-model.js';

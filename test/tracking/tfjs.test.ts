@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dumpYaml } from '../../src/format/yaml.js';
 import { loadMlModel, mlModelToDict } from '../../src/models/mlmodel.js';
-import { autolog, fileSystemHandler, mlflowCallback } from '../../src/tracking/autolog-tfjs.js';
+import { autolog, fileSystemHandler, mlflowCallback } from '../../src/models/autolog-tfjs.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import * as mlflow from '../../src/tracking/fluent.js';
 import { cleanupTmp, runPython, tmpDir } from './helpers.js';

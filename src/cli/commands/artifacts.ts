@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { FileInfo } from '../../store/file/artifacts.js';
+import { walkTree } from '../../store/file/fs.js';
 import type { MlflowClient } from '../../tracking/client.js';
 import { CliError, Ctx, EXIT } from '../context.js';
 import { cell, fmtSize, print, renderTable, toJson } from '../output.js';
@@ -70,15 +71,7 @@ function copyWithProgress(src: string, dest: string): void {
     return;
   }
   const files: string[] = [];
-  const walk = (rel: string): void => {
-    for (const e of fs.readdirSync(path.join(src, rel), { withFileTypes: true })) {
-      if (e.name.startsWith('.mlruns-tmp')) continue;
-      const r = rel === '' ? e.name : path.join(rel, e.name);
-      if (e.isDirectory()) walk(r);
-      else files.push(r);
-    }
-  };
-  walk('');
+  walkTree(src, (_abs, rel) => void files.push(rel.split('/').join(path.sep)), { skip: (name) => name.startsWith('.mlruns-tmp') });
   fs.mkdirSync(dest, { recursive: true });
   const progress = new Progress(files.length, 'copying');
   for (const f of files) {

@@ -12,6 +12,7 @@ import { MlflowError } from '../../errors.js';
 import type { FileStore } from '../../store/file/file-store.js';
 import { asFileStore } from '../../tracking/stores.js';
 import { isLocalUri, localFileUriToPath } from '../../store/uri.js';
+import { META } from '../../store/file/layout.js';
 import type { MlflowClient } from '../../tracking/client.js';
 import { CliError, Ctx, EXIT, collectCsv } from '../context.js';
 import { cell, fmtTime, print, renderTable, toJson } from '../output.js';
@@ -67,31 +68,13 @@ interface Plan {
   skippedArtifacts: string[];
 }
 
-function numberOrNull(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
-  return null;
-}
-
-function readDeletedTime(store: FileStore, runDir: string): number | null {
-  try {
-    const meta = store.readYaml(path.join(runDir, 'meta.yaml'));
-    if (meta && typeof meta === 'object') return numberOrNull((meta as Record<string, unknown>)['deleted_time']);
-  } catch {
-    // unreadable meta: treated as having no deleted_time, as Python does for a missing key
-  }
-  return null;
-}
-
 /** `_get_deleted_runs(older_than)`: deleted runs of every experiment whose deleted_time is old enough (or missing). */
 function deletedRunsOlderThan(store: FileStore, olderThan: number, now: number): Map<string, GcRun> {
   const out = new Map<string, GcRun>();
   for (const exp of store.listExperiments('ALL')) {
     const dir = store.experimentDir(exp.experimentId);
     if (!dir) continue;
-    for (const { info, runDir } of store.listRunInfos(exp.experimentId, dir, 'DELETED_ONLY')) {
-      const deletedTime = readDeletedTime(store, runDir);
+    for (const { info, runDir, deletedTime } of store.listRunMetas(exp.experimentId, dir, 'DELETED_ONLY')) {
       if (deletedTime === null || now - deletedTime >= olderThan) {
         out.set(info.runId, { runId: info.runId, experimentId: info.experimentId, runName: info.runName, deletedTime, artifactUri: info.artifactUri, runDir });
       }
@@ -100,40 +83,15 @@ function deletedRunsOlderThan(store: FileStore, olderThan: number, now: number):
   return out;
 }
 
-/** Deleted logged models (`<experiment>/models/<id>/meta.yaml` with lifecycle_stage deleted). */
+/** Deleted logged models (`<experiment>/models/<id>/meta.yaml` with lifecycle_stage deleted) not updated since `olderThan`. */
 function deletedModels(store: FileStore, olderThan: number, now: number): Map<string, GcModel> {
   const out = new Map<string, GcModel>();
   for (const exp of store.listExperiments('ALL')) {
     const dir = store.experimentDir(exp.experimentId);
     if (!dir) continue;
-    const modelsDir = path.join(dir, 'models');
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(modelsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      let meta: unknown;
-      try {
-        meta = store.readYaml(path.join(modelsDir, name, 'meta.yaml'));
-      } catch {
-        continue;
-      }
-      if (!meta || typeof meta !== 'object') continue;
-      const m = meta as Record<string, unknown>;
-      if (m['lifecycle_stage'] !== 'deleted') continue;
-      const updated = numberOrNull(m['last_updated_timestamp']);
-      if ((updated ?? 0) > now - olderThan) continue;
-      const modelId = typeof m['model_id'] === 'string' ? m['model_id'] : name;
-      out.set(modelId, {
-        modelId,
-        experimentId: exp.experimentId,
-        name: typeof m['name'] === 'string' ? m['name'] : null,
-        lastUpdatedTimestamp: updated,
-        dir: path.join(modelsDir, name),
-        artifactLocation: typeof m['artifact_location'] === 'string' ? m['artifact_location'] : null,
-      });
+    for (const m of store.deletedLoggedModels(exp.experimentId, dir)) {
+      if ((m.lastUpdatedTimestamp ?? 0) > now - olderThan) continue;
+      out.set(m.modelId, m);
     }
   }
   return out;
@@ -235,7 +193,7 @@ function externalArtifactDir(uri: string | null, within: string, skipped: string
   if (inside || !fs.existsSync(p)) return undefined;
   // The artifacts folder of a run folder of another store (this store is a copy, or was moved):
   // not ours to remove.
-  if (fs.existsSync(path.join(path.dirname(p), 'meta.yaml'))) {
+  if (fs.existsSync(path.join(path.dirname(p), META))) {
     skipped.push(uri);
     return undefined;
   }

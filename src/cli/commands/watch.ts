@@ -14,6 +14,7 @@ import { CliError, Ctx, EXIT, parsePositiveInt } from '../context.js';
 import { eventToJson } from '../../catalog/events.js';
 import type { ChangeEvent } from '../../catalog/events.js';
 import { watch } from '../../watch/watcher.js';
+import { enableGarbageCollection } from '../../catalog/memory.js';
 import type { CommandModule } from './module.js';
 
 /**
@@ -83,6 +84,8 @@ export const watchCommand: CommandModule = {
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .addHelpText('after', '\nExamples:\n  $ mlruns watch ./mlruns\n  $ mlruns --root ./mlruns watch --json | jq .type')
       .action(async (rootArg: string | undefined, opts: WatchCliOptions, cmd: Command) => {
+        // A long-lived process at 100k runs: let the catalog collect its garbage (library code never sets V8 flags).
+        await enableGarbageCollection();
         const ctx = new Ctx(cmd);
         ctx.useRootArgument(rootArg);
         const root = ctx.folderRoot('watch');

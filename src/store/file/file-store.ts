@@ -13,8 +13,6 @@ import type {
   Param,
   Run,
   RunInfo,
-  RunInputs,
-  RunOutputs,
   RunStatus,
   RunTag,
   ViewType,
@@ -27,9 +25,7 @@ import type { YamlMap } from '../../format/yaml.js';
 import {
   formatMetricLine,
   formatModelMetricLine,
-  latestMetric,
   latestModelMetrics,
-  metricGreater,
   parseModelMetricFile,
   parseRunMetricFile,
 } from '../../format/metric-line.js';
@@ -48,7 +44,6 @@ import {
   validateParamName,
   validateRunId,
   validateTagName,
-  isValidMetricKey,
 } from '../../format/validation.js';
 import { generateExperimentId, generateRunName, md5Hex, newLoggedModelId, newRunId } from '../../format/names.js';
 import { searchExperimentsInMemory, searchRunsInMemory } from '../../search/index.js';
@@ -72,7 +67,6 @@ import {
   mkdirNew,
   mkdirp,
   readTextIfExists,
-  readSmallTextIfExists,
   readLineChunks,
   fileSize,
   removeFile,
@@ -88,32 +82,37 @@ import {
   experimentToDict,
   loggedModelFromDict,
   loggedModelToDict,
-  runInfoFromDict,
   runInfoToDict,
 } from './records.js';
 import type { WriteProfile, YamlDict } from './records.js';
-import { fastLatestMetric } from './metric-scan.js';
 import { WarningSink } from '../warnings.js';
 import type { ArtifactRepository } from '../artifact-repository.js';
 import { LocalArtifactRepository } from './artifacts.js';
 import { resolveLocation } from '../portable.js';
-import { MAX_META_BYTES, metaFromText, metaTooLarge } from './meta-read.js';
+import { MAX_META_BYTES } from './meta-read.js';
 import { AppendHandles } from './append-handles.js';
+import {
+  DEFAULT_EXPERIMENT_ID,
+  EXPERIMENT_ID_RE,
+  META,
+  MODELS,
+  REQUIRED_RUN_FOLDERS,
+  RESERVED_EXPERIMENT_FOLDERS,
+  TRASH,
+  experimentFolderOf,
+  isExperimentFolder,
+  listFolders,
+  listRunFolders,
+} from './layout.js';
+import { METRIC_CHUNK_THRESHOLD, RUN_NAME_TAG, deletedTimeOf, readMeta, readRunFolder, readYaml, runInfoOf } from './run-folder.js';
+import type { ReadContext, RunWarning } from './run-folder.js';
 
 
 
-export const TRASH = '.trash';
-export const META = 'meta.yaml';
-export const MODELS = 'models';
-export const RESERVED_EXPERIMENT_FOLDERS: ReadonlySet<string> = new Set(['tags', 'datasets', 'traces', 'models']);
-export const DEFAULT_EXPERIMENT_ID = '0';
+export { TRASH, META, MODELS, RESERVED_EXPERIMENT_FOLDERS, DEFAULT_EXPERIMENT_ID } from './layout.js';
 export { MAX_META_BYTES };
-/** Metric files larger than this are read in chunks. */
-export const METRIC_CHUNK_THRESHOLD = 64 * 1024 * 1024;
-export const RUN_NAME_TAG = 'mlflow.runName';
+export { METRIC_CHUNK_THRESHOLD, RUN_NAME_TAG } from './run-folder.js';
 export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
-
-const EXPERIMENT_ID_RE = /^[a-zA-Z0-9][\p{L}\p{N}_-]{0,63}$/u;
 
 /**
  * Options of a {@link FileStore}.
@@ -171,8 +170,6 @@ const DEFAULT_IDS: IdSource = {
   runName: generateRunName,
 };
 
-/** The folders MLflow makes in every run folder (and requires to find the run); git drops the empty ones. */
-const RUN_FOLDERS = ['metrics', 'params', 'artifacts'] as const;
 
 interface RunLocation {
   experimentId: string;
@@ -365,10 +362,7 @@ export class FileStore implements TrackingStore {
    * ```
    */
   readYaml(p: string): unknown {
-    const text = readSmallTextIfExists(p, MAX_META_BYTES);
-    if (text === undefined) return undefined;
-    if (typeof text !== 'string') throw metaTooLarge(p, text.tooLarge);
-    return metaFromText(p, text);
+    return readYaml(p);
   }
 
   /**
@@ -400,11 +394,15 @@ export class FileStore implements TrackingStore {
   // ---------------------------------------------------------------- experiments: layout
 
   private activeExperimentIds(): string[] {
-    return listSubdirs(this.root).filter((d) => !d.endsWith(TRASH) && d !== MODELS);
+    return listFolders(this.root)
+      .map((f) => f.name)
+      .filter((name) => isExperimentFolder('root', name));
   }
 
   private deletedExperimentIds(): string[] {
-    return listSubdirs(this.trashFolder);
+    return listFolders(this.trashFolder)
+      .map((f) => f.name)
+      .filter((name) => isExperimentFolder('trash', name));
   }
 
   /**
@@ -416,18 +414,7 @@ export class FileStore implements TrackingStore {
    * ```
    */
   experimentDir(experimentId: string, view: ViewType = 'ALL'): string | undefined {
-    if (experimentId === '' || experimentId.includes('/') || experimentId.includes('\\') || experimentId === '.' || experimentId === '..') {
-      return undefined;
-    }
-    if (view !== 'DELETED_ONLY') {
-      const p = path.join(this.root, experimentId);
-      if (experimentId !== TRASH && experimentId !== MODELS && isDirectory(p)) return p;
-    }
-    if (view !== 'ACTIVE_ONLY') {
-      const p = path.join(this.trashFolder, experimentId);
-      if (isDirectory(p)) return p;
-    }
-    return undefined;
+    return experimentFolderOf(this.root, experimentId, view);
   }
 
   private readTagsFolder(dir: string, kind: string): Record<string, string> {
@@ -748,57 +735,64 @@ export class FileStore implements TrackingStore {
    * ```
    */
   listRunInfos(experimentId: string, experimentDir: string, view: ViewType): { info: RunInfo; runDir: string }[] {
-    const out: { info: RunInfo; runDir: string }[] = [];
-    for (const name of listSubdirs(experimentDir)) {
-      if (RESERVED_EXPERIMENT_FOLDERS.has(name)) continue;
-      const runDir = path.join(experimentDir, name);
-      const info = this.readRunInfoAt(runDir, experimentId, true);
+    return this.listRunMetas(experimentId, experimentDir, view).map(({ info, runDir }) => ({ info, runDir }));
+  }
+
+  /**
+   * {@link listRunInfos} with each run's `deleted_time` (null when its meta.yaml has none): what
+   * `gc` selects deleted runs by.
+   *
+   * @example
+   * ```ts
+   * store.listRunMetas('1', store.experimentDir('1')!, 'DELETED_ONLY').filter((r) => (r.deletedTime ?? 0) < cutoff);
+   * ```
+   */
+  listRunMetas(experimentId: string, experimentDir: string, view: ViewType): { info: RunInfo; runDir: string; deletedTime: number | null }[] {
+    const out: { info: RunInfo; runDir: string; deletedTime: number | null }[] = [];
+    const experimentOutside = !this.staysInside(experimentDir);
+    for (const folder of listRunFolders(experimentDir, this.realRoot(), experimentOutside)) {
+      const runDir = path.join(experimentDir, folder.name);
+      if (folder.outside) {
+        this.warn('STRAY_ENTRY', runDir, `Ignoring run folder '${runDir}': a symbolic link leading outside the store`);
+        continue;
+      }
+      const meta = readMeta(path.join(runDir, META));
+      const info = this.runInfoFrom(runDir, experimentId, meta, true);
       if (!info) continue;
       if (!matchesView(view, info.lifecycleStage)) continue;
-      out.push({ info, runDir });
+      out.push({ info, runDir, deletedTime: deletedTimeOf(meta) });
     }
     return out;
   }
 
   /** Reads a run's meta.yaml; undefined (with a warning) when damaged. */
-  private readRunInfoAt(runDir: string, experimentId: string, listing: boolean): RunInfo | undefined {
+  private readRunInfoAt(runDir: string, experimentId: string): RunInfo | undefined {
     if (!this.staysInside(runDir)) {
       this.warn('STRAY_ENTRY', runDir, `Ignoring run folder '${runDir}': a symbolic link leading outside the store`);
       return undefined;
     }
     const metaPath = path.join(runDir, META);
-    let meta: unknown;
+    let value: unknown;
+    let error: Error | undefined;
     try {
-      meta = listing ? this.readYaml(metaPath) : this.readRunMetaCached(metaPath);
+      value = this.readRunMetaCached(metaPath);
     } catch (err) {
-      this.warn('MALFORMED_META', metaPath, `Malformed run '${path.basename(runDir)}': ${(err as Error).message}`);
-      return undefined;
+      error = err as Error;
     }
-    if (meta === undefined) {
-      this.warn('MISSING_META', runDir, `Ignoring '${runDir}': not a run (no meta.yaml)`);
-      return undefined;
-    }
-    if (meta === null) {
-      this.warn('EMPTY_META', metaPath, `Run '${path.basename(runDir)}' has an empty meta.yaml ('${metaPath}'); skipped`);
-      return undefined;
-    }
-    const read = runInfoFromDict(meta);
-    if (!read.ok) {
-      this.warn('MALFORMED_META', metaPath, `Malformed run '${path.basename(runDir)}' ('${metaPath}'): ${read.reason}`);
-      return undefined;
-    }
-    const info = read.value;
-    if (info.experimentId !== experimentId) {
-      if (listing) {
-        this.warn(
-          'ID_MISMATCH',
-          metaPath,
-          `Wrong experiment ID (${info.experimentId}) recorded for run '${info.runId}'. It should be ${experimentId}. Run will be ignored.`,
-        );
-      }
-      return undefined;
-    }
+    return this.runInfoFrom(runDir, experimentId, { st: undefined, value, error }, false);
+  }
+
+  /** A run's info from its meta.yaml as read, the read's warnings reported. */
+  private runInfoFrom(runDir: string, experimentId: string, meta: ReturnType<typeof readMeta>, listing: boolean): RunInfo | undefined {
+    const warnings: RunWarning[] = [];
+    const info = runInfoOf(meta, runDir, path.join(runDir, META), experimentId, warnings, listing);
+    for (const w of warnings) this.warn(w.code, w.path, w.message);
     return info;
+  }
+
+  /** What the run-folder reader needs of this store. */
+  private readContext(): ReadContext {
+    return { root: this.realRoot(), trustBefore: 0 };
   }
 
   /** `_find_run_root`: where a run lives (validated structure, as MLflow 3.8+). */
@@ -813,7 +807,7 @@ export class FileStore implements TrackingStore {
     for (const [experimentId, experimentDir] of candidates) {
       const runDir = path.join(experimentDir, runId);
       if (!isDirectory(runDir)) continue;
-      const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+      const missing = REQUIRED_RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
       // MLflow skips a run folder missing metrics/, params/ or artifacts/ (a guard against
       // meta.yaml files inside artifacts). Git drops empty folders, so a cloned run often lacks
       // them: a run folder (meta.yaml beside it, directly under its experiment) is read as empty.
@@ -848,7 +842,7 @@ export class FileStore implements TrackingStore {
     }
     const loc = this.findRun(runId);
     if (!loc) throw notFound(`Run '${runId}' not found`);
-    const info = this.readRunInfoAt(loc.runDir, loc.experimentId, false);
+    const info = this.readRunInfoAt(loc.runDir, loc.experimentId);
     if (!info || info.runId !== path.basename(loc.runDir)) {
       throw invalidState(`Run '${runId}' metadata is in invalid state.`);
     }
@@ -896,27 +890,9 @@ export class FileStore implements TrackingStore {
    * ```
    */
   readRun(info: RunInfo, runDir: string, experimentDir: string, options: ReadRunOptions = {}): Run {
-    const metrics: Record<string, number> = {};
-    const metricsDir = path.join(runDir, 'metrics');
-    const metricKeys = options.metrics !== false && this.staysInside(metricsDir, runDir) ? walkFiles(metricsDir, this.realRoot()) : [];
-    for (const key of metricKeys.sort()) {
-      const latest = this.readLatestMetric(metricsDir, key, info);
-      if (latest !== undefined) metrics[key] = latest;
-    }
-    const params = this.readValueFolder(path.join(runDir, 'params'), 'param');
-    const tags = this.readValueFolder(path.join(runDir, 'tags'), 'tag');
-    const runInfo = { ...info };
-    if (!runInfo.runName) {
-      const fromTag = tags[RUN_NAME_TAG];
-      if (fromTag) runInfo.runName = fromTag;
-    }
-    const names = new Set(listDir(runDir).map((e) => e.name));
-    return {
-      info: runInfo,
-      data: { metrics, params, tags },
-      inputs: names.has('inputs') ? this.readInputs(runDir, experimentDir, info.runId) : { datasetInputs: [], modelInputs: [] },
-      outputs: names.has('outputs') ? this.readOutputs(runDir) : { modelOutputs: [] },
-    };
+    const { run, warnings } = readRunFolder(this.readContext(), runDir, experimentDir, info, options);
+    for (const w of warnings) this.warn(w.code, w.path, w.message);
+    return run;
   }
 
   private readValueFolder(dir: string, kind: 'param' | 'tag'): Record<string, string> {
@@ -938,147 +914,6 @@ export class FileStore implements TrackingStore {
       if (value !== undefined) out[key] = value;
     }
     return out;
-  }
-
-  /** The latest value of a run metric (fast path, exact fallback); undefined when damaged. */
-  private readLatestMetric(metricsDir: string, key: string, info: RunInfo): number | undefined {
-    if (!isValidMetricKey(key)) {
-      this.readMetricFile(metricsDir, key, info); // warns with MLflow's message
-      return undefined;
-    }
-    const p = path.join(metricsDir, key);
-    // One open/fstat/read: a file over the threshold is left unread and read in chunks instead.
-    const text = readSmallTextIfExists(p, METRIC_CHUNK_THRESHOLD);
-    if (text === undefined) return undefined;
-    if (typeof text !== 'string') return this.readLatestMetricChunked(p, key, info);
-    const fast = text.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(text);
-    if (fast) return fast.value;
-    const points = this.readMetricFile(metricsDir, key, info, text);
-    return points && points.length > 0 ? latestMetric(points).value : undefined;
-  }
-
-  /** The latest value of a metric file too large for one string: a sequential fold over chunks. */
-  private readLatestMetricChunked(p: string, key: string, info: RunInfo): number | undefined {
-    let best: Metric | undefined;
-    try {
-      readLineChunks(p, (chunk) => {
-        // The fast scan continues the fold over the plain lines MLflow writes; the exact reader
-        // takes a chunk with anything else. Either way the fold is sequential, as Python's max().
-        const fast = chunk.charCodeAt(0) === 0xfeff ? undefined : fastLatestMetric(chunk, best);
-        if (fast) {
-          best = { key, value: fast.value, timestamp: fast.timestamp, step: fast.step } as Metric;
-          return;
-        }
-        const points = parseRunMetricFile(chunk, key, p, { runId: info.runId, experimentId: info.experimentId, allowEmpty: true });
-        for (const m of points) if (best === undefined || metricGreater(m, best)) best = m;
-      });
-    } catch (err) {
-      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
-      return undefined;
-    }
-    if (best === undefined) {
-      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): Metric '${key}' is malformed. No data found.`);
-      return undefined;
-    }
-    return (best as Metric).value;
-  }
-
-  /** All points of a run metric file; undefined (with a warning) when it is damaged. */
-  private readMetricFile(metricsDir: string, key: string, info: RunInfo, known?: string): Metric[] | undefined {
-    const p = path.join(metricsDir, key);
-    try {
-      validateMetricName(key);
-    } catch (err) {
-      this.warn('STRAY_ENTRY', p, `Ignoring metric file '${p}': ${(err as Error).message}`);
-      return undefined;
-    }
-    const text = known ?? readTextIfExists(p);
-    if (text === undefined) return undefined;
-    try {
-      return parseRunMetricFile(text, key, p, { runId: info.runId, experimentId: info.experimentId });
-    } catch (err) {
-      this.warn('MALFORMED_METRIC', p, `Ignoring metric '${key}' of run '${info.runId}' ('${p}'): ${(err as Error).message}`);
-      return undefined;
-    }
-  }
-
-  private readInputs(runDir: string, experimentDir: string, runId: string): RunInputs {
-    const inputsDir = path.join(runDir, 'inputs');
-    const result: RunInputs = { datasetInputs: [], modelInputs: [] };
-    const inputIds = listSubdirs(inputsDir).sort();
-    if (inputIds.length === 0) return result;
-    const datasetsDir = path.join(experimentDir, 'datasets');
-    const hasDatasets = isDirectory(datasetsDir);
-    for (const inputId of inputIds) {
-      const metaPath = path.join(inputsDir, inputId, META);
-      let meta: unknown;
-      try {
-        meta = this.readYaml(metaPath);
-      } catch (err) {
-        this.warn('MALFORMED_META', metaPath, `Ignoring input '${metaPath}': ${(err as Error).message}`);
-        continue;
-      }
-      if (!meta || typeof meta !== 'object') {
-        this.warn('MALFORMED_META', metaPath, `Ignoring input '${metaPath}': missing or empty meta.yaml`);
-        continue;
-      }
-      const m = meta as YamlDict;
-      const sourceType = m['source_type'];
-      const sourceId = String(m['source_id'] ?? '');
-      if (sourceType === 'MODEL') {
-        result.modelInputs.push({ modelId: sourceId });
-      } else if (sourceType === 'DATASET') {
-        if (!hasDatasets) continue;
-        const dsMetaPath = path.join(datasetsDir, sourceId, META);
-        let ds: unknown;
-        try {
-          ds = isDirectory(path.join(datasetsDir, sourceId)) ? this.readYaml(dsMetaPath) : undefined;
-        } catch (err) {
-          this.warn('MALFORMED_META', dsMetaPath, `Ignoring dataset '${dsMetaPath}': ${(err as Error).message}`);
-          continue;
-        }
-        if (ds === undefined) {
-          this.warn(
-            'MISSING_DATASET',
-            metaPath,
-            `Failed to find dataset with ID '${sourceId}' referenced as an input of the run with ID '${runId}'. Skipping.`,
-          );
-          continue;
-        }
-        const dataset = datasetFromDict(ds);
-        if (!dataset) {
-          this.warn('MALFORMED_META', dsMetaPath, `Ignoring dataset '${dsMetaPath}': malformed meta.yaml`);
-          continue;
-        }
-        const tagsObj = m['tags'];
-        const tags =
-          tagsObj && typeof tagsObj === 'object'
-            ? Object.entries(tagsObj as YamlDict).map(([key, value]) => ({ key, value: String(value) }))
-            : [];
-        result.datasetInputs.push({ dataset, tags });
-      }
-    }
-    return result;
-  }
-
-  private readOutputs(runDir: string): RunOutputs {
-    const outputsDir = path.join(runDir, 'outputs');
-    const result: RunOutputs = { modelOutputs: [] };
-    for (const id of listSubdirs(outputsDir).sort()) {
-      const metaPath = path.join(outputsDir, id, META);
-      let meta: unknown;
-      try {
-        meta = this.readYaml(metaPath);
-      } catch (err) {
-        this.warn('MALFORMED_META', metaPath, `Ignoring output '${metaPath}': ${(err as Error).message}`);
-        continue;
-      }
-      if (!meta || typeof meta !== 'object') continue;
-      const m = meta as YamlDict;
-      if (m['destination_type'] !== 'MODEL_OUTPUT') continue;
-      result.modelOutputs.push({ modelId: String(m['destination_id']), step: typeof m['step'] === 'number' ? m['step'] : 0 });
-    }
-    return result;
   }
 
   /**
@@ -1199,7 +1034,7 @@ export class FileStore implements TrackingStore {
 
   /** Recreates the folders of a run that git dropped (empty ones), so Python MLflow reads it again. */
   private recreateRunFolders(runDir: string): string[] {
-    const missing = RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
+    const missing = REQUIRED_RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
     for (const sub of missing) {
       this.checkWritable(path.join(runDir, sub), runDir);
       mkdirp(path.join(runDir, sub));
@@ -1684,6 +1519,40 @@ export class FileStore implements TrackingStore {
     return out;
   }
 
+  /**
+   * The deleted logged models of an experiment folder (`<experiment>/models/<id>/meta.yaml` with
+   * lifecycle_stage deleted), read as leniently as `mlflow gc` reads them: what `gc` removes.
+   *
+   * @example
+   * ```ts
+   * store.deletedLoggedModels('1', store.experimentDir('1')!); // [{ modelId: 'm-…', lastUpdatedTimestamp: …, dir, … }]
+   * ```
+   */
+  deletedLoggedModels(experimentId: string, experimentDir: string): DeletedLoggedModel[] {
+    const out: DeletedLoggedModel[] = [];
+    const modelsDir = path.join(experimentDir, MODELS);
+    for (const { name } of listFolders(modelsDir)) {
+      let meta: unknown;
+      try {
+        meta = this.readYaml(path.join(modelsDir, name, META));
+      } catch {
+        continue;
+      }
+      if (!meta || typeof meta !== 'object') continue;
+      const m = meta as Record<string, unknown>;
+      if (m['lifecycle_stage'] !== 'deleted') continue;
+      out.push({
+        modelId: typeof m['model_id'] === 'string' ? m['model_id'] : name,
+        experimentId,
+        name: typeof m['name'] === 'string' ? m['name'] : null,
+        lastUpdatedTimestamp: integerOrNull(m['last_updated_timestamp']),
+        dir: path.join(modelsDir, name),
+        artifactLocation: typeof m['artifact_location'] === 'string' ? m['artifact_location'] : null,
+      });
+    }
+    return out;
+  }
+
   /** The run's artifacts as a local repository (its folder resolved as {@link resolveRunArtifactDir} does). */
   async artifactRepository(runId: string): Promise<ArtifactRepository> {
     const run = await this.getRun(runId);
@@ -1746,6 +1615,31 @@ export class FileStore implements TrackingStore {
   }
 }
 
+/**
+ * A deleted logged model as `gc` sees it ({@link FileStore.deletedLoggedModels}).
+ *
+ * @example
+ * ```ts
+ * const m: DeletedLoggedModel = { modelId: 'm-1', experimentId: '1', name: null, lastUpdatedTimestamp: null, dir: '/r/1/models/m-1', artifactLocation: null };
+ * ```
+ */
+export interface DeletedLoggedModel {
+  modelId: string;
+  experimentId: string;
+  name: string | null;
+  lastUpdatedTimestamp: number | null;
+  dir: string;
+  artifactLocation: string | null;
+}
+
+/** A number, or the integer a string holds, else null (YAML read leniently). */
+function integerOrNull(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
+  return null;
+}
+
 function matchesView(view: ViewType, stage: string): boolean {
   if (view === 'ALL') return true;
   if (view === 'ACTIVE_ONLY') return stage === 'active';
@@ -1763,17 +1657,3 @@ function datasetToDict(ds: Dataset): YamlDict {
   };
 }
 
-function datasetFromDict(d: unknown): Dataset | undefined {
-  if (!d || typeof d !== 'object' || Array.isArray(d)) return undefined;
-  const m = d as YamlDict;
-  if (m['name'] === undefined || m['digest'] === undefined) return undefined;
-  const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
-  return {
-    name: String(m['name']),
-    digest: String(m['digest']),
-    sourceType: String(m['source_type'] ?? ''),
-    source: String(m['source'] ?? ''),
-    schema: str(m['schema']),
-    profile: str(m['profile']),
-  };
-}

@@ -85,23 +85,66 @@ export function listSubdirs(p: string): string[] {
 }
 
 /**
- * Every file below `dir`, as POSIX paths relative to it (what `os.walk` finds), [] if `dir` is missing.
- * Symlinked folders are not followed (os.walk's default).
+ * The one recursive walk of a folder tree: calls `onFile` for every entry below `dir` that is
+ * not a folder (files, and symbolic links of any kind: the caller decides about them; `rel` is
+ * the POSIX path relative to `dir`) and `onFolder` for `dir` and each folder below it, before its
+ * entries. Symbolic links to folders are not descended into (`os.walk`'s default); a missing
+ * `dir` walks nothing. `skip` leaves out entries (and whole folders) by name; `sorted` visits the
+ * entries of each folder in name order; `tolerant` skips folders that cannot be listed (by
+ * default an error other than a missing folder throws IO_ERROR).
+ *
+ * @example
+ * ```ts
+ * walkTree('./mlruns/0/abc/params', (abs, rel) => console.log(rel)); // lr, opt/momentum
+ * ```
  */
-export function walkFiles(dir: string, within?: string): string[] {
-  const out: string[] = [];
+export function walkTree(
+  dir: string,
+  onFile: (abs: string, rel: string, entry: fs.Dirent) => void,
+  options: { onFolder?: (abs: string, rel: string) => void; skip?: (name: string) => boolean; sorted?: boolean; tolerant?: boolean } = {},
+): void {
+  const { onFolder, skip, sorted, tolerant } = options;
+  const list = (abs: string): fs.Dirent[] => {
+    if (!tolerant) return listDir(abs);
+    try {
+      return fs.readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  };
   const visit = (abs: string, rel: string): void => {
-    for (const e of listDir(abs)) {
+    onFolder?.(abs, rel);
+    const entries = list(abs);
+    if (sorted) entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (skip?.(e.name)) continue;
+      const childAbs = joinName(abs, e.name);
       const childRel = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) visit(path.join(abs, e.name), childRel);
-      else if (e.isSymbolicLink()) {
-        const target = path.join(abs, e.name);
-        // With `within` (a real path), a link to a file outside it is not listed.
-        if (!isDirectory(target) && (within === undefined || linkStaysWithin(target, within))) out.push(childRel);
-      } else out.push(childRel);
+      if (e.isDirectory()) visit(childAbs, childRel);
+      else onFile(childAbs, childRel, e);
     }
   };
   visit(dir, '');
+}
+
+/**
+ * `path.join` of a folder and one entry name from its listing: plain concatenation on POSIX
+ * (the hot path of a scan: several per file).
+ */
+export const joinName: (dir: string, name: string) => string =
+  path.sep === '/' ? (dir, name) => (dir.endsWith('/') ? dir + name : `${dir}/${name}`) : (dir, name) => path.join(dir, name);
+
+/**
+ * Every file below `dir`, as POSIX paths relative to it (what `os.walk` finds), [] if `dir` is missing.
+ * Symlinked folders are not followed (os.walk's default); with `within` (a real path), a link to a
+ * file outside it is not listed.
+ */
+export function walkFiles(dir: string, within?: string): string[] {
+  const out: string[] = [];
+  walkTree(dir, (abs, rel, e) => {
+    if (!e.isSymbolicLink()) out.push(rel);
+    else if (!isDirectory(abs) && (within === undefined || linkStaysWithin(abs, within))) out.push(rel);
+  });
   return out;
 }
 

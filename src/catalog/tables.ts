@@ -1,0 +1,70 @@
+/**
+ * The catalog's tables, in one module: their schema (and its version: a catalog with another
+ * version is rebuilt) and the indexes that serve queries only. `catalog.ts` opens the database,
+ * `refresh.ts` fills it, `search.ts` queries it; nothing else writes SQL against these tables.
+ *
+ * @example
+ * ```ts
+ * db.exec(CATALOG_SCHEMA);
+ * ```
+ * @module
+ */
+
+/**
+ * Version of the catalog's tables; a catalog with another version is rebuilt.
+ *
+ * @example
+ * ```ts
+ * CATALOG_SCHEMA_VERSION; // 3
+ * ```
+ */
+export const CATALOG_SCHEMA_VERSION = 3;
+
+/**
+ * The indexes that serve queries only (no lookups of a refresh): a cold build drops them and
+ * builds them once at the end. Name → CREATE statement.
+ *
+ * @example
+ * ```ts
+ * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_start', 'params_kv', ...]
+ * ```
+ */
+export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
+  runs_run_id: 'CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id)',
+  runs_start: 'CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time)',
+  params_kv: 'CREATE INDEX IF NOT EXISTS params_kv ON params(key, value)',
+  tags_kv: 'CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value)',
+  metrics_kv: 'CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present)',
+};
+
+// runs: probe/sig/msig are the signatures of the run folder (see run-folder.ts).
+// metrics: per metric file, the latest value a scan shows (present = 0: the scan drops it) and
+// the file state for incremental reads (ino/size/mtime as stat'ed, off = bytes folded into
+// b_* so far, fp = the bytes just before off, bad = a line before off does not parse).
+// warnings: what a scan of the run reports (scope: see run-folder.ts WarnScope).
+export const CATALOG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, ts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS exps(loc INTEGER NOT NULL, dir TEXT NOT NULL, sig TEXT NOT NULL, ds_sig TEXT NOT NULL,
+  exp_id TEXT, name TEXT, lifecycle TEXT, PRIMARY KEY(loc, dir)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, folder TEXT NOT NULL,
+  probe TEXT NOT NULL, sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
+  run_id TEXT, experiment_id TEXT, run_name TEXT, user_id TEXT, status TEXT, start_time, end_time, artifact_uri TEXT,
+  lifecycle TEXT);
+CREATE TABLE IF NOT EXISTS run_json(rid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS runs_folder ON runs(loc, exp_dir, folder);
+CREATE TABLE IF NOT EXISTS params(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tags(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metrics(rid INTEGER NOT NULL, key TEXT NOT NULL,
+  present INTEGER NOT NULL, value REAL, is_nan INTEGER NOT NULL, step INTEGER, ts INTEGER,
+  ino INTEGER NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL, off INTEGER NOT NULL, fp BLOB NOT NULL, bad INTEGER NOT NULL,
+  b_has INTEGER NOT NULL, b_step INTEGER, b_ts INTEGER, b_val REAL, b_nan INTEGER,
+  PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS datasets(rid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS datasets_rid ON datasets(rid);
+CREATE TABLE IF NOT EXISTS warnings(rid INTEGER NOT NULL, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, scope TEXT NOT NULL,
+  key TEXT NOT NULL, code TEXT NOT NULL, path TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS warnings_rid ON warnings(rid);
+CREATE INDEX IF NOT EXISTS warnings_exp ON warnings(loc, exp_dir);
+${Object.values(SECONDARY_INDEXES).join(';\n')};
+`;
