@@ -48,7 +48,7 @@ def run_task(task):
     if kind == "metric_history":
         times, hist = timed(lambda: client.get_metric_history(task["run_id"], task["key"]), task.get("reps", 3))
         return {"times": times, "count": len(hist)}
-    if kind in ("log_metric", "log_param", "log_batch"):
+    if kind in ("log_metric", "log_param", "set_tag", "log_batch"):
         exp = client.get_experiment_by_name("bench-writes") or None
         exp_id = exp.experiment_id if exp else client.create_experiment("bench-writes")
         run = client.create_run(exp_id)
@@ -61,6 +61,9 @@ def run_task(task):
         elif kind == "log_param":
             for i in range(n):
                 client.log_param(rid, f"p{i}", i)
+        elif kind == "set_tag":
+            for i in range(n):
+                client.set_tag(rid, f"t{i}", i)
         else:
             ts = int(time.time() * 1000)
             batch = task.get("batch", 1000)

@@ -8,6 +8,7 @@
  *      BENCH_CATALOG_SIZES=10000 (add 100000 for the 100k figures: ~40 min more on a 2-core VM)  BENCH_CATALOG_WATCHER=1
  *      BENCH_UI=0 (skip the web UI's bench, bench/ui.mjs)
  *      BENCH_WATCHER_MAX_WATCHES=N (the watcher's run-watch budget; below 4 x runs measures the partial mode)
+ *      BENCH_CATALOG_QUERY_RUNS=5000 (the fresh-process query while mlruns watch runs, bench/catalog-query.mjs; 0 skips it)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,7 @@ import { MlflowClient } from '../dist/tracking/client.js';
 import * as fluent from '../dist/tracking/fluent.js';
 import { benchCatalog, floorRead as floor } from './catalog.mjs';
 import { benchServe } from './serve.mjs';
+import { benchCatalogQuery } from './catalog-query.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -147,6 +149,9 @@ async function main() {
     t = performance.now();
     for (let i = 0; i < P; i++) await client.logParam(run2.info.runId, `p${i}`, i);
     const oursParam = P / ((performance.now() - t) / 1000);
+    t = performance.now();
+    for (let i = 0; i < P; i++) await client.setTag(run2.info.runId, `t${i}`, i);
+    const oursTag = P / ((performance.now() - t) / 1000);
     const B = 100_000;
     const run3 = await client.createRun(expId);
     const ts = Date.now();
@@ -161,6 +166,7 @@ async function main() {
       { kind: 'log_metric', root: pyRoot, n: N },
       { kind: 'log_param', root: pyRoot, n: P },
       { kind: 'log_batch', root: pyRoot, n: B },
+      { kind: 'set_tag', root: pyRoot, n: P },
     ]).results;
     for (const r of py) if (r.error) throw new Error(r.error);
     // Fluent API: calls made together are coalesced into one append, each resolving after its bytes are written.
@@ -183,6 +189,7 @@ async function main() {
     addRateRow('logMetric calls (fluent, awaited one by one)', fluentSeq, N / py[0].times[0]);
     addRateRow('logMetric calls (fluent, 1000 in flight)', fluentBurst, N / py[0].times[0]);
     addRateRow('logParam calls', oursParam, P / py[1].times[0]);
+    addRateRow('setTag calls', oursTag, P / py[3].times[0]);
     addRateRow('logBatch metric points (1000 per call)', oursBatch, B / py[2].times[0]);
   }
 
@@ -237,6 +244,21 @@ async function main() {
     } else if (c.watcher) {
       rows.push({ name: `watcher, ${n} runs`, ours: 'failed', python: '—', vsPython: '—', vsFloor: '—', raw: c.watcher, note: c.watcher.error });
     }
+  }
+
+  // A query from a fresh process while `mlruns watch` runs (bench/catalog-query.mjs); BENCH_CATALOG_QUERY_RUNS=0 skips it.
+  const cqRuns = Number(process.env.BENCH_CATALOG_QUERY_RUNS ?? 5000);
+  if (cqRuns > 0) {
+    const q = await benchCatalogQuery({ runs: cqRuns, log: (m) => console.log(m) });
+    rows.push({
+      name: `searchRuns from a fresh process while mlruns watch runs, ${cqRuns} runs (${q.found} found), open + query + print p50 / p99`,
+      ours: `${q.queryP50} / ${q.queryP99} ms`,
+      python: q.pythonMs !== undefined ? fmt(q.pythonMs / 1000) : '—',
+      vsPython: q.pythonMs !== undefined ? `${Math.round(q.pythonMs / q.queryP50).toLocaleString('en-US')}x faster (p50)` : '—',
+      vsFloor: '—',
+      raw: q,
+      note: `${q.sameAsPython ? 'same runs; ' : ''}CPU p50 ${q.queryCpuP50} ms; imports p50 ${q.importP50} ms; spawn → printed p50 ${q.wallP50} / p99 ${q.wallP99} ms`,
+    });
   }
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -363,10 +363,23 @@ function metricsFor(cat: Catalog, rids: number[]): { rid: number; key: string; v
   const out: { rid: number; key: string; value: number | null; is_nan: number }[] = [];
   for (let i = 0; i < rids.length; i += 500) {
     const chunk = rids.slice(i, i + 500);
-    const q = cat.db.prepare(`SELECT rid, key, value, is_nan FROM metrics WHERE present = 1 AND rid IN (${chunk.map(() => '?').join(',')})`);
-    out.push(...(q.all(...chunk) as typeof out));
+    // Rows as arrays (no object per row from the driver).
+    const q = cat.db.prepare(`SELECT rid, key, value, is_nan FROM metrics WHERE present = 1 AND rid IN (${chunk.map(() => '?').join(',')})`).raw();
+    for (const [rid, key, value, isNan] of q.all(...chunk) as [number, string, number | null, number][]) out.push({ rid, key, value, is_nan: isNan });
   }
   return out;
+}
+
+/**
+ * How many runs the driving clause (`r.rid IN (SELECT ...)`) admits, counted up to `cap`;
+ * `cap` for a clause of another shape (not counted).
+ */
+function drivingCount(cat: Catalog, clause: Sql, cap: number): number {
+  const prefix = 'r.rid IN (';
+  if (!clause.sql.startsWith(prefix) || !clause.sql.endsWith(')')) return cap;
+  const inner = clause.sql.slice(prefix.length, -1);
+  const row = cat.db.prepare(`SELECT COUNT(*) AS n FROM (${inner} LIMIT ?)`).get(...clause.params, cap) as { n: number };
+  return row.n;
 }
 
 function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], options: SearchRunsOptions, filter: RunFilter): PagedList<Run> | undefined {
@@ -437,7 +450,11 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
     const w = where('r');
     const first = orderBy![0];
     let ids: number[];
-    if (first && (first.type === 'metric' || first.type === 'param' || first.type === 'tag')) {
+    // Reading the first sort key's index in order pays when the page fills early; when the
+    // driving clause admits no more runs than the page reaches (a selective filter), every
+    // candidate is read either way, and sorting just those is cheaper.
+    const fewCandidates = ordered[0] !== undefined && drivingCount(cat, ordered[0], start + maxResults + 1) <= start + maxResults;
+    if (first && !fewCandidates && (first.type === 'metric' || first.type === 'param' || first.type === 'tag')) {
       ids = segmentedPage(cat, first, compileOrderBy(orderBy!.slice(1))!, w, whereCorrelated(), start, maxResults + 1);
     } else {
       // Sort run ids only (no JSON in the sorter), then read the page's JSON.
