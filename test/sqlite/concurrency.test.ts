@@ -12,7 +12,7 @@ import { oraclePython } from '../oracle/oracle.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { REPO, SQL_ORACLES, sqliteUri, tmpDir } from './helpers.js';
 
-const POINTS = 60;
+const POINTS = 30;
 const dir = tmpDir();
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
