@@ -26,6 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['catalog'],
   ['watch', 'git'],
   ['tracking'],
+  ['sync'],
   ['models'],
   ['ui', 'serve'],
   ['cli'],

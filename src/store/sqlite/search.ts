@@ -11,8 +11,15 @@ import { filterRuns, parseRunFilter, parseRunOrderByClause, pyRepr, sortRuns } f
 import type { FilterClause, RunKeyType, RunOrderBy } from '../../search/ast.js';
 import { createPageToken, parseStartOffset } from '../../search/paging.js';
 import type { SearchRunsOptions } from '../tracking-store.js';
-import type { RunRow, SqliteStore } from './sqlite-store.js';
-import { parseExperimentId } from './sqlite-store.js';
+import type Database from 'better-sqlite3';
+import { parseExperimentId } from './rows.js';
+import type { RunRow } from './rows.js';
+
+/** What the search needs of the store: its connection and how it builds runs from rows. */
+export interface RunRowSource {
+  readonly db: Database.Database;
+  hydrateRuns(rows: RunRow[]): Run[];
+}
 
 /** MLflow's SEARCH_MAX_RESULTS_THRESHOLD. */
 const MAX_RESULTS_THRESHOLD = 50000;
@@ -144,7 +151,7 @@ function checkEagerly(filter: FilterClause<RunKeyType>[]): void {
  * searchRunsSql(store, ['0'], { filterString: 'metrics.loss < 0.5', orderBy: ['metrics.loss'] });
  * ```
  */
-export function searchRunsSql(store: SqliteStore, experimentIds: string[], options: SearchRunsOptions): PagedList<Run> {
+export function searchRunsSql(store: RunRowSource, experimentIds: string[], options: SearchRunsOptions): PagedList<Run> {
   const maxResults = options.maxResults === undefined ? DEFAULT_MAX_RESULTS : options.maxResults;
   validateMaxResults(maxResults);
   const view = options.runViewType ?? 'ACTIVE_ONLY';

@@ -53,6 +53,11 @@ import { WarningSink } from '../warnings.js';
 import { BUSY_TIMEOUT_MS, openMlflowDatabase, sqliteError } from './db.js';
 import type { SchemaFeatures } from './db.js';
 import { searchRunsSql } from './search.js';
+import { parseExperimentId } from './rows.js';
+import type { RunRow } from './rows.js';
+
+export { parseExperimentId };
+export type { RunRow };
 
 export const RUN_NAME_TAG = 'mlflow.runName';
 export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
@@ -85,17 +90,6 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export interface RunRow {
-  run_uuid: string;
-  name: string | null;
-  user_id: string | null;
-  status: string | null;
-  start_time: number | null;
-  end_time: number | null;
-  lifecycle_stage: string | null;
-  artifact_uri: string | null;
-  experiment_id: number;
-}
 
 interface ExperimentRow {
   experiment_id: number;
@@ -112,13 +106,6 @@ interface MetricRow {
   timestamp: number;
   step: number;
   is_nan: number;
-}
-
-/** `int(experiment_id)` as Python parses it, with MLflow's message on failure. */
-export function parseExperimentId(experimentId: string | number | null | undefined): number {
-  const s = String(experimentId);
-  if (/^\s*[+-]?\d+(_\d+)*\s*$/.test(s)) return Number(s.replace(/_/g, '').trim());
-  throw invalidParameter(`Invalid experiment ID '${experimentId}'. Experiment ID must be a valid integer.`);
 }
 
 /** MLflow's `sanitize_metric_value`: NaN is stored as 0 with is_nan, ±Infinity as ±max float. */
