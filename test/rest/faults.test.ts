@@ -86,7 +86,7 @@ describe('faults against a PostgreSQL-backed mlflow server', { timeout: 900_000 
       const folder = path.join(tmp, 'never-created');
       const r = await mlrunsAsync(['--root', folder, 'pull', '--from', gateway.url], { MLFLOW_TRACKING_TOKEN: 'wrong-token-456' });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('UNAUTHENTICATED');
+      expect(r.stderr).toContain('Invalid credentials');
       expect(r.stderr).toContain('MLFLOW_TRACKING_TOKEN');
       expect(r.stderr).not.toContain('wrong-token-456');
       expect(fs.existsSync(folder)).toBe(false);
@@ -161,7 +161,7 @@ describe('an MLflow 2.x server (no logged-model endpoints)', { timeout: 900_000 
     const r = await push(root, old.url);
     expect(r.body?.failed).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.body?.notes.join('\n')).toMatch(/logged models not copied.*no logged-model endpoints.*MLflow 3 server/s);
+    expect(r.body?.notes.join('\n')).toMatch(/logged model\(s\) not copied.*no logged-model endpoints.*MLflow 3 server/s);
     const copy = projectDump(await py.dump(old.url)) as Record<string, unknown>;
     const folder = projectDump(await py.dump(root)) as Record<string, unknown>;
     expect(diffValues(copy['runs'], folder['runs']).filter((d) => !d.includes('outputs'))).toEqual([]);
