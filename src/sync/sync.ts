@@ -376,7 +376,8 @@ export async function syncStores(source: SyncEndpoint, destination: SyncEndpoint
       const dir = src.experimentDir(exp.experimentId);
       if (dir) {
         for (const { info, runDir } of src.listRunInfos(exp.experimentId, dir, 'ALL')) {
-          work.push({ exp, dstExp, run: { runId: info.runId, fp: statFingerprint(runDir), read: () => src.getRun(info.runId) } });
+          // Read where it was listed (a run of a deleted experiment lives under .trash).
+          work.push({ exp, dstExp, run: { runId: info.runId, fp: statFingerprint(runDir), read: async () => src.readRun(info, runDir, dir) } });
         }
       }
     } else {

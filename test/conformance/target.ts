@@ -17,6 +17,11 @@ export interface ConformanceTarget {
   client: MlflowClient;
   /** Closes the client and removes what setup made (folders, databases, servers). */
   cleanup: () => Promise<void>;
+  /**
+   * What the backend gives back for +Infinity: MLflow's SQL store (behind a tracking server)
+   * stores ±Infinity as ±1.7976931348623157e308, and Python reads that back too. Default Infinity.
+   */
+  infinityAs?: number;
 }
 
 let counter = 0;

@@ -11,6 +11,8 @@ import { isPyError } from '../oracle/oracle.js';
 import { REPO_ROOT } from './server.js';
 
 const SYNC = 'mlruns.sync.';
+/** Stands for a metric history Python could not read. */
+export const PY_FAILED = '<python failed>';
 const strip = (tags: Record<string, string>) => Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith(SYNC)).sort());
 const byKey = <T>(entries: Array<[string, T]>): Record<string, T> => Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -90,7 +92,8 @@ export function projectDump(d: Dump, options: ProjectOptions = {}): unknown {
                 outputs: r.outputs.modelOutputs.map((o) => ({ model: modelKey.get(o.modelId) ?? o.modelId, step: o.step })),
                 history: byKey(
                   Object.entries(history).map(([k, h]) => {
-                    if (!Array.isArray(h)) throw new Error(`history of ${k} failed`);
+                    // Python itself failed on this history (a damaged folder): marked, for the caller to skip.
+                    if (!Array.isArray(h)) return [k, PY_FAILED] as [string, unknown];
                     return [k, (h as Metric[]).map((m) => [m.step, m.timestamp, m.value]).sort((a, b) => (a[0]! - b[0]!) || (a[1]! - b[1]!) || (Number(a[2]) - Number(b[2])))];
                   }),
                 ),

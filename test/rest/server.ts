@@ -129,7 +129,8 @@ export async function startPostgres(database = 'mlflow'): Promise<Postgres> {
 }
 
 export interface MlflowServerOptions {
-  backend?: 'sqlite' | 'postgres';
+  /** `file`: a mlruns/ folder (MLflow 2.x's server needs no SQLAlchemy then). */
+  backend?: 'sqlite' | 'postgres' | 'file';
   /** The MLflow major version of the server (`.oracle/mlflow-<v>-full`). */
   version?: '3' | '2';
   /** Extra environment for the server (e.g. MLFLOW_AUTH_*). */
@@ -193,6 +194,8 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   if (options.backend === 'postgres') {
     pg = await startPostgres();
     backendUri = pg.url;
+  } else if (options.backend === 'file') {
+    backendUri = `file://${path.join(dir, 'mlruns')}`;
   } else {
     backendUri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
   }
@@ -209,7 +212,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers', '1',
     ...(options.args ?? []),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...(options.env ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true', ...(options.env ?? {}) };
   for (const k of Object.keys(env)) if (k.startsWith('MLFLOW_TRACKING_') || k === 'MLFLOW_REGISTRY_URI') delete env[k];
   let child: ChildProcess;
   const launch = async () => {

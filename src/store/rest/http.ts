@@ -326,6 +326,8 @@ export class RestConnection {
       code = KNOWN_CODES.has(raw) ? (raw as ErrorCode) : (CODE_ALIASES[raw] ?? code);
       message = b.message ?? raw;
       if (raw !== code) message = `${raw}: ${message}`;
+      // The file store's code for a write into a deleted experiment (MLflow's SQL store says INVALID_PARAMETER_VALUE).
+      if (code === 'INVALID_PARAMETER_VALUE' && /^The experiment \S+ must be in the 'active' state/.test(message)) code = 'INVALID_STATE';
     } else {
       const snippet = text.length > 300 ? `${text.slice(0, 300)}...` : text;
       message = `API request to endpoint ${endpoint} failed with HTTP ${res.status}${snippet ? `. Response body: '${snippet}'` : ''}`;
