@@ -124,7 +124,7 @@ describe('the --help examples', () => {
         if (r.status !== 0) failures.push(`setup '${b}' for '${original}': exit ${r.status}: ${r.stderr}`);
       }
       const cmd = timeout ? `timeout -s INT ${timeout} sh -c ${JSON.stringify(line)}` : line;
-      const r = spawnSync('sh', ['-c', `set -o pipefail 2>/dev/null; ${cmd}`], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { cwd, env, encoding: 'utf8', timeout: 120_000 });
       if (!codes.includes(r.status ?? -1)) failures.push(`'${original}' (as '${line}'): exit ${r.status}\n${r.stderr}`);
       if (timeout && !/watching /.test(r.stderr)) failures.push(`'${original}': did not start watching: ${r.stderr}`);
       fs.rmSync(cwd, { recursive: true, force: true });
