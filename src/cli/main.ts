@@ -95,7 +95,7 @@ Examples:
   $ mlruns experiments
   $ mlruns runs --experiment sweep --filter "metrics.acc > 0.9" --order-by "metrics.acc DESC"
   $ mlruns show 3f2a
-  $ mlruns --root ./other/mlruns best --experiment sweep --metric acc --max --id
+  $ mlruns --root ./other/mlruns best --experiment sweep --metric acc --maximize --id
   $ mlruns run --experiment sweep -- python train.py --lr 0.1
 
 Exit codes: 0 ok, 1 usage, 2 not found, 3 conflict, 4 damaged data or I/O, 5 internal;

@@ -283,7 +283,7 @@ describe('runs', () => {
     );
     const m = mlruns(['--root', root, 'runs', '-e', 'sweep', '--order-by', 'metrics.acc DESC', '--max', '1', '-c', 'run_name']);
     expect(m.stdout).toBe('run_name\nlr-0.01\n');
-    expect(m.stderr).toBe('mlruns: showing the first 1 runs; use --max to see more\n');
+    expect(m.stderr).toBe(''); // the count was asked for: no note (issue 19)
     const mj = mlrunsJson(['--root', root, 'runs', '--order-by', 'metrics.acc DESC', '--max', '1', '--json']);
     expect(mj.truncated).toBe(true);
     expect(mj.runs.map((x: { info: { runName: string } }) => x.info.runName)).toEqual(['lr-0.01']);

@@ -5,11 +5,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { BIN, CORPUS, build, cleanEnv, copyCorpus, mlruns, mlrunsJson } from './helpers.js';
+import { BIN, CORPUS, build, cleanEnv, copyCorpus, mlruns } from './helpers.js';
 
 vi.setConfig({ testTimeout: 300_000 });
 
 let root: string;
+/** `doctor --json` (exit 4: findings remain). */
+function doctorJson(): { findings: { kind: string; severity: string }[] } {
+  const r = mlruns(['--root', root, 'doctor', '--json']);
+  expect(r.code).toBe(4);
+  return JSON.parse(r.stdout) as { findings: { kind: string; severity: string }[] };
+}
 beforeAll(() => {
   build();
   if (CORPUS) root = copyCorpus('keimoriyama__baseline');
@@ -17,7 +23,7 @@ beforeAll(() => {
 
 describe.skipIf(!CORPUS)('doctor output on the keimoriyama store', () => {
   it('groups findings by kind (count, severity, repair), shows 3 examples of each, and counts them all', () => {
-    const j = mlrunsJson<{ findings: { kind: string; severity: string }[] }>(['--root', root, 'doctor', '--json']);
+    const j = doctorJson();
     const byKind = new Map<string, number>();
     for (const f of j.findings) byKind.set(`${f.severity} ${f.kind}`, (byKind.get(`${f.severity} ${f.kind}`) ?? 0) + 1);
     expect(byKind.size).toBeGreaterThanOrEqual(2);
@@ -43,7 +49,7 @@ describe.skipIf(!CORPUS)('doctor output on the keimoriyama store', () => {
     expect(lines[0]).toMatch(/^SEVERITY\s+KIND\s+COUNT\s+REPAIR$/);
     expect(sum.stdout).toMatch(/^error\s+missing-subfolder\s+\d+\s+--fix: mkdir$/m);
     const all = mlruns(['--root', root, 'doctor', '--all']);
-    const n = mlrunsJson<{ findings: unknown[] }>(['--root', root, 'doctor', '--json']).findings.length;
+    const n = doctorJson().findings.length;
     expect(all.stdout.split('\n').filter((l) => /^ {2}\S/.test(l))).toHaveLength(n);
     expect(mlruns(['--root', root, 'doctor', '--summary', '--all']).code).toBe(1);
   });

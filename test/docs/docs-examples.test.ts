@@ -22,9 +22,10 @@ const scratch = path.join(here, '.docs-blocks');
 
 /** `mlruns` and `mlruns/<entry>` (package.json exports) as paths to the sources. */
 function entryPoints(): Record<string, string> {
-  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { exports: Record<string, { import?: string } | string> };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(pkg.exports)) {
+    if (typeof v !== 'object' || !v.import) continue;
     const name = k === '.' ? 'mlruns' : `mlruns/${k.slice(2)}`;
     out[name] = path.join(REPO, v.import.replace(/^\.\/dist\//, 'src/'));
   }

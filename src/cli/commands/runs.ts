@@ -236,7 +236,12 @@ Examples:
         .description(verb === 'delete' ? 'Mark runs deleted (as MLflow: kept until `mlruns gc`)' : 'Restore deleted runs')
         .argument('<runs...>', 'run ids (or unique prefixes)')
         .option('--json', 'print JSON: { "runs": [{ "runId", "lifecycleStage" }] }')
-        .addHelpText('after', `\nExamples:\n  $ mlruns runs ${verb} 3f2a\n  $ mlruns runs ${verb} $(mlruns runs -e sweep -f "metrics.acc < 0.1" --format csv -c run_id | tail -n +2)`)
+        .addHelpText(
+          'after',
+          verb === 'delete'
+            ? '\nExamples:\n  $ mlruns runs delete 3f2a\n  $ mlruns runs delete $(mlruns runs -e sweep -f "metrics.acc < 0.85" --format csv -c run_id | tail -n +2)'
+            : '\nExamples:\n  $ mlruns runs restore 3f2a\n  $ mlruns runs restore $(mlruns runs -e sweep --view deleted --format csv -c run_id | tail -n +2)',
+        )
         .action(async (args: string[], opts: { json?: boolean }, cmd: Command) => {
           const ctx = new Ctx(cmd);
           const client = ctx.client('read');

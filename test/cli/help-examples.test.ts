@@ -1,0 +1,134 @@
+/**
+ * Every `$ mlruns ...` example of every command's `--help` runs, as a user would paste it into a
+ * shell (pipes, `$(...)` and redirections included), on a store that has what the examples name
+ * (experiment `sweep`, runs, metrics `loss`/`acc`, model `iris`...). Placeholder ids (`3f2a`,
+ * `9b1c`, `77de`...) are replaced by real ones; each example gets a fresh copy of the store.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { BIN, REPO, build, cleanEnv, mlruns, py, pyFile, tmpDir } from './helpers.js';
+
+vi.setConfig({ testTimeout: 300_000 });
+
+/** Every command path, from the root's help down. */
+function commandPaths(): string[][] {
+  const out: string[][] = [];
+  const visit = (p: string[]): void => {
+    out.push(p);
+    const help = mlruns([...p, '--help']).stdout;
+    const section = help.split(/\nCommands:\n/)[1];
+    if (!section) return;
+    for (const line of section.split('\n\n')[0]?.split('\n') ?? []) {
+      const name = /^ {2}([a-z][\w-]*)/.exec(line)?.[1];
+      if (name && name !== 'help') visit([...p, name]);
+    }
+  };
+  visit([]);
+  return out;
+}
+
+let base: string;
+let examples: string[] = [];
+let ids: { a: string; b: string; c: string; deleted: string; exp: string };
+
+beforeAll(() => {
+  build();
+  base = tmpDir('mlruns-help-');
+  const root = path.join(base, 'mlruns');
+  const store = JSON.parse(pyFile(path.join(REPO, 'test/cli/make_store.py'), [root])) as { experimentId: string; runs: Record<string, string>; deletedRunId: string };
+  ids = { a: store.runs['lr-0.1'] as string, b: store.runs['lr-0.01'] as string, c: store.runs['lr-0.001'] as string, deleted: store.deletedRunId, exp: store.experimentId };
+  // A model folder in run a, registered three times as 'iris'; an experiment 'baseline'.
+  py(
+    `
+import sys, mlflow
+c = mlflow.MlflowClient('file://' + sys.argv[1])
+c.log_text(sys.argv[2], 'artifact_path: model\\nflavors: {}\\n', 'model/MLmodel')
+for _ in range(3):
+    mlflow.set_tracking_uri('file://' + sys.argv[1])
+    mlflow.register_model('runs:/%s/model' % sys.argv[2], 'iris')
+c.create_experiment('baseline')
+`,
+    [root, ids.a],
+  );
+  fs.cpSync(root, path.join(base, 'other', 'mlruns'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'train.py'), 'import sys\nprint("training", sys.argv[1:])\n');
+  fs.writeFileSync(path.join(base, 'data.csv'), 'a,b\n1,2\n');
+  fs.writeFileSync(
+    path.join(base, 'MLproject'),
+    'name: demo\nentry_points:\n  main:\n    parameters:\n      alpha: {type: float, default: 0.1}\n      l1_ratio: {type: float, default: 0.5}\n    command: "python train.py {alpha} {l1_ratio}"\n',
+  );
+  fs.mkdirSync(path.join(base, 'examples', 'wine'), { recursive: true });
+  fs.writeFileSync(path.join(base, 'examples', 'wine', 'data.csv'), 'a,b\n1,2\n');
+  fs.writeFileSync(
+    path.join(base, 'examples', 'wine', 'MLproject'),
+    'name: wine\nentry_points:\n  validate:\n    parameters:\n      data: {type: path}\n    command: "python -c \\"import sys; print(open(sys.argv[1]).read())\\" {data}"\n',
+  );
+  // A `mlruns` command on PATH for the examples' pipes and $(...).
+  fs.mkdirSync(path.join(base, '.bin'));
+  fs.writeFileSync(path.join(base, '.bin', 'mlruns'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+  const seen = new Set<string>();
+  for (const p of commandPaths()) {
+    for (const m of mlruns([...p, '--help']).stdout.matchAll(/^ {2}\$ (mlruns .*)$/gm)) {
+      const line = (m[1] as string).replace(/\s+# .*$/, '').trim();
+      if (!seen.has(line)) {
+        seen.add(line);
+        examples.push(line);
+      }
+    }
+  }
+});
+
+/** What an example needs done first, and the exit codes it may end with. */
+function prepare(line: string): { before: string[]; codes: number[]; empty?: boolean; timeout?: number } {
+  if (/ watch/.test(line)) return { before: [], codes: [124], timeout: 6 };
+  if (/experiments create/.test(line)) return { before: [], codes: [0], empty: true };
+  if (/experiments restore/.test(line)) return { before: [`mlruns experiments delete ${ids.exp}`], codes: [0] };
+  if (/runs restore/.test(line)) return { before: [`mlruns runs delete ${ids.a}`], codes: [0] };
+  if (/tag delete -e sweep owner/.test(line)) return { before: ['mlruns tag set -e sweep owner=x'], codes: [0] };
+  if (/tag delete .* stage/.test(line)) return { before: [`mlruns tag set ${ids.a} stage=x`], codes: [0] };
+  if (/models alias delete/.test(line)) return { before: ['mlruns models alias set iris champion 1'], codes: [0] };
+  if (/ doctor/.test(line)) return { before: [], codes: [0, 4] };
+  return { before: [], codes: [0] };
+}
+
+function substitute(line: string): string {
+  return line
+    .replace(/\b3f2a[0-9a-f]*…?/g, ids.a)
+    .replace(/\b9b1c[0-9a-f]*…?/g, ids.b)
+    .replace(/\b77de[0-9a-f]*…?/g, ids.c)
+    .replace(/a1b2,c3d4/g, ids.deleted)
+    .replace(/\b1234567890\b/g, ids.exp)
+    .replace(/models:\/m-1a2b…/g, 'models:/iris/1')
+    .replace(/\bval_loss\b/g, 'loss')
+    .replace(/ accuracy\b/g, ' acc');
+}
+
+describe('the --help examples', () => {
+  it('there are examples in every command', () => {
+    expect(examples.length).toBeGreaterThan(60);
+  });
+
+  it('each runs as written (placeholders replaced) and succeeds', () => {
+    const failures: string[] = [];
+    for (const original of examples) {
+      const line = substitute(original);
+      const { before, codes, empty, timeout } = prepare(line);
+      const cwd = tmpDir('mlruns-ex-');
+      if (!empty) fs.cpSync(base, cwd, { recursive: true });
+      else fs.cpSync(path.join(base, '.bin'), path.join(cwd, '.bin'), { recursive: true });
+      const env = cleanEnv({ PATH: `${path.join(base, '.bin')}${path.delimiter}${cleanEnv()['PATH'] ?? ''}`, MLRUNS_CATALOG_DIR: path.join(cwd, '.catalogs') });
+      for (const b of before) {
+        const r = spawnSync('sh', ['-c', b], { cwd, env, encoding: 'utf8' });
+        if (r.status !== 0) failures.push(`setup '${b}' for '${original}': exit ${r.status}: ${r.stderr}`);
+      }
+      const cmd = timeout ? `timeout -s INT ${timeout} sh -c ${JSON.stringify(line)}` : line;
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+      if (!codes.includes(r.status ?? -1)) failures.push(`'${original}' (as '${line}'): exit ${r.status}\n${r.stderr}`);
+      if (timeout && !/watching /.test(r.stderr)) failures.push(`'${original}': did not start watching: ${r.stderr}`);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
+    expect(failures).toEqual([]);
+  });
+});
