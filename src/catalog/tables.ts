@@ -68,3 +68,81 @@ CREATE INDEX IF NOT EXISTS warnings_rid ON warnings(rid);
 CREATE INDEX IF NOT EXISTS warnings_exp ON warnings(loc, exp_dir);
 ${Object.values(SECONDARY_INDEXES).join(';\n')};
 `;
+
+/** Run order by recent activity: running runs first, then by their last start or end. */
+const BY_ACTIVITY = "(status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC";
+
+/**
+ * A run folder as the catalog knows it (`loc` 0: in the root, 1: in `.trash`).
+ *
+ * @example
+ * ```ts
+ * const r: RunFolderRow = { loc: 0, dir: '1', folder: 'abc' };
+ * ```
+ */
+export interface RunFolderRow {
+  loc: 0 | 1;
+  dir: string;
+  folder: string;
+}
+
+/**
+ * The catalog's reads the watcher needs, with their statements prepared once per connection:
+ * the watcher reads the catalog's tables only through these.
+ *
+ * @example
+ * ```ts
+ * const q = new CatalogQueries(() => catalog.db);
+ * q.runsByActivity(100); // the 100 most active run folders
+ * ```
+ */
+export class CatalogQueries {
+  private db: import('better-sqlite3').Database | undefined;
+  private readonly stmts = new Map<string, import('better-sqlite3').Statement>();
+
+  constructor(private readonly connection: () => import('better-sqlite3').Database) {}
+
+  private sql(text: string): import('better-sqlite3').Statement {
+    const db = this.connection();
+    if (db !== this.db) {
+      this.stmts.clear();
+      this.db = db;
+    }
+    let st = this.stmts.get(text);
+    if (!st) this.stmts.set(text, (st = db.prepare(text)));
+    return st;
+  }
+
+  /** The `limit` most active run folders, most active first. */
+  runsByActivity(limit: number): RunFolderRow[] {
+    return this.sql(`SELECT loc, exp_dir AS dir, folder FROM runs ORDER BY ${BY_ACTIVITY}, rid DESC LIMIT @limit`).all({ limit }) as RunFolderRow[];
+  }
+
+  /** Every experiment folder the catalog knows. */
+  experimentFolders(): { loc: 0 | 1; dir: string }[] {
+    return this.sql('SELECT loc, dir FROM exps').all() as { loc: 0 | 1; dir: string }[];
+  }
+
+  /** True when the catalog has a row for this run folder. */
+  hasRunFolder(r: RunFolderRow): boolean {
+    return this.sql('SELECT 1 FROM runs WHERE loc = @loc AND exp_dir = @dir AND folder = @folder').get({ loc: r.loc, dir: r.dir, folder: r.folder }) !== undefined;
+  }
+
+  /** The `limit` most active run folders of one experiment folder. */
+  runFoldersOfExperiment(loc: 0 | 1, dir: string, limit: number): string[] {
+    const rows = this.sql(`SELECT folder FROM runs WHERE loc = @loc AND exp_dir = @dir ORDER BY ${BY_ACTIVITY} LIMIT @limit`).all({ loc, dir, limit }) as { folder: string }[];
+    return rows.map((r) => r.folder);
+  }
+
+  /** The folder of a run id, if the catalog has it. */
+  runFolderOf(runId: string): RunFolderRow | undefined {
+    return this.sql('SELECT loc, exp_dir AS dir, folder FROM runs WHERE run_id = @runId').get({ runId }) as RunFolderRow | undefined;
+  }
+
+  /** Up to `limit` run folders after row id `afterRid`, in row id order (the sweep's slices). */
+  runsAfter(afterRid: number, limit: number): (RunFolderRow & { rid: number })[] {
+    return this.sql('SELECT rid, loc, exp_dir AS dir, folder FROM runs WHERE rid > @afterRid ORDER BY rid LIMIT @limit').all({ afterRid, limit }) as (RunFolderRow & {
+      rid: number;
+    })[];
+  }
+}

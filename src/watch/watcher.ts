@@ -34,11 +34,11 @@
  * for await (const e of w) console.log(e.type);
  * ```
  */
+import { CatalogQueries } from '../catalog/tables.js';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Statement } from 'better-sqlite3';
 import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
@@ -134,7 +134,6 @@ export interface WatcherStats {
 
 const RUN_SUBDIRS = ['metrics', 'params', 'tags'] as const;
 /** Most recently active first: running runs, then by end (else start) time. */
-const BY_ACTIVITY = "(status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC";
 const SLICE_MS = 8;
 
 interface RunRef {
@@ -216,8 +215,8 @@ export class Watcher extends EventEmitter {
   private lastSweepCycleMs = 0;
   private partialSaid = false;
   /** Prepared statements of the catalog's current connection (a rebuild replaces it). */
-  private stmts = new Map<string, Statement>();
-  private stmtsDb: Catalog['db'] | undefined;
+  /** The catalog's reads, prepared once per connection (they run on every event and sweep slice). */
+  private readonly queries = new CatalogQueries(() => this.catalog.db);
 
   /** @internal use {@link watch}. */
   constructor(root: string, options: WatchOptions = {}) {
@@ -418,24 +417,13 @@ export class Watcher extends EventEmitter {
     this.emit('error', err);
   }
 
-  /** A prepared statement, once per connection (these run on every event and sweep slice). */
-  private sql(text: string): Statement {
-    if (this.stmtsDb !== this.catalog.db) {
-      this.stmts.clear();
-      this.stmtsDb = this.catalog.db;
-    }
-    let st = this.stmts.get(text);
-    if (!st) this.stmts.set(text, (st = this.catalog.db.prepare(text)));
-    return st;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Run folders: fs.watch per folder, within the budget, least recently active evicted first.
 
   private fillHotSet(): void {
     const total = this.catalog.runCount();
     const slots = Math.floor(this.budget / (1 + RUN_SUBDIRS.length));
-    const rows = this.sql(`SELECT loc, exp_dir AS dir, folder FROM runs ORDER BY ${BY_ACTIVITY}, rid DESC LIMIT ?`).all(slots) as RunRef[];
+    const rows: RunRef[] = this.queries.runsByActivity(slots);
     // Least important first: the LRU order evicts from the front.
     for (let i = rows.length - 1; i >= 0; i--) {
       const r = rows[i]!;
@@ -621,7 +609,7 @@ export class Watcher extends EventEmitter {
       /* an unreadable root: the catalog's experiments are still looked at */
     }
     for (const e of listed) add(e.loc, e.dir);
-    for (const r of this.sql('SELECT loc, dir FROM exps').all() as { loc: 0 | 1; dir: string }[]) add(r.loc, r.dir);
+    for (const r of this.queries.experimentFolders()) add(r.loc, r.dir);
     return out;
   }
 
@@ -706,7 +694,7 @@ export class Watcher extends EventEmitter {
   private track(scope: RefreshScope): void {
     if (this.pollingMode) return;
     for (const r of scope.runs) {
-      const known = this.sql('SELECT 1 FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?').get(r.loc, r.dir, r.folder);
+      const known = this.queries.hasRunFolder(r);
       const h = this.hot.get(runKey(r.loc, r.dir, r.folder));
       if (known) this.watchRun(r.loc, r.dir, r.folder, true);
       else if (h) this.unwatchRun(h);
@@ -717,10 +705,9 @@ export class Watcher extends EventEmitter {
       if (exps.has(`${h.loc}\0${h.dir}`) && !statOf(h.runDir)?.isDirectory()) this.unwatchRun(h);
     }
     // Runs that came with an experiment folder (a restore, a checkout): watch them while the budget lasts.
-    const q = this.sql(`SELECT folder FROM runs WHERE loc = ? AND exp_dir = ? ORDER BY ${BY_ACTIVITY} LIMIT ?`);
     for (const e of scope.experiments) {
       const free = Math.floor((this.budget - this.watchCount) / (1 + RUN_SUBDIRS.length));
-      const rows = q.all(e.loc, e.dir, Math.max(0, free) + 1) as { folder: string }[];
+      const rows = this.queries.runFoldersOfExperiment(e.loc, e.dir, Math.max(0, free) + 1).map((folder) => ({ folder }));
       let added = 0;
       for (const row of rows) {
         if (this.hot.has(runKey(e.loc, e.dir, row.folder))) continue;
@@ -784,9 +771,8 @@ export class Watcher extends EventEmitter {
     if (!res || this.pollingMode || res.events.length === 0) return;
     const changed = new Set<string>();
     for (const e of res.events) if ('runId' in e && typeof e.runId === 'string') changed.add(e.runId);
-    const q = this.sql('SELECT loc, exp_dir AS dir, folder FROM runs WHERE run_id = ?');
     for (const id of changed) {
-      const r = q.get(id) as RunRef | undefined;
+      const r: RunRef | undefined = this.queries.runFolderOf(id);
       if (r) this.watchRun(r.loc, r.dir, r.folder, true);
     }
   }
@@ -809,10 +795,7 @@ export class Watcher extends EventEmitter {
       this.sweepDone = false;
       this.sweepLeft = this.catalog.runCount();
     } else {
-      const batch = this.sql('SELECT rid, loc, exp_dir AS dir, folder FROM runs WHERE rid > ? ORDER BY rid LIMIT ?').all(
-        this.sweepRid,
-        this.sweepK,
-      ) as (RunRef & { rid: number })[];
+      const batch: (RunRef & { rid: number })[] = this.queries.runsAfter(this.sweepRid, this.sweepK);
       if (batch.length < this.sweepK) this.sweepDone = true;
       this.sweepRid = batch.at(-1)?.rid ?? this.sweepRid;
       this.sweepLeft = Math.max(0, this.sweepLeft - batch.length);
