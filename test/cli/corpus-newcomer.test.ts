@@ -66,15 +66,15 @@ describe.skipIf(!CORPUS)('Toma0916 store, experiment 9: the runs table fits the 
 });
 
 describe.skipIf(!CORPUS)('264Gaurav store: models register with bad input', () => {
-  it('a runs:/ path with no model and a path that does not exist: exit 2 with a clear message, nothing registered', () => {
+  it('a runs:/ path with no model and a path that does not exist: exit 1 (bad input) with a clear message, nothing registered', () => {
     const root = copyCorpus('264Gaurav__mlflow-experiment-tracking');
     const before = fs.readdirSync(path.join(root, 'models')).sort();
     const run = '4f3a99566d764c67861d7168c3a6009d';
     const a = mlruns(['--root', root, 'models', 'register', `runs:/${run}/nonexistent`, 'x']);
-    expect(a.code).toBe(2);
+    expect(a.code).toBe(1);
     expect(a.stderr).toMatch(new RegExp(`^mlruns: error: run ${run} has no model at 'nonexistent': .*\\(nothing was registered\\)\\n`));
     const b = mlruns(['--root', root, 'models', 'register', './nowhere', 'x']);
-    expect(b.code).toBe(2);
+    expect(b.code).toBe(1);
     expect(b.stderr).toBe("mlruns: error: model path './nowhere' does not exist (nothing was registered)\n");
     expect(fs.readdirSync(path.join(root, 'models')).sort()).toEqual(before);
     // What Python does with the first (once the run's folders git dropped are back, so that it finds the run): it fails too.

@@ -233,18 +233,19 @@ export const modelsCommand: CommandModule = {
         const scheme = uriScheme(uri);
         if (scheme === '' || scheme === 'file' || /^[A-Za-z]:[\\/]/.test(uri)) {
           const local = scheme === 'file' ? localFileUriToPath(uri) : uri;
-          if (!fs.existsSync(local)) throw new CliError(`model path '${uri}' does not exist (nothing was registered)`, EXIT.NOT_FOUND);
+          if (!fs.existsSync(local)) throw new CliError(`model path '${uri}' does not exist (nothing was registered)`, EXIT.USAGE);
         }
         let mv: ModelVersion;
         try {
           mv = await client.registerModel(uri, name, { tags });
         } catch (err) {
-          // MLflow reports this with INTERNAL_ERROR (its NOT_FOUND code is not a REST code): it is bad input, not a bug.
+          // MLflow reports this with INTERNAL_ERROR (its NOT_FOUND code is not a REST code): it is bad input
+          // (exit 1, as every bad argument), not a bug.
           if (err instanceof MlflowError && /^Unable to find a logged_model with artifact_path/.test(err.message)) {
             const { runId, artifactPath } = parseRunsUri(uri);
             throw new CliError(
               `run ${runId} has no model at '${artifactPath ?? ''}': no MLmodel under its artifacts '${artifactPath ?? ''}/' and no logged model of that name (nothing was registered)`,
-              EXIT.NOT_FOUND,
+              EXIT.USAGE,
             );
           }
           throw err;
