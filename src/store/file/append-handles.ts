@@ -85,7 +85,13 @@ export class AppendHandles {
    * whole), appends `buf` with one write and keeps the descriptor for the next appends.
    */
   openAndAppend(p: string, group: string, buf: Buffer): void {
-    const fd = fs.openSync(p, OPEN_FLAGS);
+    let fd: number;
+    try {
+      fd = fs.openSync(p, OPEN_FLAGS);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
+      throw ioError(err, 'append to', p); // EROFS, EACCES, ENOSPC...: an IO_ERROR naming the file
+    }
     let st: fs.Stats;
     try {
       st = fs.fstatSync(fd);
