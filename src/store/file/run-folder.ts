@@ -426,7 +426,12 @@ function valueFolder(
       continue;
     }
     if (!read) content = readNoStat(f.abs);
-    if (content !== undefined) values[f.key] = content.toString('utf8');
+    if (content === undefined) continue;
+    try {
+      values[f.key] = content.toString('utf8');
+    } catch (err) {
+      throw ioError(err, 'read', p); // a value too large for one string (a sparse or runaway file)
+    }
   }
 }
 
