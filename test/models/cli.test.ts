@@ -151,7 +151,7 @@ result = {'source': mv.source, 'tags': mv.tags, 'run_id': mv.run_id, 'aliases': 
       [['stage', 'iris', '1', 'Bogus'], 1, /Bogus/],
       [['stage', 'iris', '77', 'Staging'], 2, /77/],
       [['register', `runs:/${'0'.repeat(32)}/model`, 'x'], 2, /Run '0{32}' not found/],
-      [['register', `runs:/${runId}/nothing-here`, 'x'], 5, /Unable to find a logged_model with artifact_path nothing-here/],
+      [['register', `runs:/${runId}/nothing-here`, 'x'], 1, /has no model at 'nothing-here'.*\(nothing was registered\)/],
       [['search', '--filter', 'name = '], 1, /invalid --filter/],
       [['search', '--order-by', 'bogus_column'], 1, /invalid --order-by/],
       [['bogus'], 1, /unknown command 'models bogus'/],
