@@ -202,7 +202,7 @@ export class Ctx {
           throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
         }
       }
-      checkNotInsideStore(this.rootPath);
+      if (!this.isRemote && !this.isDatabase) checkNotInsideStore(this.rootPath);
       this.clientCache = new MlflowClient(this.trackingUri, {
         onWarning: this.globals.debug ? (w) => process.stderr.write(`mlruns: warning: ${w.message}\n`) : () => undefined,
       });
