@@ -11,11 +11,7 @@
  * ```
  * @module
  */
-export { serveModel, isMovingUri, defaultServeWorkers } from './server.js';
+export { serveModel } from './server.js';
 export type { ServeOptions, ModelServer, RequestLog } from './server.js';
-export { invocations, SCORING_MLFLOW_VERSION } from './scoring.js';
-export type { ScoringResponse } from './scoring.js';
-export { loadPyfunc, checkModelFolder, pythonServeCommand } from './pyfunc.js';
-export type { PyfuncModel, PyOutput, LoadPyfuncOptions } from './pyfunc.js';
 export { predictFile } from './predict.js';
 export type { PredictFileOptions, PredictFileResult, PredictFormat } from './predict.js';

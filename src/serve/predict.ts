@@ -33,9 +33,24 @@ import { defaultServeWorkers } from './server.js';
 import { dumpPyJson, parsePyJson, pyJsonFloat } from './pyjson.js';
 import { parseJsonRequest } from './scoring.js';
 
+/**
+ * A file format of {@link predictFile}'s input and output.
+ *
+ * @example
+ * ```ts
+ * const format: PredictFormat = 'parquet';
+ * ```
+ */
 export type PredictFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
 
-/** Options of {@link predictFile}. */
+/**
+ * Options of {@link predictFile}.
+ *
+ * @example
+ * ```ts
+ * await predictFile('models:/iris/1', { input: 'rows.jsonl', output: 'out.jsonl' });
+ * ```
+ */
 export interface PredictFileOptions {
   input: string;
   /** Output file; default: stdout (not atomic). */
@@ -56,7 +71,14 @@ export interface PredictFileOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link predictFile} did. */
+/**
+ * What {@link predictFile} did.
+ *
+ * @example
+ * ```ts
+ * const result: PredictFileResult = await predictFile('models:/iris/1', { input: 'rows.csv', output: 'out.csv' });
+ * ```
+ */
 export interface PredictFileResult {
   rows: number;
   bad: Array<{ row: number; message: string }>;
@@ -372,7 +394,16 @@ async function parquetSink(file: string): Promise<Sink> {
   };
 }
 
-/** Predicts a file; see the module comment. */
+/**
+ * Predicts a file (CSV, JSON, JSON Lines or Parquet) in batches on worker threads; the output is
+ * written to a temporary file and renamed into place at the end. See the module comment.
+ *
+ * @example
+ * ```ts
+ * const result = await predictFile('models:/iris@champion', { input: 'rows.csv', output: 'predictions.csv' });
+ * console.log(result);
+ * ```
+ */
 export async function predictFile(uri: string, options: PredictFileOptions): Promise<PredictFileResult> {
   const inputType = options.inputType ?? formatOf(options.input, 'csv');
   const output = options.output ?? null;

@@ -35,7 +35,14 @@ import type { PyfuncModel } from './pyfunc.js';
 import { SCORING_MLFLOW_VERSION, errorResponse, invocations } from './scoring.js';
 import type { ScoringResponse } from './scoring.js';
 
-/** What is logged for each request (the CLI prints `line`). */
+/**
+ * What is logged for each request (the CLI prints `line`).
+ *
+ * @example
+ * ```ts
+ * await serveModel('models:/iris/1', { logger: (log: RequestLog) => console.error(log.line) });
+ * ```
+ */
 export interface RequestLog {
   line: string;
   method: string;
@@ -80,7 +87,16 @@ export interface ServeOptions {
   tf?: unknown;
 }
 
-/** A running server. */
+/**
+ * A running server: its URL, and `close()` to stop it (in-flight requests finish).
+ *
+ * @example
+ * ```ts
+ * const server: ModelServer = await serveModel('runs:/<run>/model', { port: 0 });
+ * console.log(server.url); // http://127.0.0.1:<port>
+ * await server.close();
+ * ```
+ */
 export interface ModelServer {
   url: string;
   port: number;
@@ -257,6 +273,17 @@ function timeoutFromEnv(): number {
 /**
  * Serves a model (every URI form `loadModel` takes) with MLflow's scoring protocol; see the
  * module comment. Resolves once the model is loaded and the port is listening.
+ *
+ * @example
+ * ```ts
+ * const server = await serveModel('models:/iris@champion', { root: './mlruns', port: 0 });
+ * const res = await fetch(`${server.url}/invocations`, {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ inputs: [[5.1, 3.5, 1.4, 0.2]] }),
+ * });
+ * await server.close();
+ * ```
  */
 export async function serveModel(uri: string, options: ServeOptions = {}): Promise<ModelServer> {
   const root = options.root ?? null;

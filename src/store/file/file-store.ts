@@ -1045,6 +1045,11 @@ export class FileStore implements TrackingStore {
   /**
    * Recreates the `metrics/`, `params/` and `artifacts/` folders git dropped from a run
    * (a clone keeps no empty folder); returns the folders made. For `mlruns doctor --fix`.
+   *
+   * @example
+   * ```ts
+   * store.repairRunFolders(runId); // ['/…/mlruns/1/<run>/params']
+   * ```
    */
   repairRunFolders(runId: string): string[] {
     const { loc } = this.getRunInfoAndDir(runId);

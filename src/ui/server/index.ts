@@ -79,7 +79,7 @@ export interface UiServer {
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Where the prebuilt bundle is: next to the compiled server (dist/ui/static), else the repo's dist. */
-export function staticDir(): string {
+function staticDir(): string {
   const candidates = [path.resolve(HERE, '../static'), path.resolve(HERE, '../../../dist/ui/static')];
   for (const c of candidates) if (fs.existsSync(path.join(c, 'app.js'))) return c;
   return candidates[0]!;
