@@ -114,6 +114,27 @@ export const ACTIVE_STAGES: readonly string[] = [STAGE_STAGING, STAGE_PRODUCTION
  * ```
  */
 export const IS_PROMPT_TAG_KEY = 'mlflow.prompt.is_prompt';
+
+/**
+ * MLflow's error for `create_registered_model` on a taken name: a model and a prompt never share
+ * a name; otherwise "<entity> (name=...) already exists." (every registry backend raises it).
+ *
+ * @example
+ * ```ts
+ * nameTakenError('iris', false, []).message; // 'Registered Model (name=iris) already exists.'
+ * ```
+ */
+export function nameTakenError(name: string, existingIsPrompt: boolean, newTags: readonly RegistryTag[]): MlflowError {
+  const oldEntity = existingIsPrompt ? 'Prompt' : 'Registered Model';
+  const newEntity = newTags.some((t) => t.key === IS_PROMPT_TAG_KEY) ? 'Prompt' : 'Registered Model';
+  if (oldEntity !== newEntity) {
+    return alreadyExists(
+      `Tried to create a ${newEntity.toLowerCase()} with name ${pythonRepr(name)}, but the name is already taken by a ` +
+        `${oldEntity.toLowerCase()}. MLflow does not allow creating a model and a prompt with the same name.`,
+    );
+  }
+  return alreadyExists(`${newEntity} (name=${name}) already exists.`);
+}
 /** Attempts of `create_model_version` before giving up. */
 const CREATE_MODEL_VERSION_RETRIES = 3;
 
@@ -572,16 +593,7 @@ export class FileRegistryStore implements RegistryStore {
     } catch {
       existingIsPrompt = false;
     }
-    const newIsPrompt = tags.some((t) => t.key === IS_PROMPT_TAG_KEY);
-    const oldEntity = existingIsPrompt ? 'Prompt' : 'Registered Model';
-    const newEntity = newIsPrompt ? 'Prompt' : 'Registered Model';
-    if (oldEntity !== newEntity) {
-      throw alreadyExists(
-        `Tried to create a ${newEntity.toLowerCase()} with name ${pythonRepr(name)}, but the name is already taken by a ` +
-          `${oldEntity.toLowerCase()}. MLflow does not allow creating a model and a prompt with the same name.`,
-      );
-    }
-    throw alreadyExists(`${newEntity} (name=${name}) already exists.`);
+    throw nameTakenError(name, existingIsPrompt, tags);
   }
 
   /**

@@ -5,7 +5,6 @@
 import type { ModelVersion, ModelVersionStatus, PagedList, RegisteredModel } from '../../entities.js';
 import { MlflowError, alreadyExists, invalidParameter, notFound } from '../../errors.js';
 import type { ReadWarning } from '../../errors.js';
-import { pythonRepr } from '../../format/float.js';
 import {
   validateModelAliasName,
   validateModelAliasNameReserved,
@@ -23,6 +22,7 @@ import {
   ACTIVE_STAGES,
   ALL_STAGES,
   IS_PROMPT_TAG_KEY,
+  nameTakenError,
   STAGE_ARCHIVED,
   STAGE_DELETED_INTERNAL,
   getCanonicalStage,
@@ -279,16 +279,7 @@ export class SqliteRegistryStore implements RegistryStore {
       const existing = this.store.stmt('SELECT name FROM registered_models WHERE name = ?').get(name);
       if (existing) {
         const existingIsPrompt = !!this.store.stmt('SELECT 1 FROM registered_model_tags WHERE name = ? AND key = ?').get(name, IS_PROMPT_TAG_KEY);
-        const newIsPrompt = tags.some((t) => t.key === IS_PROMPT_TAG_KEY);
-        const oldEntity = existingIsPrompt ? 'Prompt' : 'Registered Model';
-        const newEntity = newIsPrompt ? 'Prompt' : 'Registered Model';
-        if (oldEntity !== newEntity) {
-          throw alreadyExists(
-            `Tried to create a ${newEntity.toLowerCase()} with name ${pythonRepr(name)}, but the name is already taken by a ` +
-              `${oldEntity.toLowerCase()}. MLflow does not allow creating a model and a prompt with the same name.`,
-          );
-        }
-        throw alreadyExists(`${newEntity} (name=${name}) already exists.`);
+        throw nameTakenError(name, existingIsPrompt, tags);
       }
       const t = this.now();
       this.insert('registered_models', { name, creation_time: t, last_updated_time: t, description });
