@@ -113,4 +113,6 @@ export type WarningCode =
   | 'LIFECYCLE_CONFLICT'
   | 'UNREADABLE'
   | 'REMAPPED_PATH'
-  | 'MISSING_FOLDER';
+  | 'MISSING_FOLDER'
+  /** One run id in two or more experiment folders (copied by hand, a bad merge): `mlruns doctor` shows them. */
+  | 'DUPLICATE_RUN';

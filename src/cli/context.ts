@@ -248,6 +248,11 @@ export class Ctx {
       return (await client.getRun(arg)).info.runId;
     } catch (e) {
       if (!(e instanceof MlflowError && (e.code === 'RESOURCE_DOES_NOT_EXIST' || e.code === 'INVALID_PARAMETER_VALUE' || e.code === 'INVALID_STATE'))) throw e;
+      // The same run id in two experiment folders, the first of which MLflow cannot read: say so.
+      const duplicate = client.warnings.find((w) => w.code === 'DUPLICATE_RUN' && path.basename(w.path) === arg);
+      if (duplicate && e.code === 'INVALID_STATE') {
+        throw new CliError(`run '${arg}' cannot be read: ${e.message} ${duplicate.message}`, EXIT.DATA);
+      }
       const matches = arg.length >= 4 && /^[\w-]+$/.test(arg) ? await this.runsWithPrefix(arg, client) : [];
       const exact = matches.filter((r) => r.runId === arg);
       if (exact.length > 1) {

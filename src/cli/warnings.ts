@@ -27,6 +27,11 @@ const KINDS: Record<WarningCode, { one: string; many: string; skipped: boolean }
     many: "runs missing folders git dropped, read as empty ('mlruns doctor --fix' restores them)",
     skipped: false,
   },
+  DUPLICATE_RUN: {
+    one: "run id found in two experiment folders ('mlruns doctor' shows which to keep)",
+    many: "run ids found in two experiment folders ('mlruns doctor' shows which to keep)",
+    skipped: false,
+  },
 };
 
 /** `mlruns: warning: …` lines, one per kind in a stable order; empty when there is nothing to say. */

@@ -34,6 +34,7 @@ import {
   RESERVED_EXPERIMENT_FOLDERS,
   RUN_ENTRIES,
   TRASH,
+  directoryOrder,
   isExperimentFolder,
 } from '../store/file/layout.js';
 import { experimentFromDict, runInfoFromDict } from '../store/file/records.js';
@@ -105,6 +106,8 @@ export type FindingKind =
   | 'duplicate-id'
   /** A run whose meta `run_id` differs from its folder name. */
   | 'run-id-mismatch'
+  /** One run id in two or more experiment folders (copied by hand, a bad merge): `get_run` reads one, search may return both. */
+  | 'duplicate-run'
   /** A run (or experiment) whose meta `experiment_id` differs from its folder. */
   | 'experiment-id-mismatch'
   /** A run without `metrics/`, `params/` or `artifacts/` (git drops empty folders; MLflow 3.8+ then cannot find the run). */
@@ -159,6 +162,16 @@ export interface Finding {
 
 // ------------------------------------------------------------------------------------------ diagnose
 
+/** A run folder whose meta.yaml names it (for the duplicate-run check). */
+interface RunRecord {
+  runDir: string;
+  where: string;
+  experimentDir: string;
+  inTrash: boolean;
+  /** The meta.yaml records the experiment of the folder it is in. */
+  ownExperiment: boolean;
+}
+
 interface ExpRecord {
   id: string;
   name: string;
@@ -204,6 +217,7 @@ export function isJunkName(name: string): boolean {
 class Scanner {
   readonly findings: Finding[] = [];
   readonly experiments: ExpRecord[] = [];
+  readonly runs = new Map<string, RunRecord[]>();
   readonly realRoot: string;
 
   private runsScanned = 0;
@@ -385,6 +399,7 @@ class Scanner {
       this.scanExperimentCandidate(p, e.name, false);
     }
     this.checkDuplicates();
+    this.checkDuplicateRuns();
   }
 
   scanTrash(trash: string): void {
@@ -520,6 +535,14 @@ class Scanner {
       );
       return;
     }
+    const record: RunRecord = {
+      runDir,
+      where,
+      experimentDir: path.dirname(runDir),
+      inTrash: path.basename(path.dirname(path.dirname(runDir))) === TRASH && path.dirname(path.dirname(path.dirname(runDir))) === this.root,
+      ownExperiment: info.experimentId === expId,
+    };
+    this.runs.set(folderName, [...(this.runs.get(folderName) ?? []), record]);
     const set: Record<string, string> = {};
     if (info.experimentId !== expId) {
       set['experiment_id'] = expId;
@@ -764,6 +787,65 @@ class Scanner {
       }
     }
   }
+
+  /**
+   * The same run id in two or more experiment folders. Python's get_run reads the first folder it
+   * lists (and fails when that copy's meta.yaml names another experiment); search_runs returns
+   * every copy whose meta.yaml names its own experiment. A copy whose meta.yaml names another
+   * experiment while one names its own is a leftover copy (search already ignores it): it goes to
+   * the quarantine, nothing lost. Otherwise which to keep is the user's call.
+   */
+  checkDuplicateRuns(): void {
+    for (const [runId, list] of this.runs) {
+      if (list.length < 2) continue;
+      const ordered = findOrder(this.root, list);
+      const first = ordered[0] as RunRecord;
+      const names = ordered.map((r) => `'${r.where}'`).join(', ');
+      const own = ordered.filter((r) => r.ownExperiment);
+      const leftovers = own.length > 0 ? ordered.filter((r) => !r.ownExperiment) : [];
+      const read = first.ownExperiment
+        ? `Python MLflow's get_run reads '${first.where}' (the first it lists)`
+        : `Python MLflow's get_run fails on it ('${first.where}', the first it lists, says another experiment_id)`;
+      const searched = own.length > 1 ? `search_runs returns it ${own.length} times` : 'search_runs returns one copy';
+      for (const r of ordered) {
+        // The experiment-id-mismatch rewrite would make the copy a second searchable run: withheld.
+        const mismatch = this.findings.find((f) => f.kind === 'experiment-id-mismatch' && f.path === path.join(r.runDir, META));
+        if (mismatch) {
+          delete mismatch.fix;
+          mismatch.message += `; not rewritten: run '${runId}' is also in ${ordered.filter((o) => o !== r).map((o) => `'${o.where}'`).join(', ')} (see duplicate-run)`;
+        }
+      }
+      const what = `run '${runId}' is in ${ordered.length} experiment folders (${names}; copied by hand or a bad merge?): ${read}; ${searched}`;
+      for (const r of leftovers) {
+        this.add(
+          'duplicate-run',
+          'error',
+          r.runDir,
+          `${what}. '${r.where}' is a leftover copy (its meta.yaml names another experiment; search_runs already ignores it): --fix moves it to the quarantine`,
+          { action: 'quarantine', path: r.runDir },
+        );
+      }
+      const kept = ordered.filter((r) => !leftovers.includes(r));
+      if (kept.length > 1) {
+        this.add(
+          'duplicate-run',
+          'error',
+          (kept[0] as RunRecord).runDir,
+          `${what}. Keep one: compare them (diff -r), then move the others out of the store`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Orders the copies of a run as Python's `_find_run_root` meets them: the root's experiments
+ * before `.trash`'s, each in `os.listdir` order (the file system's, not sorted).
+ */
+function findOrder(root: string, copies: readonly RunRecord[]): RunRecord[] {
+  const rank = new Map<string, number>();
+  for (const dir of [root, path.join(root, TRASH)]) directoryOrder(dir).forEach((name, i) => rank.set(path.join(dir, name), i));
+  return [...copies].sort((a, b) => Number(a.inTrash) - Number(b.inTrash) || (rank.get(a.experimentDir) ?? 0) - (rank.get(b.experimentDir) ?? 0));
 }
 
 function olderFirst(a: ExpRecord, b: ExpRecord): number {

@@ -103,6 +103,7 @@ import {
   isExperimentFolder,
   listFolders,
   listRunFolders,
+  directoryOrder,
 } from './layout.js';
 import { METRIC_CHUNK_THRESHOLD, RUN_NAME_TAG, deletedTimeOf, readMeta, readRunFolder, readYaml, runInfoOf } from './run-folder.js';
 import type { ReadContext, RunWarning } from './run-folder.js';
@@ -795,36 +796,72 @@ export class FileStore implements TrackingStore {
     return { root: this.realRoot(), trustBefore: 0 };
   }
 
-  /** `_find_run_root`: where a run lives (validated structure, as MLflow 3.8+). */
+  /**
+   * `_find_run_root`: where a run lives (validated structure, as MLflow 3.8+): the first folder of
+   * that name in the root's experiments, then `.trash`'s, in directory order (Python's
+   * `os.listdir`). A run id found in more than one experiment folder is read from the first, as
+   * Python reads it, with a DUPLICATE_RUN warning naming every folder.
+   */
   private findRun(runId: string): RunLocation | undefined {
     const cached = this.runDirCache.get(runId);
     if (cached && isFile(path.join(cached.runDir, META))) return cached;
-    if (!isDirectory(this.root)) return undefined;
+    const found = this.runFolders(runId);
+    const loc = found[0];
+    if (!loc) return undefined;
+    const missing = REQUIRED_RUN_FOLDERS.filter((sub) => !isDirectory(path.join(loc.runDir, sub)));
+    if (missing.length > 0) {
+      this.warn(
+        'MISSING_FOLDER',
+        loc.runDir,
+        `Run '${runId}' has no ${missing.map((m) => `${m}/`).join(', ')} folder (git does not keep empty folders); read as empty. ` +
+          `Python MLflow cannot read the run until the folder exists: run 'mlruns doctor --fix' (any write to the run also recreates it)`,
+      );
+    }
+    if (found.length > 1) this.warnDuplicateRun(runId, found);
+    this.runDirCache.set(runId, loc);
+    return loc;
+  }
+
+  /** Every folder `_find_run_root` would take for a run id, in the order it looks. */
+  private runFolders(runId: string): RunLocation[] {
+    if (!isDirectory(this.root)) return [];
     const candidates: [string, string][] = [
       ...this.activeExperimentIds().map((id): [string, string] => [id, path.join(this.root, id)]),
       ...this.deletedExperimentIds().map((id): [string, string] => [id, path.join(this.trashFolder, id)]),
     ];
+    const out: RunLocation[] = [];
     for (const [experimentId, experimentDir] of candidates) {
       const runDir = path.join(experimentDir, runId);
       if (!isDirectory(runDir)) continue;
-      const missing = REQUIRED_RUN_FOLDERS.filter((sub) => !isDirectory(path.join(runDir, sub)));
       // MLflow skips a run folder missing metrics/, params/ or artifacts/ (a guard against
       // meta.yaml files inside artifacts). Git drops empty folders, so a cloned run often lacks
       // them: a run folder (meta.yaml beside it, directly under its experiment) is read as empty.
-      if (missing.length > 0 && !isFile(path.join(runDir, META))) continue;
-      if (missing.length > 0) {
-        this.warn(
-          'MISSING_FOLDER',
-          runDir,
-          `Run '${runId}' has no ${missing.map((m) => `${m}/`).join(', ')} folder (git does not keep empty folders); read as empty. ` +
-            `Python MLflow cannot read the run until the folder exists: run 'mlruns doctor --fix' (any write to the run also recreates it)`,
-        );
-      }
-      const loc = { experimentId, experimentDir, runDir };
-      this.runDirCache.set(runId, loc);
-      return loc;
+      if (!isFile(path.join(runDir, META)) && REQUIRED_RUN_FOLDERS.some((sub) => !isDirectory(path.join(runDir, sub)))) continue;
+      out.push({ experimentId, experimentDir, runDir });
     }
-    return undefined;
+    if (out.length > 1) {
+      // Python takes the first in `os.listdir` order (the file system's, unsorted), the root's
+      // experiments before `.trash`'s.
+      const rank = new Map<string, number>();
+      for (const dir of [this.root, this.trashFolder]) {
+        directoryOrder(dir).forEach((name, i) => rank.set(path.join(dir, name), i));
+      }
+      const inTrash = (l: RunLocation): number => (path.dirname(l.experimentDir) === this.trashFolder ? 1 : 0);
+      out.sort((a, b) => inTrash(a) - inTrash(b) || (rank.get(a.experimentDir) ?? 0) - (rank.get(b.experimentDir) ?? 0));
+    }
+    return out;
+  }
+
+  /** The DUPLICATE_RUN warning: one text for `getRun` and search, so the sink keeps it once. */
+  private warnDuplicateRun(runId: string, found: readonly RunLocation[]): void {
+    const [first, ...others] = found.map((l) => l.runDir);
+    this.warn(
+      'DUPLICATE_RUN',
+      first as string,
+      `Run '${runId}' is in ${found.length} experiment folders: '${first}' (read: Python MLflow reads the first it lists) and ` +
+        `${others.map((o) => `'${o}'`).join(', ')} (copied by hand or by a bad merge?); search returns every copy whose meta.yaml ` +
+        `names its own experiment. Run 'mlruns doctor' to see which to keep`,
+    );
   }
 
   /**
@@ -931,6 +968,18 @@ export class FileStore implements TrackingStore {
       if (!dir) continue;
       for (const { info, runDir } of this.listRunInfos(String(experimentId), dir, view)) {
         runs.push(this.readRun(info, runDir, dir));
+      }
+    }
+    // A run id listed twice (the same run in two experiment folders): said, as `getRun` says it.
+    if (runs.length > 1) {
+      const seen = new Set<string>();
+      for (const r of runs) {
+        if (!seen.has(r.info.runId)) {
+          seen.add(r.info.runId);
+          continue;
+        }
+        const found = this.runFolders(r.info.runId);
+        if (found.length > 1) this.warnDuplicateRun(r.info.runId, found);
       }
     }
     return runs;

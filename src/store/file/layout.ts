@@ -88,6 +88,34 @@ export function isExperimentIdFolderName(experimentId: string): boolean {
 }
 
 /**
+ * The names in `dir` in the order the file system lists them, as Python's `os.listdir` gives
+ * them (Node's `readdirSync` sorts them); empty when `dir` cannot be read. Where Python takes the
+ * first of several matches in listing order (`_find_run_root`), this is the order to follow.
+ *
+ * @example
+ * ```ts
+ * directoryOrder('/data/mlruns'); // ['906749787286247159', '.trash', '0'] on ext4 (hash order)
+ * ```
+ */
+export function directoryOrder(dir: string): string[] {
+  let d: fs.Dir;
+  try {
+    d = fs.opendirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  try {
+    for (let e = d.readSync(); e !== null; e = d.readSync()) out.push(e.name);
+  } catch {
+    // A folder that stops being readable midway: what was listed.
+  } finally {
+    d.closeSync();
+  }
+  return out;
+}
+
+/**
  * The sub-folders of `dir` (symbolic links to folders included, as Python's `os.path.isdir`).
  *
  * @example
