@@ -17,7 +17,14 @@ import {
   validateRegisteredModelTag,
   validateTagName,
 } from '../../format/validation.js';
-import { searchModelVersionsInMemory, searchRegisteredModelsInMemory } from '../../search/index.js';
+import {
+  checkCreateModelVersion,
+  latestVersionStages,
+  resolveModelVersionSource,
+  searchModelVersionsPage,
+  searchRegisteredModelsPage,
+  transitionTargetStage,
+} from '../registry-checks.js';
 import { trackingUriToPath, uriScheme } from '../uri.js';
 import { FileStore } from './file-store.js';
 import type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryStore, RegistryTag } from '../registry-store.js';
@@ -713,16 +720,7 @@ export class FileRegistryStore implements RegistryStore {
 
   /** `search_registered_models` (prompts excluded unless the filter names the prompt tag). */
   async searchRegisteredModels(options: RegistrySearchOptions = {}): Promise<PagedList<RegisteredModel>> {
-    const maxResults = options.maxResults ?? 100;
-    // Validate before scanning, as MLflow does.
-    searchRegisteredModelsInMemory([], { maxResults });
-    const page = searchRegisteredModelsInMemory(this.listRegisteredModels(), {
-      filterString: options.filterString ?? null,
-      orderBy: options.orderBy ?? null,
-      maxResults,
-      pageToken: options.pageToken ?? null,
-    });
-    return { items: page.items.map(stripPromptTag), token: page.token };
+    return searchRegisteredModelsPage(() => this.listRegisteredModels(), options);
   }
 
   /** `get_latest_versions`: per requested stage (default all four), its highest live version. */
@@ -730,8 +728,7 @@ export class FileRegistryStore implements RegistryStore {
     const dir = this.modelDir(name);
     if (!isDirectory(dir)) throw notFound(`Registered Model with name=${name} not found`);
     const versions = this.listVersionsAt(dir);
-    const expected = stages && stages.length > 0 ? [...new Set(stages.map(getCanonicalStage))] : [...ALL_STAGES];
-    return latestPerStage(versions, expected).map((mv) => this.toModelVersion(mv));
+    return latestPerStage(versions, latestVersionStages(stages)).map((mv) => this.toModelVersion(mv));
   }
 
   /** `set_registered_model_tag`: writes the tag file, then bumps the model's timestamp. */
@@ -766,9 +763,8 @@ export class FileRegistryStore implements RegistryStore {
    * is built under a hidden name and renamed into place, so readers see all of it or nothing.
    */
   async createModelVersion(name: string, source: string, args: CreateModelVersionArgs = {}): Promise<ModelVersion> {
-    validateRegisteredModelName(name);
     const tags = args.tags ?? [];
-    for (const t of tags) validateModelVersionTag(t.key, t.value);
+    checkCreateModelVersion(name, tags);
     const modelId = args.modelId ?? null;
     const resolved = await this.resolveSource(source, args.runId ?? null);
     const storageLocation = resolved.storageLocation;
@@ -855,24 +851,10 @@ export class FileRegistryStore implements RegistryStore {
    * ```
    */
   async resolveSource(source: string, runId: string | null): Promise<{ storageLocation: string; runId: string | null }> {
-    if (uriScheme(source) !== 'models') return { storageLocation: source, runId };
-    const parsed = parseModelUri(source);
-    try {
-      if (parsed.modelId !== null) {
-        const model = await this.requireLoggedModels().getLoggedModel(parsed.modelId);
-        return { storageLocation: model.artifactLocation, runId: runId || model.sourceRunId };
-      }
-      if (parsed.version === null) {
-        throw new Error("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
-      }
-      return { storageLocation: await this.getModelVersionDownloadUri(parsed.name, parsed.version), runId };
-    } catch (err) {
-      throw new MlflowError(
-        'INTERNAL_ERROR',
-        `Unable to fetch model from model URI source artifact location '${source}'.Error: ${(err as Error).message}`,
-        { cause: err },
-      );
-    }
+    return resolveModelVersionSource(source, runId, {
+      loggedModel: (id) => this.requireLoggedModels().getLoggedModel(id),
+      downloadUri: (n, v) => this.getModelVersionDownloadUri(n, v),
+    });
   }
 
   /** Rewrites a model read moments ago, with fresh aliases (as `_update_registered_model_last_updated_time`). */
@@ -914,14 +896,7 @@ export class FileRegistryStore implements RegistryStore {
     stage: string,
     archiveExistingVersions = false,
   ): Promise<ModelVersion> {
-    const canonical = getCanonicalStage(stage);
-    if (archiveExistingVersions && !ACTIVE_STAGES.includes(canonical)) {
-      throw new MlflowError(
-        'INTERNAL_ERROR',
-        `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. ` +
-          `Valid stages are ['${ACTIVE_STAGES.join("', '")}']`,
-      );
-    }
+    const canonical = transitionTargetStage(stage, archiveExistingVersions);
     const t = this.now();
     const target = this.fetchVersion(name, version);
     if (archiveExistingVersions) {
@@ -985,14 +960,7 @@ export class FileRegistryStore implements RegistryStore {
 
   /** `search_model_versions` (soft-deleted versions and prompts excluded). */
   async searchModelVersions(options: RegistrySearchOptions = {}): Promise<PagedList<ModelVersion>> {
-    const maxResults = options.maxResults ?? 10000;
-    searchModelVersionsInMemory([], { maxResults });
-    return searchModelVersionsInMemory(this.listAllModelVersions(), {
-      filterString: options.filterString ?? null,
-      orderBy: options.orderBy ?? null,
-      maxResults,
-      pageToken: options.pageToken ?? null,
-    });
+    return searchModelVersionsPage(() => this.listAllModelVersions(), options);
   }
 
   /** `set_model_version_tag`: writes the tag file, then bumps the model's timestamp. */

@@ -15,20 +15,22 @@ import {
   validateRegisteredModelTag,
   validateTagName,
 } from '../../format/validation.js';
-import { searchModelVersionsInMemory, searchRegisteredModelsInMemory } from '../../search/index.js';
 import type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryStore, RegistryTag } from '../registry-store.js';
-import { uriScheme } from '../uri.js';
 import {
-  ACTIVE_STAGES,
-  ALL_STAGES,
   IS_PROMPT_TAG_KEY,
   nameTakenError,
   STAGE_ARCHIVED,
   STAGE_DELETED_INTERNAL,
-  getCanonicalStage,
-  parseModelUri,
   stripPromptTag,
 } from '../file/registry-store.js';
+import {
+  checkCreateModelVersion,
+  latestVersionStages,
+  resolveModelVersionSource,
+  searchModelVersionsPage,
+  searchRegisteredModelsPage,
+  transitionTargetStage,
+} from '../registry-checks.js';
 import { SqliteStore } from './sqlite-store.js';
 
 interface RmRow {
@@ -186,24 +188,19 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async searchRegisteredModels(options: RegistrySearchOptions = {}): Promise<PagedList<RegisteredModel>> {
-    const maxResults = options.maxResults ?? 100;
-    searchRegisteredModelsInMemory([], { maxResults });
-    const all = this.store.read('searching registered models', () =>
-      (this.store.stmt('SELECT name, creation_time, last_updated_time, description FROM registered_models').all() as RmRow[]).map((r) => this.modelWithAllTags(r)),
+    return searchRegisteredModelsPage(
+      () =>
+        this.store.read('searching registered models', () =>
+          (this.store.stmt('SELECT name, creation_time, last_updated_time, description FROM registered_models').all() as RmRow[]).map((r) => this.modelWithAllTags(r)),
+        ),
+      options,
     );
-    const page = searchRegisteredModelsInMemory(all, {
-      filterString: options.filterString ?? null,
-      orderBy: options.orderBy ?? null,
-      maxResults,
-      pageToken: options.pageToken ?? null,
-    });
-    return { items: page.items.map(stripPromptTag), token: page.token };
   }
 
   async getLatestVersions(name: string, stages?: string[] | null): Promise<ModelVersion[]> {
     return this.store.read('reading latest versions', () => {
       const model = this.modelWithAllTags(this.modelRow(name));
-      const expected = new Set(stages && stages.length > 0 ? stages.map(getCanonicalStage) : ALL_STAGES);
+      const expected = new Set(latestVersionStages(stages));
       const aliases = this.aliasesOf(name);
       return model.latestVersions
         .filter((mv) => expected.has(mv.currentStage))
@@ -223,19 +220,15 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async searchModelVersions(options: RegistrySearchOptions = {}): Promise<PagedList<ModelVersion>> {
-    const maxResults = options.maxResults ?? 10000;
-    searchModelVersionsInMemory([], { maxResults });
-    const all = this.store.read('searching model versions', () => {
-      const rows = this.store.stmt(`SELECT ${this.mvColumns()} FROM model_versions WHERE current_stage != ?`).all(STAGE_DELETED_INTERNAL) as MvRow[];
-      // Python's search leaves `aliases` empty (it does not populate them).
-      return rows.map((r) => this.toModelVersion(r, []));
-    });
-    return searchModelVersionsInMemory(all, {
-      filterString: options.filterString ?? null,
-      orderBy: options.orderBy ?? null,
-      maxResults,
-      pageToken: options.pageToken ?? null,
-    });
+    return searchModelVersionsPage(
+      () =>
+        this.store.read('searching model versions', () => {
+          const rows = this.store.stmt(`SELECT ${this.mvColumns()} FROM model_versions WHERE current_stage != ?`).all(STAGE_DELETED_INTERNAL) as MvRow[];
+          // Python's search leaves `aliases` empty (it does not populate them).
+          return rows.map((r) => this.toModelVersion(r, []));
+        }),
+      options,
+    );
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
@@ -345,27 +338,11 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async resolveSource(source: string, runId: string | null): Promise<{ storageLocation: string; runId: string | null }> {
-    if (uriScheme(source) !== 'models') return { storageLocation: source, runId };
-    const parsed = parseModelUri(source);
-    try {
-      if (parsed.modelId !== null) {
-        const model = await this.loggedModels.getLoggedModel(parsed.modelId);
-        return { storageLocation: model.artifactLocation, runId: runId || model.sourceRunId };
-      }
-      if (parsed.version === null) {
-        throw new Error("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'");
-      }
-      return { storageLocation: await this.getModelVersionDownloadUri(parsed.name, parsed.version), runId };
-    } catch (err) {
-      throw new MlflowError('INTERNAL_ERROR', `Unable to fetch model from model URI source artifact location '${source}'.Error: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    return resolveModelVersionSource(source, runId, { loggedModel: (id) => this.loggedModels.getLoggedModel(id), downloadUri: (n, v) => this.getModelVersionDownloadUri(n, v) });
   }
 
   async createModelVersion(name: string, source: string, args: CreateModelVersionArgs = {}): Promise<ModelVersion> {
-    validateRegisteredModelName(name);
-    for (const t of args.tags ?? []) validateModelVersionTag(t.key, t.value);
+    checkCreateModelVersion(name, args.tags ?? []);
     const resolved = await this.resolveSource(source, args.runId ?? null);
     let runId = resolved.runId;
     if (!runId && args.modelId) runId = (await this.loggedModels.getLoggedModel(args.modelId)).sourceRunId;
@@ -407,13 +384,7 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   async transitionModelVersionStage(name: string, version: string | number, stage: string, archiveExistingVersions: boolean): Promise<ModelVersion> {
-    const canonical = getCanonicalStage(stage);
-    if (archiveExistingVersions && !ACTIVE_STAGES.includes(canonical)) {
-      throw new MlflowError(
-        'INTERNAL_ERROR',
-        `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are ['${ACTIVE_STAGES.join("', '")}']`,
-      );
-    }
+    const canonical = transitionTargetStage(stage, archiveExistingVersions);
     return this.store.write('transitioning a model version', () => {
       const t = this.now();
       const v = validateModelVersion(version);
