@@ -7,7 +7,6 @@ import { MlflowError, alreadyExists, invalidParameter, notFound } from '../../er
 import type { ReadWarning, WarningCode } from '../../errors.js';
 import { dumpYaml, parseYaml } from '../../format/yaml.js';
 import type { YamlMap } from '../../format/yaml.js';
-import { pythonRepr } from '../../format/float.js';
 import {
   validateModelAliasName,
   validateModelAliasNameReserved,
@@ -25,7 +24,32 @@ import {
   searchRegisteredModelsPage,
   transitionTargetStage,
 } from '../registry-checks.js';
-import { trackingUriToPath, uriScheme } from '../uri.js';
+import {
+  ALL_STAGES,
+  IS_PROMPT_TAG_KEY,
+  STAGE_ARCHIVED,
+  STAGE_DELETED_INTERNAL,
+  STAGE_NONE,
+  nameTakenError,
+  stripPromptTag,
+} from '../registry-checks.js';
+export {
+  ACTIVE_STAGES,
+  ALL_STAGES,
+  IS_PROMPT_TAG_KEY,
+  STAGE_ARCHIVED,
+  STAGE_DELETED_INTERNAL,
+  STAGE_NONE,
+  STAGE_PRODUCTION,
+  STAGE_STAGING,
+  getCanonicalStage,
+  nameTakenError,
+  parseModelUri,
+  stripPromptTag,
+  uriPath,
+} from '../registry-checks.js';
+export type { ParsedModelUri } from '../registry-checks.js';
+import { trackingUriToPath } from '../uri.js';
 import { FileStore } from './file-store.js';
 import type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryStore, RegistryTag } from '../registry-store.js';
 
@@ -69,98 +93,9 @@ const TAGS = 'tags';
 const ALIASES = 'aliases';
 const VERSION_PREFIX = 'version-';
 
-/**
- * The legacy stages, spelled as MLflow stores them (`current_stage` in a version's meta.yaml).
- *
- * @example
- * ```ts
- * (await registry.getModelVersion('iris', '1')).currentStage === STAGE_PRODUCTION;
- * ```
- */
-export const STAGE_NONE = 'None';
-/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_STAGING)` */
-export const STAGE_STAGING = 'Staging';
-/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_PRODUCTION, true)` */
-export const STAGE_PRODUCTION = 'Production';
-/** @example `await registry.transitionModelVersionStage('iris', '1', STAGE_ARCHIVED)` */
-export const STAGE_ARCHIVED = 'Archived';
-/**
- * The stage of a soft-deleted version (2.2+): kept on disk, invisible to every read.
- *
- * @example
- * ```ts
- * await registry.deleteModelVersion('iris', '1'); // version-1/meta.yaml now says current_stage: Deleted_Internal
- * ```
- */
-export const STAGE_DELETED_INTERNAL = 'Deleted_Internal';
-/**
- * `ALL_STAGES`, in MLflow's order (the default of `getLatestVersions`).
- *
- * @example
- * ```ts
- * await registry.getLatestVersions('iris', [...ALL_STAGES]);
- * ```
- */
-export const ALL_STAGES: readonly string[] = [STAGE_NONE, STAGE_STAGING, STAGE_PRODUCTION, STAGE_ARCHIVED];
-/**
- * `DEFAULT_STAGES_FOR_GET_LATEST_VERSIONS`: the stages `archiveExistingVersions` works with.
- *
- * @example
- * ```ts
- * ACTIVE_STAGES.includes(getCanonicalStage('production')); // true
- * ```
- */
-export const ACTIVE_STAGES: readonly string[] = [STAGE_STAGING, STAGE_PRODUCTION];
-/**
- * The tag that marks a registered model as a prompt (hidden from `RegisteredModel.tags`, and
- * prompts are left out of registry searches).
- *
- * @example
- * ```ts
- * IS_PROMPT_TAG_KEY in (await registry.getRegisteredModel('iris')).tags; // always false
- * ```
- */
-export const IS_PROMPT_TAG_KEY = 'mlflow.prompt.is_prompt';
-
-/**
- * MLflow's error for `create_registered_model` on a taken name: a model and a prompt never share
- * a name; otherwise "<entity> (name=...) already exists." (every registry backend raises it).
- *
- * @example
- * ```ts
- * nameTakenError('iris', false, []).message; // 'Registered Model (name=iris) already exists.'
- * ```
- */
-export function nameTakenError(name: string, existingIsPrompt: boolean, newTags: readonly RegistryTag[]): MlflowError {
-  const oldEntity = existingIsPrompt ? 'Prompt' : 'Registered Model';
-  const newEntity = newTags.some((t) => t.key === IS_PROMPT_TAG_KEY) ? 'Prompt' : 'Registered Model';
-  if (oldEntity !== newEntity) {
-    return alreadyExists(
-      `Tried to create a ${newEntity.toLowerCase()} with name ${pythonRepr(name)}, but the name is already taken by a ` +
-        `${oldEntity.toLowerCase()}. MLflow does not allow creating a model and a prompt with the same name.`,
-    );
-  }
-  return alreadyExists(`${newEntity} (name=${name}) already exists.`);
-}
 /** Attempts of `create_model_version` before giving up. */
 const CREATE_MODEL_VERSION_RETRIES = 3;
 
-/**
- * `get_canonical_stage`: a stage name in any case → its canonical spelling.
- *
- * @example
- * ```ts
- * getCanonicalStage('production'); // 'Production'
- * getCanonicalStage('bogus'); // throws INVALID_PARAMETER_VALUE
- * ```
- */
-export function getCanonicalStage(stage: string): string {
-  const found = ALL_STAGES.find((s) => s.toLowerCase() === String(stage).toLowerCase());
-  if (found === undefined) {
-    throw invalidParameter(`Invalid Model Version stage: ${stage}. Value must be one of ${ALL_STAGES.join(', ')}.`);
-  }
-  return found;
-}
 
 
 /**
@@ -1040,99 +975,6 @@ function latestPerStage(versions: MvRecord[], stages: readonly string[]): MvReco
     if (!cur || cur.version < mv.version) best.set(mv.currentStage, mv);
   }
   return stages.filter((s) => best.has(s)).map((s) => best.get(s) as MvRecord);
-}
-
-/**
- * A registered model as Python's `RegisteredModel.tags` shows it: without the prompt marker.
- *
- * @example
- * ```ts
- * stripPromptTag(model).tags['mlflow.prompt.is_prompt']; // undefined
- * ```
- */
-export function stripPromptTag(m: RegisteredModel): RegisteredModel {
-  if (!(IS_PROMPT_TAG_KEY in m.tags)) return m;
-  const { [IS_PROMPT_TAG_KEY]: _hidden, ...tags } = m.tags;
-  return { ...m, tags };
-}
-
-/**
- * `ParsedModelUri`: exactly one of model id, version, stage, alias (or none: latest).
- *
- * @example
- * ```ts
- * const { name, version } = parseModelUri('models:/iris/3'); // 'iris', '3'
- * ```
- */
-export interface ParsedModelUri {
-  modelId: string | null;
-  name: string;
-  version: string | null;
-  stage: string | null;
-  alias: string | null;
-}
-
-/**
- * The path of a URI as `urllib.parse.urlparse(uri, allow_fragments=False)` sees it.
- *
- * @example
- * ```ts
- * uriPath('models:/m/1'); // '/m/1'
- * ```
- */
-export function uriPath(uri: string): string {
-  const colon = uri.indexOf(':');
-  let rest = colon === -1 ? uri : uri.slice(colon + 1);
-  if (rest.startsWith('//')) {
-    const slash = rest.indexOf('/', 2);
-    const q0 = rest.indexOf('?', 2);
-    const end = slash === -1 ? (q0 === -1 ? rest.length : q0) : q0 !== -1 && q0 < slash ? q0 : slash;
-    rest = rest.slice(end);
-  }
-  const q = rest.indexOf('?');
-  return q === -1 ? rest : rest.slice(0, q);
-}
-
-function improperModelUri(uri: string): MlflowError {
-  return new MlflowError(
-    'INTERNAL_ERROR',
-    `Not a proper models:/ URI: ${uri}. Models URIs must be of the form 'models:/name/suffix' or 'models:/name@alias' ` +
-      `where suffix is a version, stage, or the string 'latest' and where alias is a registered model alias. ` +
-      'Only one of suffix or alias can be defined at a time.',
-  );
-}
-
-/**
- * `_parse_model_uri` (3.x): `models:/<name>/<version>`, `models:/<name>/<stage>`,
- * `models:/<name>/latest`, `models:/<name>@<alias>`, `models:/<model_id>`.
- *
- * @example
- * ```ts
- * parseModelUri('models:/iris@champion'); // { name: 'iris', alias: 'champion', ... }
- * parseModelUri('models:/m-0123'); // { modelId: 'm-0123', ... }
- * ```
- */
-export function parseModelUri(uri: string): ParsedModelUri {
-  if (uriScheme(uri) !== 'models') throw improperModelUri(uri);
-  const p = uriPath(uri);
-  if (!p.startsWith('/') || p.length <= 1) throw improperModelUri(uri);
-  const parts = p.replace(/^\/+/, '').split('/');
-  const first = parts[0] ?? '';
-  if (parts.length > 2 || first.trim() === '') throw improperModelUri(uri);
-  const none = { modelId: null, version: null, stage: null, alias: null };
-  if (parts.length === 2) {
-    const suffix = parts[1] as string;
-    if (suffix.trim() === '') throw improperModelUri(uri);
-    if (/^\p{Nd}+$/u.test(suffix)) return { ...none, name: first, version: suffix };
-    if (suffix.toLowerCase() === 'latest') return { ...none, name: first };
-    return { ...none, name: first, stage: suffix };
-  }
-  if (p.includes('@')) {
-    const at = first.lastIndexOf('@');
-    if (at === -1 || first.slice(at + 1).trim() === '') throw improperModelUri(uri);
-    return { ...none, name: first.slice(0, at), alias: first.slice(at + 1) };
-  }
-  return { ...none, name: first, modelId: first };
 }
 
 /**

@@ -18,17 +18,15 @@ import {
 import type { CreateModelVersionArgs, LoggedModelLookup, RegistrySearchOptions, RegistryStore, RegistryTag } from '../registry-store.js';
 import {
   IS_PROMPT_TAG_KEY,
-  nameTakenError,
   STAGE_ARCHIVED,
   STAGE_DELETED_INTERNAL,
-  stripPromptTag,
-} from '../file/registry-store.js';
-import {
   checkCreateModelVersion,
   latestVersionStages,
+  nameTakenError,
   resolveModelVersionSource,
   searchModelVersionsPage,
   searchRegisteredModelsPage,
+  stripPromptTag,
   transitionTargetStage,
 } from '../registry-checks.js';
 import { SqliteStore } from './sqlite-store.js';
