@@ -26,7 +26,7 @@ import type { ReadWarning } from '../errors.js';
 import { experimentFromDict } from '../store/file/records.js';
 import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
 import { META, RESERVED_EXPERIMENT_FOLDERS, TRASH, leavesRoot, listExperimentFolders as listLayoutExperiments, listRunFolders } from '../store/file/layout.js';
-import { SECONDARY_INDEXES } from './tables.js';
+import { SECONDARY_INDEXES, encodeLatestMetrics, metricValue } from './tables.js';
 import { readYaml } from '../store/file/run-folder.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
 import { defaultWorkers, startPool } from './pool.js';
@@ -157,6 +157,27 @@ interface Folder {
 
 const RUN_COLS = 'rid, folder, probe, sig, msig, ok, has_inputs, run_id, experiment_id, status, lifecycle';
 
+/** The `runs` columns of a run's attributes (in {@link colsOf}'s order), and their named parameters. */
+const RUN_ATTRS = 'run_id, experiment_id, run_name, user_id, status, start_time, end_time, artifact_uri, lifecycle';
+const RUN_ATTR_PARAMS = RUN_ATTRS.split(', ')
+  .map((c) => `@${c}`)
+  .join(', ');
+
+/** {@link colsOf}'s values as the named parameters of {@link RUN_ATTRS} (null: an unreadable run, all NULL). */
+function runAttrs(c: readonly unknown[] | null): Record<string, unknown> {
+  return {
+    run_id: c?.[0] ?? null,
+    experiment_id: c?.[1] ?? null,
+    run_name: c?.[2] ?? null,
+    user_id: c?.[3] ?? null,
+    status: c?.[4] ?? null,
+    start_time: c?.[5] ?? null,
+    end_time: c?.[6] ?? null,
+    artifact_uri: c?.[7] ?? null,
+    lifecycle: c?.[8] ?? null,
+  };
+}
+
 /** Options of a {@link Refresher} beyond `emit`. */
 interface RefresherOptions {
   emit: boolean;
@@ -252,6 +273,8 @@ class Refresher {
   private readonly multi = new Map<string, Statement>();
   /** Started on first use; null: none (no workers, or they could not start). */
   private workerPool: SyncPool | null | undefined;
+  /** Runs whose metric rows changed: their `run_json.metrics` is rebuilt by {@link finish}. */
+  private readonly latestChanged = new Set<number>();
   /** Bounds the garbage a refresh of a large store leaves on the heap (see memory.ts). */
   private readonly gc = new GrowthCollector(GC_GROWTH_BYTES);
 
@@ -280,14 +303,17 @@ class Refresher {
       runGet: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?`),
       foldersOfExp: db.prepare('SELECT folder FROM runs WHERE loc = ? AND exp_dir = ?'),
       runInsert: db.prepare(
-        `INSERT INTO runs(rid, loc, exp_dir, folder, probe, sig, msig, ok, has_inputs, run_id, experiment_id, run_name, user_id, status,
-          start_time, end_time, artifact_uri, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs(rid, loc, exp_dir, folder, probe, sig, msig, ok, has_inputs, ${RUN_ATTRS})
+         VALUES (@rid, @loc, @exp_dir, @folder, @probe, @sig, @msig, @ok, @has_inputs, ${RUN_ATTR_PARAMS})`,
       ),
       runUpdate: db.prepare(
-        `UPDATE runs SET sig = ?, msig = ?, ok = ?, has_inputs = ?, run_id = ?, experiment_id = ?, run_name = ?, user_id = ?,
-          status = ?, start_time = ?, end_time = ?, artifact_uri = ?, lifecycle = ? WHERE rid = ?`,
+        `UPDATE runs SET sig = @sig, msig = @msig, ok = @ok, has_inputs = @has_inputs, (${RUN_ATTRS}) = (${RUN_ATTR_PARAMS}) WHERE rid = @rid`,
       ),
-      jsonSet: db.prepare('INSERT OR REPLACE INTO run_json(rid, json) VALUES (?, ?)'),
+      // The run's JSON replaced, its latest metrics kept (they follow the metric rows).
+      jsonSet: db.prepare('INSERT INTO run_json(rid, json) VALUES (@rid, @json) ON CONFLICT(rid) DO UPDATE SET json = excluded.json'),
+      jsonNew: db.prepare('INSERT OR REPLACE INTO run_json(rid, json, metrics) VALUES (@rid, @json, @metrics)'),
+      latestMetricsOf: db.prepare('SELECT key, value, is_nan FROM metrics WHERE rid = @rid AND present = 1'),
+      latestMetricsSet: db.prepare('UPDATE run_json SET metrics = @metrics WHERE rid = @rid'),
       jsonDel: db.prepare('DELETE FROM run_json WHERE rid = ?'),
       runSetMsig: db.prepare('UPDATE runs SET msig = ? WHERE rid = ?'),
       runSetProbe: db.prepare('UPDATE runs SET probe = ? WHERE rid = ?'),
@@ -305,7 +331,7 @@ class Refresher {
       mGet: db.prepare('SELECT * FROM metrics WHERE rid = ?'),
       mUpsert: db.prepare(
         `INSERT OR REPLACE INTO metrics(rid, key, present, value, is_nan, step, ts, ino, size, mtime, off, fp, bad, b_has, b_step, b_ts, b_val, b_nan)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@rid, @key, @present, @value, @is_nan, @step, @ts, @ino, @size, @mtime, @off, @fp, @bad, @b_has, @b_step, @b_ts, @b_val, @b_nan)`,
       ),
       wIns: db.prepare('INSERT INTO warnings(rid, loc, exp_dir, scope, key, code, path, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       wDelRun: db.prepare('DELETE FROM warnings WHERE rid = ?'),
@@ -611,7 +637,7 @@ class Refresher {
         if (wasOk && stored.run_id !== null) {
           this.removedRuns.set(stored.run_id, { experimentId: stored.experiment_id ?? '', lifecycle: stored.lifecycle ?? 'active' });
         }
-        this.st.runUpdate.run(sig, NO_MSIG, 0, 0, null, null, null, null, null, null, null, null, null, rid);
+        this.st.runUpdate.run({ rid, sig, msig: NO_MSIG, ok: 0, has_inputs: 0, ...runAttrs(null) });
         this.clearRunData(rid);
         const probe = dirs.join('\n');
         if (probe !== stored.probe) this.st.runSetProbe.run(probe, rid);
@@ -624,11 +650,11 @@ class Refresher {
         oldParams = Object.fromEntries((this.st.paramsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
         oldTags = Object.fromEntries((this.st.tagsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
       }
-      this.st.runUpdate.run(sig, wasOk ? stored.msig : NO_MSIG, 1, entries.has('inputs') ? 1 : 0, ...colsOf(run), rid);
+      this.st.runUpdate.run({ rid, sig, msig: wasOk ? stored.msig : NO_MSIG, ok: 1, has_inputs: entries.has('inputs') ? 1 : 0, ...runAttrs(colsOf(run)) });
       this.st.paramsDel.run(rid);
       this.st.tagsDel.run(rid);
       this.st.dsDel.run(rid);
-      this.st.jsonSet.run(rid, runJson(run));
+      this.st.jsonSet.run({ rid, json: runJson(run) });
       for (const [k, v] of Object.entries(run.data.params)) this.st.paramsIns.run(rid, k, v);
       for (const [k, v] of Object.entries(run.data.tags)) this.st.tagsIns.run(rid, k, v);
       const ds = datasetRows(run);
@@ -725,6 +751,7 @@ class Refresher {
     for (const key of storedRows.keys()) {
       if (!present.has(key)) {
         this.st.mDel.run(rid, key);
+        this.latestChanged.add(rid);
         this.st.wTakeKey.all(rid, key);
       }
     }
@@ -735,26 +762,27 @@ class Refresher {
       this.metricFilesRead++;
       const row = computeMetricFile(f.abs, f.key, f.st, stored, runId, experimentId, this.emit, f.buf);
       if (!row) continue;
-      this.st.mUpsert.run(
+      this.st.mUpsert.run({
         rid,
-        f.key,
-        row.present,
-        row.value,
-        row.is_nan,
-        row.step,
-        row.ts,
-        row.ino,
-        row.size,
-        row.mtime,
-        row.off,
-        row.fp,
-        row.bad,
-        row.b_has,
-        row.b_step,
-        row.b_ts,
-        row.b_val,
-        row.b_nan,
-      );
+        key: f.key,
+        present: row.present,
+        value: row.value,
+        is_nan: row.is_nan,
+        step: row.step,
+        ts: row.ts,
+        ino: row.ino,
+        size: row.size,
+        mtime: row.mtime,
+        off: row.off,
+        fp: row.fp,
+        bad: row.bad,
+        b_has: row.b_has,
+        b_step: row.b_step,
+        b_ts: row.b_ts,
+        b_val: row.b_val,
+        b_nan: row.b_nan,
+      });
+      this.latestChanged.add(rid);
       const before = stored ? (this.st.wTakeKey.all(rid, f.key) as RunWarning[]) : [];
       if (row.warning !== null) this.addWarnings(rid, loc, dir, [{ scope: 'm', key: f.key, code: 'MALFORMED_METRIC', path: f.abs, message: row.warning }], before);
       if (this.emit && row.points.length > 0) {
@@ -801,10 +829,10 @@ class Refresher {
     this.runsRead++;
     this.runsChanged = true;
     const c = nr.cols;
-    st.runInsert.run(rid, job.loc, job.dir, nr.folder, nr.probe, nr.sig, nr.msig, nr.ok ? 1 : 0, nr.hasInputs ? 1 : 0, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+    st.runInsert.run({ rid, loc: job.loc, exp_dir: job.dir, folder: nr.folder, probe: nr.probe, sig: nr.sig, msig: nr.msig, ok: nr.ok ? 1 : 0, has_inputs: nr.hasInputs ? 1 : 0, ...runAttrs(c) });
     if (nr.warnings.length > 0) this.addWarnings(rid, job.loc, job.dir, nr.warnings);
     if (!nr.ok) return;
-    st.jsonSet.run(rid, nr.json);
+    const latest: [string, number][] = [];
     const p = nr.params;
     this.insertKv('params', rid, p);
     const t = nr.tags;
@@ -816,27 +844,31 @@ class Refresher {
     for (let k = 0; k < nr.mkeys.length; k++) {
       const b = k * M_STRIDE;
       const fpLen = nums[b + M.fpLen] as number;
-      st.mUpsert.run(
+      const value = nul(nums[b + M.value] as number);
+      const isNan = nums[b + M.isNan] as number;
+      if (nums[b + M.present] === 1) latest.push([nr.mkeys[k] as string, metricValue(value, isNan)]);
+      st.mUpsert.run({
         rid,
-        nr.mkeys[k],
-        nums[b + M.present],
-        nul(nums[b + M.value] as number),
-        nums[b + M.isNan],
-        nul(nums[b + M.step] as number),
-        nul(nums[b + M.ts] as number),
-        nums[b + M.ino],
-        nums[b + M.size],
-        nums[b + M.mtime],
-        nums[b + M.off],
-        nr.mfp.subarray(k * FP_LEN, k * FP_LEN + fpLen),
-        nums[b + M.bad],
-        nums[b + M.bHas],
-        nul(nums[b + M.bStep] as number),
-        nul(nums[b + M.bTs] as number),
-        nul(nums[b + M.bVal] as number),
-        nums[b + M.bNan],
-      );
+        key: nr.mkeys[k],
+        present: nums[b + M.present],
+        value,
+        is_nan: isNan,
+        step: nul(nums[b + M.step] as number),
+        ts: nul(nums[b + M.ts] as number),
+        ino: nums[b + M.ino],
+        size: nums[b + M.size],
+        mtime: nums[b + M.mtime],
+        off: nums[b + M.off],
+        fp: nr.mfp.subarray(k * FP_LEN, k * FP_LEN + fpLen),
+        bad: nums[b + M.bad],
+        b_has: nums[b + M.bHas],
+        b_step: nul(nums[b + M.bStep] as number),
+        b_ts: nul(nums[b + M.bTs] as number),
+        b_val: nul(nums[b + M.bVal] as number),
+        b_nan: nums[b + M.bNan],
+      });
     }
+    st.jsonNew.run({ rid, json: nr.json, metrics: encodeLatestMetrics(latest) });
     this.metricFilesRead += nr.metricFilesRead;
     // Run creations matter for events only (finish() reads them when emitting).
     if (!this.emit) return;
@@ -875,6 +907,11 @@ class Refresher {
   }
 
   finish(wasEmpty: boolean): void {
+    for (const rid of this.latestChanged) {
+      const rows = this.st.latestMetricsOf.all({ rid }) as { key: string; value: number | null; is_nan: number }[];
+      this.st.latestMetricsSet.run({ rid, metrics: encodeLatestMetrics(rows.map((m) => [m.key, metricValue(m.value, m.is_nan)])) });
+    }
+    this.latestChanged.clear();
     if (this.runsChanged) {
       const dup = this.cat.db
         .prepare('SELECT EXISTS(SELECT 1 FROM runs WHERE ok = 1 GROUP BY run_id HAVING COUNT(*) > 1) AS d')

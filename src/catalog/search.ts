@@ -24,6 +24,7 @@ import type { SearchRunsOptions } from '../store/tracking-store.js';
 import type { Catalog } from './catalog.js';
 import { isCorruptionError } from './catalog.js';
 import { canonicalRoot } from './location.js';
+import { decodeLatestMetrics } from './tables.js';
 import { catalogWarnings } from './refresh.js';
 
 /**
@@ -341,33 +342,19 @@ function viewSql(view: ViewType): string {
   return '';
 }
 
-function attachMetrics(cat: Catalog, rows: { rid: number; run_json: string }[], metricRows: { rid: number; key: string; value: number | null; is_nan: number }[]): Run[] {
-  const byRid = new Map<number, [string, number][]>();
-  for (const m of metricRows) {
-    let l = byRid.get(m.rid);
-    if (!l) byRid.set(m.rid, (l = []));
-    l.push([m.key, m.is_nan === 1 ? NaN : m.is_nan === 2 ? -0 : (m.value as number)]);
-  }
-  void cat;
+/** Runs from their `run_json` rows: the stored JSON with the latest metrics put back. */
+function runsFromRows(rows: readonly RunJsonRow[]): Run[] {
   return rows.map((row) => {
-    const parsed = JSON.parse(row.run_json) as Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
-    const list = byRid.get(row.rid) ?? [];
-    list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of list) metrics[k] = v;
-    return { info: parsed.info, data: { metrics, params: parsed.data.params, tags: parsed.data.tags }, inputs: parsed.inputs, outputs: parsed.outputs };
+    const parsed = JSON.parse(row.json) as Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
+    return { info: parsed.info, data: { metrics: decodeLatestMetrics(row.metrics), params: parsed.data.params, tags: parsed.data.tags }, inputs: parsed.inputs, outputs: parsed.outputs };
   });
 }
 
-function metricsFor(cat: Catalog, rids: number[]): { rid: number; key: string; value: number | null; is_nan: number }[] {
-  const out: { rid: number; key: string; value: number | null; is_nan: number }[] = [];
-  for (let i = 0; i < rids.length; i += 500) {
-    const chunk = rids.slice(i, i + 500);
-    // Rows as arrays (no object per row from the driver).
-    const q = cat.db.prepare(`SELECT rid, key, value, is_nan FROM metrics WHERE present = 1 AND rid IN (${chunk.map(() => '?').join(',')})`).raw();
-    for (const [rid, key, value, isNan] of q.all(...chunk) as [number, string, number | null, number][]) out.push({ rid, key, value, is_nan: isNan });
-  }
-  return out;
+/** A run's stored JSON and latest metrics (see `tables.ts`). */
+interface RunJsonRow {
+  rid: number;
+  json: string;
+  metrics: string | null;
 }
 
 /**
@@ -463,14 +450,13 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
     }
     const rows = ids;
     const pageIds = ids.slice(0, maxResults);
-    const json = new Map<number, string>();
+    const byRid = new Map<number, RunJsonRow>();
     for (let i = 0; i < pageIds.length; i += 500) {
       const chunk = pageIds.slice(i, i + 500);
-      const q = cat.db.prepare(`SELECT rid, json FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`);
-      for (const r of q.all(...chunk) as { rid: number; json: string }[]) json.set(r.rid, r.json);
+      const q = cat.db.prepare(`SELECT rid, json, metrics FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`);
+      for (const r of q.all(...chunk) as RunJsonRow[]) byRid.set(r.rid, r);
     }
-    const page = pageIds.map((rid) => ({ rid, run_json: json.get(rid) as string }));
-    const items = attachMetrics(cat, page, metricsFor(cat, page.map((r) => r.rid)));
+    const items = runsFromRows(pageIds.map((rid) => byRid.get(rid) as RunJsonRow));
     lastPath = 'sql';
     return { items, runs: items, token: rows.length > maxResults ? createPageToken(start + maxResults) : null } as PagedList<Run>;
   }
@@ -487,11 +473,8 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
   };
   for (const e of exps) {
     const w = q(e);
-    const rows = cat.db.prepare(`SELECT r.rid, j.json AS run_json FROM runs r JOIN run_json j ON j.rid = r.rid WHERE ${w.sql}`).all(...w.params) as { rid: number; run_json: string }[];
-    const mrows = cat.db
-      .prepare(`SELECT m.rid, m.key, m.value, m.is_nan FROM metrics m JOIN runs r ON r.rid = m.rid WHERE m.present = 1 AND ${w.sql}`)
-      .all(...w.params) as { rid: number; key: string; value: number | null; is_nan: number }[];
-    runs.push(...attachMetrics(cat, rows, mrows));
+    const rows = cat.db.prepare(`SELECT r.rid, j.json, j.metrics FROM runs r JOIN run_json j ON j.rid = r.rid WHERE ${w.sql}`).all(...w.params) as RunJsonRow[];
+    runs.push(...runsFromRows(rows));
   }
   lastPath = 'hybrid';
   const res = searchRunsInMemory(runs, {
@@ -563,13 +546,16 @@ export function catalogSearchRuns(
   }
   let result: PagedList<Run> | undefined;
   try {
-    if (store.noteWarning) {
-      // What the scan of these experiments would have reported while reading them.
-      for (const w of catalogWarnings(catalog, resolveExperiments(catalog, experimentIds), options.runViewType ?? 'ACTIVE_ONLY')) {
-        store.noteWarning(w.code, w.path, w.message);
+    // One read transaction: every statement sees the same snapshot while a watcher commits.
+    result = catalog.db.transaction(() => {
+      if (store.noteWarning) {
+        // What the scan of these experiments would have reported while reading them.
+        for (const w of catalogWarnings(catalog, resolveExperiments(catalog, experimentIds), options.runViewType ?? 'ACTIVE_ONLY')) {
+          store.noteWarning(w.code, w.path, w.message);
+        }
       }
-    }
-    result = searchInCatalog(catalog, experimentIds, options, filter);
+      return searchInCatalog(catalog, experimentIds, options, filter);
+    })();
   } catch (e) {
     if (e instanceof MlflowError) throw e;
     debug('query failed', e);

@@ -15,10 +15,12 @@
  *
  * @example
  * ```ts
- * CATALOG_SCHEMA_VERSION; // 3
+ * CATALOG_SCHEMA_VERSION; // 4
  * ```
  */
-export const CATALOG_SCHEMA_VERSION = 3;
+// 4: run_json.metrics (the run's latest metric values, so a search builds its page's runs from
+// one row each instead of reading every metric row of the page).
+export const CATALOG_SCHEMA_VERSION = 4;
 
 /**
  * The indexes that serve queries only (no lookups of a refresh): a cold build drops them and
@@ -41,6 +43,8 @@ export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
 // metrics: per metric file, the latest value a scan shows (present = 0: the scan drops it) and
 // the file state for incremental reads (ino/size/mtime as stat'ed, off = bytes folded into
 // b_* so far, fp = the bytes just before off, bad = a line before off does not parse).
+// run_json: each readable run as JSON (its metrics left out) and, in `metrics`, its latest
+// metric values (see encodeLatestMetrics; NULL: none), kept equal to its metrics rows by a refresh.
 // warnings: what a scan of the run reports (scope: see run-folder.ts WarnScope).
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -51,7 +55,7 @@ CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc INTEGER NOT NULL, e
   probe TEXT NOT NULL, sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
   run_id TEXT, experiment_id TEXT, run_name TEXT, user_id TEXT, status TEXT, start_time, end_time, artifact_uri TEXT,
   lifecycle TEXT);
-CREATE TABLE IF NOT EXISTS run_json(rid INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_json(rid INTEGER PRIMARY KEY, json TEXT NOT NULL, metrics TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS runs_folder ON runs(loc, exp_dir, folder);
 CREATE TABLE IF NOT EXISTS params(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
@@ -68,6 +72,56 @@ CREATE INDEX IF NOT EXISTS warnings_rid ON warnings(rid);
 CREATE INDEX IF NOT EXISTS warnings_exp ON warnings(loc, exp_dir);
 ${Object.values(SECONDARY_INDEXES).join(';\n')};
 `;
+
+/**
+ * A metric row's value as a search returns it: `is_nan` 1 is NaN, 2 is -0 (SQLite stores -0.0 as
+ * 0), otherwise the stored value (±Infinity included).
+ *
+ * @example
+ * ```ts
+ * metricValue(null, 1); // NaN
+ * ```
+ */
+export function metricValue(value: number | null, isNan: number): number {
+  return isNan === 1 ? NaN : isNan === 2 ? -0 : (value as number);
+}
+
+/**
+ * The `run_json.metrics` text of a run's latest metric values: a JSON object in key order (as a
+ * search returns them), the values JSON cannot hold (NaN, ±Infinity, -0) as the strings
+ * `"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`; null when the run has no metric.
+ *
+ * @example
+ * ```ts
+ * encodeLatestMetrics([['loss', NaN], ['acc', 0.9]]); // '{"acc":0.9,"loss":"NaN"}'
+ * ```
+ */
+export function encodeLatestMetrics(metrics: [key: string, value: number][]): string | null {
+  if (metrics.length === 0) return null;
+  metrics.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const o: Record<string, number | string> = Object.create(null) as Record<string, number | string>;
+  for (const [k, v] of metrics) o[k] = Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? '-0' : String(v);
+  return JSON.stringify(o);
+}
+
+/**
+ * The metric values of a `run_json.metrics` text (see {@link encodeLatestMetrics}).
+ *
+ * @example
+ * ```ts
+ * decodeLatestMetrics('{"acc":0.9,"loss":"NaN"}'); // { acc: 0.9, loss: NaN }
+ * ```
+ */
+export function decodeLatestMetrics(text: string | null): Record<string, number> {
+  if (text === null) return {};
+  const o = JSON.parse(text) as Record<string, number | string>;
+  for (const k in o) {
+    const v = o[k];
+    // (defineProperty: a metric named `__proto__` stays an own property.)
+    if (typeof v === 'string') Object.defineProperty(o, k, { value: v === '-0' ? -0 : Number(v), enumerable: true, writable: true, configurable: true });
+  }
+  return o as Record<string, number>;
+}
 
 /** Run order by recent activity: running runs first, then by their last start or end. */
 const BY_ACTIVITY = "(status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC";

@@ -124,10 +124,28 @@ interface RunStack {
 
 const newStack = (parent: RunStack | null): RunStack => ({ runs: parent ? [...parent.runs] : [], parent, last: null, lock: Promise.resolve() });
 
-const processStack: RunStack = newStack(null);
-const contextStacks = new AsyncLocalStorage<RunStack>();
+/**
+ * The fluent API's module state, all of it, in one place: the active-run context (the process's
+ * run stack and the per-async-context stacks of `withRun`/`startRun` contexts), the tracking URI
+ * and experiment set by `setTrackingUri`/`setExperiment`, one client per URI, the metric values
+ * coalesced until their write, and the runs the exit handlers end (with the handlers' re-entry
+ * guards). Nothing else at module level changes; the process is touched only by the handlers,
+ * installed while a run is active and removed after.
+ */
+const state = {
+  processStack: newStack(null),
+  contextStacks: new AsyncLocalStorage<RunStack>(),
+  trackingUri: null as string | null,
+  activeExperimentId: null as string | null,
+  clients: new Map<string, MlflowClient>(),
+  metricBuffers: new Map<MlflowClient, Map<string, MetricBuffer>>(),
+  remoteBuffers: new Map<MlflowClient, Map<string, RemoteBuffer>>(),
+  activeEntries: new Set<RunEntry>(),
+  shuttingDown: false,
+  endingAll: false,
+};
 
-const currentStack = (): RunStack => contextStacks.getStore() ?? processStack;
+const currentStack = (): RunStack => state.contextStacks.getStore() ?? state.processStack;
 const topEntry = (stack: RunStack): RunEntry | undefined => stack.runs[stack.runs.length - 1];
 
 /** Runs one start at a time per stack, so two concurrent "start if none" never create two runs. */
@@ -142,9 +160,6 @@ function serialized<T>(stack: RunStack, fn: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------- tracking URI and experiment
 
-let trackingUri: string | null = null;
-let activeExperimentId: string | null = null;
-const clients = new Map<string, MlflowClient>();
 
 /**
  * Sets the tracking URI (a path or `file:` URI) for runs started from now on; also exported as
@@ -159,20 +174,20 @@ const clients = new Map<string, MlflowClient>();
  */
 export function setTrackingUri(uri: string | null): void {
   if (uri !== null) checkTrackingUri(resolveTrackingUri(uri));
-  if (uri !== trackingUri) forgetActiveExperiment();
+  if (uri !== state.trackingUri) forgetActiveExperiment();
   if (uri === null) {
-    trackingUri = null;
+    state.trackingUri = null;
     delete process.env['MLFLOW_TRACKING_URI'];
     return;
   }
-  trackingUri = uri;
+  state.trackingUri = uri;
   process.env['MLFLOW_TRACKING_URI'] = uri;
 }
 
 /** An experiment id means nothing in another store: a new tracking URI forgets the active one. */
 function forgetActiveExperiment(): void {
-  if (activeExperimentId !== null && process.env['MLFLOW_EXPERIMENT_ID'] === activeExperimentId) delete process.env['MLFLOW_EXPERIMENT_ID'];
-  activeExperimentId = null;
+  if (state.activeExperimentId !== null && process.env['MLFLOW_EXPERIMENT_ID'] === state.activeExperimentId) delete process.env['MLFLOW_EXPERIMENT_ID'];
+  state.activeExperimentId = null;
 }
 
 /**
@@ -184,7 +199,7 @@ function forgetActiveExperiment(): void {
  * ```
  */
 export function getTrackingUri(): string {
-  if (trackingUri !== null) return trackingUri;
+  if (state.trackingUri !== null) return state.trackingUri;
   const env = process.env['MLFLOW_TRACKING_URI'];
   if (env) return env;
   return pathToLocalFileUri(path.resolve('mlruns'));
@@ -202,10 +217,10 @@ export function getTrackingUri(): string {
  */
 export function getClient(): MlflowClient {
   const uri = getTrackingUri();
-  let client = clients.get(uri);
+  let client = state.clients.get(uri);
   if (!client) {
     client = new MlflowClient(uri);
-    clients.set(uri, client);
+    state.clients.set(uri, client);
   }
   if (client.store instanceof FileStore) client.store.ensureRoot();
   return client;
@@ -254,7 +269,7 @@ export async function setExperiment(
       `Cannot set a deleted experiment '${exp.name}' as the active experiment. You can restore the experiment, or permanently delete the experiment to create a new one.`,
     );
   }
-  activeExperimentId = exp.experimentId;
+  state.activeExperimentId = exp.experimentId;
   process.env['MLFLOW_EXPERIMENT_ID'] = exp.experimentId;
   return exp;
 }
@@ -289,7 +304,7 @@ async function experimentIdFromEnv(client: MlflowClient): Promise<string | null>
 }
 
 async function experimentIdForNewRun(client: MlflowClient): Promise<string> {
-  if (activeExperimentId) return activeExperimentId;
+  if (state.activeExperimentId) return state.activeExperimentId;
   return (await experimentIdFromEnv(client)) ?? '0';
 }
 
@@ -329,7 +344,7 @@ async function doStartRun(stack: RunStack, options: StartRunOptions): Promise<Ru
   let run: Run;
   if (existingRunId) {
     const existing = await client.getRun(existingRunId);
-    if (activeExperimentId !== null && activeExperimentId !== existing.info.experimentId) {
+    if (state.activeExperimentId !== null && state.activeExperimentId !== existing.info.experimentId) {
       throw new MlflowError(
         'INVALID_PARAMETER_VALUE',
         `Cannot start run with ID ${existingRunId} because active experiment ID does not match environment run ID. Make sure --experiment-name or --experiment-id matches experiment set with set_experiment(), or just use command-line arguments`,
@@ -481,7 +496,7 @@ export async function withRun<T>(
   const fn = typeof a === 'function' ? a : b;
   if (typeof fn !== 'function') throw invalidParameter('withRun needs a function to run');
   const stack = newStack(currentStack());
-  return contextStacks.run(stack, async () => {
+  return state.contextStacks.run(stack, async () => {
     const entry = await serialized(stack, () => doStartRun(stack, options));
     const endOurs = async (status: RunStatus): Promise<void> => {
       while (stack.runs.includes(entry)) await endEntry(stack, status);
@@ -628,13 +643,12 @@ interface MetricBuffer {
   chain: Promise<void>;
 }
 
-const metricBuffers = new Map<MlflowClient, Map<string, MetricBuffer>>();
 
 function bufferFor(client: MlflowClient, runId: string): MetricBuffer {
-  let byRun = metricBuffers.get(client);
+  let byRun = state.metricBuffers.get(client);
   if (!byRun) {
     byRun = new Map();
-    metricBuffers.set(client, byRun);
+    state.metricBuffers.set(client, byRun);
   }
   let buf = byRun.get(runId);
   if (!buf) {
@@ -706,15 +720,14 @@ const REMOTE_BATCH = 1000;
 const REMOTE_HIGH_WATER = 50_000;
 const REMOTE_DELAY_MS = 50;
 
-const remoteBuffers = new Map<MlflowClient, Map<string, RemoteBuffer>>();
 
 const isRemote = (client: MlflowClient): boolean => client.store instanceof RestStore;
 
 function remoteBufferFor(client: MlflowClient, runId: string): RemoteBuffer {
-  let byRun = remoteBuffers.get(client);
+  let byRun = state.remoteBuffers.get(client);
   if (!byRun) {
     byRun = new Map();
-    remoteBuffers.set(client, byRun);
+    state.remoteBuffers.set(client, byRun);
   }
   let buf = byRun.get(runId);
   if (!buf) {
@@ -765,7 +778,7 @@ async function enqueueRemote(client: MlflowClient, runId: string, metrics: Metri
 
 /** Sends what is buffered for a run; rejects (points kept) when the server cannot take them. */
 async function flushRemote(client: MlflowClient, runId: string): Promise<void> {
-  const buf = remoteBuffers.get(client)?.get(runId);
+  const buf = state.remoteBuffers.get(client)?.get(runId);
   if (!buf) return;
   if (buf.sending) await buf.sending;
   await sendRemote(buf);
@@ -777,7 +790,7 @@ async function flushRemote(client: MlflowClient, runId: string): Promise<void> {
       { cause },
     );
   }
-  remoteBuffers.get(client)?.delete(runId);
+  state.remoteBuffers.get(client)?.delete(runId);
 }
 
 /**
@@ -793,7 +806,7 @@ async function flushRemote(client: MlflowClient, runId: string): Promise<void> {
  */
 export async function flush(): Promise<void> {
   const errors: unknown[] = [];
-  for (const [client, byRun] of [...remoteBuffers]) {
+  for (const [client, byRun] of [...state.remoteBuffers]) {
     for (const runId of [...byRun.keys()]) {
       try {
         await flushRemote(client, runId);
@@ -809,7 +822,7 @@ export async function flush(): Promise<void> {
 
 /** At process exit (nothing can be sent any more): the unsent points go to a spool file, named on stderr. */
 function spoolRemoteSync(): void {
-  for (const byRun of remoteBuffers.values()) {
+  for (const byRun of state.remoteBuffers.values()) {
     for (const buf of byRun.values()) {
       if (buf.timer) clearTimeout(buf.timer);
       if (buf.points.length === 0) continue;
@@ -838,24 +851,24 @@ function enqueueMetrics(client: MlflowClient, runId: string, metrics: Metric[]):
 /** Writes what is buffered for a run and waits for its writes. */
 async function flushMetrics(client: MlflowClient, runId: string): Promise<void> {
   if (isRemote(client)) return flushRemote(client, runId);
-  const buf = metricBuffers.get(client)?.get(runId);
+  const buf = state.metricBuffers.get(client)?.get(runId);
   if (!buf) return;
   buf.chain = buf.chain.then(() => flushPending(buf));
   await buf.chain;
-  if (buf.pending.length === 0 && !buf.scheduled) metricBuffers.get(client)?.delete(runId);
+  if (buf.pending.length === 0 && !buf.scheduled) state.metricBuffers.get(client)?.delete(runId);
 }
 
 async function flushAllMetrics(): Promise<void> {
   const all: Promise<void>[] = [];
-  for (const [client, byRun] of metricBuffers) for (const runId of [...byRun.keys()]) all.push(flushMetrics(client, runId));
-  for (const [client, byRun] of remoteBuffers) for (const runId of [...byRun.keys()]) all.push(flushRemote(client, runId));
+  for (const [client, byRun] of state.metricBuffers) for (const runId of [...byRun.keys()]) all.push(flushMetrics(client, runId));
+  for (const [client, byRun] of state.remoteBuffers) for (const runId of [...byRun.keys()]) all.push(flushRemote(client, runId));
   await Promise.allSettled(all);
 }
 
 /** Writes buffered metrics synchronously (the store writes before its promise settles); for exit paths. */
 function flushAllMetricsSync(): void {
   spoolRemoteSync();
-  for (const byRun of metricBuffers.values()) {
+  for (const byRun of state.metricBuffers.values()) {
     for (const buf of byRun.values()) {
       const batch = buf.pending.splice(0);
       const metrics = batch.flatMap((b) => b.metrics);
@@ -1034,8 +1047,6 @@ export async function logInput(
 
 // ---------------------------------------------------------------- process safety
 
-const activeEntries = new Set<RunEntry>();
-let shuttingDown = false;
 
 const onSigint = (): void => void onSignal('SIGINT');
 const onSigterm = (): void => void onSignal('SIGTERM');
@@ -1064,21 +1075,21 @@ function removeHandlers(): void {
 }
 
 function registerActive(entry: RunEntry): void {
-  if (activeEntries.size === 0) installHandlers();
-  activeEntries.add(entry);
+  if (state.activeEntries.size === 0) installHandlers();
+  state.activeEntries.add(entry);
 }
 
 function unregisterActive(entry: RunEntry): void {
-  if (!activeEntries.delete(entry)) return;
-  if (activeEntries.size === 0) removeHandlers();
+  if (!state.activeEntries.delete(entry)) return;
+  if (state.activeEntries.size === 0) removeHandlers();
 }
 
 /** Newest first, so children end before their parents. */
-const entriesNewestFirst = (): RunEntry[] => [...activeEntries].reverse();
+const entriesNewestFirst = (): RunEntry[] => [...state.activeEntries].reverse();
 
 async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
+  if (state.shuttingDown) return;
+  state.shuttingDown = true;
   const othersListen = process.listenerCount(signal) > 1;
   try {
     await flushAllMetrics();
@@ -1091,7 +1102,7 @@ async function onSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
       unregisterActive(entry);
     }
   } finally {
-    shuttingDown = false;
+    state.shuttingDown = false;
     removeHandlers();
   }
   // Someone else handles this signal: they decide whether the process ends.
@@ -1108,16 +1119,15 @@ function terminateAllSync(status: RunStatus): void {
   removeHandlers();
 }
 
-let endingAll = false;
 
 /** Ends every active fluent run (the event loop drained with runs still open). */
 async function endAllActive(status: RunStatus): Promise<void> {
-  if (endingAll) return;
-  endingAll = true;
+  if (state.endingAll) return;
+  state.endingAll = true;
   try {
     await endAllActiveOnce(status);
   } finally {
-    endingAll = false;
+    state.endingAll = false;
   }
 }
 
@@ -1133,5 +1143,5 @@ async function endAllActiveOnce(status: RunStatus): Promise<void> {
     }
     unregisterActive(entry);
   }
-  processStack.runs.length = 0;
+  state.processStack.runs.length = 0;
 }

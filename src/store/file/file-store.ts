@@ -74,6 +74,7 @@ import {
   safeJoin,
   walkFiles,
   writeFileAtomic,
+  createFileInPlace,
   writeFileExclusive,
   exists,
 } from './fs.js';
@@ -204,6 +205,8 @@ interface KnownRun {
   sig: FileSignature;
   /** Metric key → its file's path (safeJoin'ed once). */
   metricPaths: Map<string, string>;
+  /** True once the run's required sub-folders were seen (or made): later writes skip the stats. */
+  foldersChecked?: boolean;
 }
 
 /** Runs remembered for writes at most (a bound on memory, not on correctness). */
@@ -908,7 +911,13 @@ export class FileStore implements TrackingStore {
 
   private getActiveRun(runId: string): { info: RunInfo; loc: RunLocation } {
     const r = this.getRunInfoAndDir(runId);
-    this.recreateRunFolders(r.loc.runDir);
+    // Checked once per remembered run (a new meta.yaml signature forgets it); a folder removed
+    // later is made again by the write that needs it.
+    const known = this.knownRuns.get(runId);
+    if (known !== r || !known.foldersChecked) {
+      this.recreateRunFolders(r.loc.runDir);
+      if (known === r) known.foldersChecked = true;
+    }
     if (r.info.lifecycleStage !== 'active') {
       throw invalidParameter(`The run ${r.info.runId} must be in 'active' lifecycle_stage.`);
     }
@@ -1210,6 +1219,9 @@ export class FileStore implements TrackingStore {
   private writeParam(loc: RunLocation, runId: string, param: Param): void {
     const dir = path.join(loc.runDir, 'params');
     const p = safeJoin(dir, param.key);
+    // A param is created once and never changed: a new one is one exclusive create in place.
+    // Taken (compare with the stored value) or folder missing: the checked path below.
+    if (this.createValueInPlace(loc, 'params', p, param.value)) return;
     const seen = this.walkInside(p, loc.runDir);
     if (!seen.inside) throw this.refuseWrite(p);
     const current = seen.existing === null ? undefined : readTextIfExists(p, true);
@@ -1228,8 +1240,25 @@ export class FileStore implements TrackingStore {
     validateRunId(runId);
     validateTagName(tag.key);
     const { info, loc } = this.getActiveRun(runId);
-    this.writeValueFile(path.join(loc.runDir, 'tags'), tag.key, tag.value, loc.runDir);
+    const dir = path.join(loc.runDir, 'tags');
+    // A new tag is created in place; an existing one is replaced whole (temp + rename), so a
+    // reader or a crash never sees a tag's old value cut short.
+    if (!this.createValueInPlace(loc, 'tags', safeJoin(dir, tag.key), tag.value)) this.writeValueFile(dir, tag.key, tag.value, loc.runDir);
     if (tag.key === RUN_NAME_TAG) this.writeRunInfo(loc.runDir, { ...info, runName: tag.value });
+  }
+
+  /**
+   * Creates the value file `p` (a key without '/', straight in the run's `params` or `tags`
+   * folder) in place when it does not exist yet; false when the fast path does not apply (the
+   * file exists, the folder is missing or is a link): the caller takes the checked path. One
+   * lstat of the folder stands for the walk (the run folder is checked already) and the file
+   * itself is opened with O_NOFOLLOW, so no link is followed out of the store.
+   */
+  private createValueInPlace(loc: RunLocation, sub: 'params' | 'tags', p: string, value: string): boolean {
+    const dir = path.join(loc.runDir, sub);
+    if (path.dirname(p) !== dir) return false;
+    if (!fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) return false;
+    return createFileInPlace(p, value, { fsync: this.fsync }) === 'created';
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
