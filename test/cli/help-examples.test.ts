@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, REPO, build, cleanEnv, mlruns, py, pyFile, tmpDir } from './helpers.js';
 
-vi.setConfig({ testTimeout: 300_000 });
+// ~100 examples, each starting Node (and some Python): minutes on a loaded 2-core machine; each
+// example is still killed after 120 s on its own.
+vi.setConfig({ testTimeout: 900_000 });
 
 /** The `--help` text of every command path, from the root's help down. */
 function commandHelps(): string[] {
