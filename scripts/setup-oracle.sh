@@ -30,7 +30,8 @@ for spec in "${specs[@]}"; do
   reqs=${spec#*|}
   venv="$dir/$name"
   if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$reqs" ]; then
-    echo "oracle: $name ready ($reqs)"
+    # Quiet when nothing is done (the test run's global setup: its output is the test results).
+    [ -n "${ORACLE_QUIET:-}" ] || echo "oracle: $name ready ($reqs)"
     continue
   fi
   echo "oracle: creating $name ($reqs)"

@@ -4,20 +4,22 @@
  * (experiment `sweep`, runs, metrics `loss`/`acc`, model `iris`...). Placeholder ids (`3f2a`,
  * `9b1c`, `77de`...) are replaced by real ones; each example gets a fresh copy of the store.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, REPO, build, cleanEnv, mlruns, py, pyFile, tmpDir } from './helpers.js';
 
-vi.setConfig({ testTimeout: 300_000 });
+// ~100 examples, each starting Node (and some Python): minutes on a loaded 2-core machine; each
+// example is still killed after 120 s on its own.
+vi.setConfig({ testTimeout: 900_000 });
 
-/** Every command path, from the root's help down. */
-function commandPaths(): string[][] {
-  const out: string[][] = [];
+/** The `--help` text of every command path, from the root's help down. */
+function commandHelps(): string[] {
+  const out: string[] = [];
   const visit = (p: string[]): void => {
-    out.push(p);
     const help = mlruns([...p, '--help']).stdout;
+    out.push(help);
     const section = help.split(/\nCommands:\n/)[1];
     if (!section) return;
     for (const line of section.split('\n\n')[0]?.split('\n') ?? []) {
@@ -69,8 +71,8 @@ c.create_experiment('baseline')
   fs.mkdirSync(path.join(base, '.bin'));
   fs.writeFileSync(path.join(base, '.bin', 'mlruns'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
   const seen = new Set<string>();
-  for (const p of commandPaths()) {
-    for (const m of mlruns([...p, '--help']).stdout.matchAll(/^ {2}\$ (mlruns .*)$/gm)) {
+  for (const help of commandHelps()) {
+    for (const m of help.matchAll(/^ {2}\$ (mlruns .*)$/gm)) {
       const line = (m[1] as string).replace(/\s+# .*$/, '').trim();
       if (!seen.has(line)) {
         seen.add(line);
@@ -109,14 +111,38 @@ function substitute(line: string): string {
     .replace(/https?:\/\/(127\.0\.0\.1:5000|mlflow\.example\.com)/g, 'http://127.0.0.1:9');
 }
 
+/** Examples run at once (each in its own folder). */
+const EXAMPLE_LANES = 3;
+
+/** Runs a command to its end (killed after 120 s), collecting stderr; stdout is discarded. */
+function shell(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
+  });
+}
+
 describe('the --help examples', () => {
   it('there are examples in every command', () => {
     expect(examples.length).toBeGreaterThan(60);
   });
 
-  it('each runs as written (placeholders replaced) and succeeds', () => {
+  it('each runs as written (placeholders replaced) and succeeds', async () => {
     const failures: string[] = [];
-    for (const original of examples) {
+    // Each example has its own copy of the store, so they run side by side (most of an example's
+    // time is Node and Python starting): failures are collected in the examples' order.
+    const results: string[][] = examples.map(() => []);
+    const runOne = async (original: string, out: string[]): Promise<void> => {
       const line = substitute(original);
       const { before, codes, empty, timeout, env: extraEnv } = prepare(line);
       const cwd = tmpDir('mlruns-ex-');
@@ -124,15 +150,24 @@ describe('the --help examples', () => {
       else fs.cpSync(path.join(base, '.bin'), path.join(cwd, '.bin'), { recursive: true });
       const env = cleanEnv({ PATH: `${path.join(base, '.bin')}${path.delimiter}${cleanEnv()['PATH'] ?? ''}`, MLRUNS_CATALOG_DIR: path.join(cwd, '.catalogs'), ...extraEnv });
       for (const b of before) {
-        const r = spawnSync('sh', ['-c', b], { cwd, env, encoding: 'utf8' });
-        if (r.status !== 0) failures.push(`setup '${b}' for '${original}': exit ${r.status}: ${r.stderr}`);
+        const r = await shell('sh', ['-c', b], cwd, env);
+        if (r.status !== 0) out.push(`setup '${b}' for '${original}': exit ${r.status}: ${r.stderr}`);
       }
       const cmd = timeout ? `timeout -s INT ${timeout} sh -c ${JSON.stringify(line)}` : line;
-      const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { cwd, env, encoding: 'utf8', timeout: 120_000 });
-      if (!codes.includes(r.status ?? -1)) failures.push(`'${original}' (as '${line}'): exit ${r.status}\n${r.stderr}`);
-      if (timeout && !/watching /.test(r.stderr)) failures.push(`'${original}': did not start watching: ${r.stderr}`);
+      const r = await shell('bash', ['-c', `set -o pipefail; ${cmd}`], cwd, env);
+      if (!codes.includes(r.status ?? -1)) out.push(`'${original}' (as '${line}'): exit ${r.status}\n${r.stderr}`);
+      if (timeout && !/watching /.test(r.stderr)) out.push(`'${original}': did not start watching: ${r.stderr}`);
       fs.rmSync(cwd, { recursive: true, force: true });
-    }
+    };
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < examples.length) {
+        const i = next++;
+        await runOne(examples[i] as string, results[i] as string[]);
+      }
+    };
+    await Promise.all(Array.from({ length: EXAMPLE_LANES }, lane));
+    for (const r of results) failures.push(...r);
     expect(failures).toEqual([]);
   });
 });

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Regenerates test/setup/durations.json (seconds per test file), which
+// test/setup/slow-first-sequencer.ts uses to start the longest files first on a machine without
+// vitest's cache (CI). From a JSON report of a full run:
+//   npx vitest run --reporter=default --reporter=json --outputFile=/tmp/vitest.json
+//   node scripts/test-durations.mjs /tmp/vitest.json
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const report = process.argv[2];
+if (!report) {
+  console.error('usage: node scripts/test-durations.mjs <vitest JSON report>');
+  process.exit(2);
+}
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const data = JSON.parse(fs.readFileSync(report, 'utf8'));
+if (!Array.isArray(data.testResults)) {
+  console.error(`${report}: not a vitest JSON report (no testResults)`);
+  process.exit(2);
+}
+const out = {};
+for (const r of data.testResults) {
+  if (typeof r.startTime !== 'number' || typeof r.endTime !== 'number') continue;
+  const rel = path.relative(root, r.name).split(path.sep).join('/');
+  out[rel] = Math.max(1, Math.round((r.endTime - r.startTime) / 1000));
+}
+const sorted = Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+const target = path.join(root, 'test/setup/durations.json');
+fs.writeFileSync(target, `${JSON.stringify(sorted, null, 1)}\n`);
+console.log(`${target}: ${Object.keys(sorted).length} files`);
