@@ -4,6 +4,8 @@
  *  - searchRuns with a filter and an order_by over N runs (default 10,000), median of reps;
  *  - logMetric awaited one by one (points/s) and logBatch of 1000 metrics (points/s).
  * Env: BENCH_SQLITE_RUNS=10000 BENCH_REPS=3 BENCH_SQLITE_POINTS=300
+ * BENCH_SQLITE_SYNC_OFF=1: both sides with `PRAGMA synchronous=OFF` (a diagnosis of where the
+ * time goes besides the disk's syncs; never a setting mlruns uses).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +20,7 @@ const python = path.join(repo, '.oracle/mlflow-3-full/bin/python');
 const RUNS = Number(process.env.BENCH_SQLITE_RUNS ?? 10000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const POINTS = Number(process.env.BENCH_SQLITE_POINTS ?? 300);
+const SYNC_OFF = process.env.BENCH_SQLITE_SYNC_OFF === '1';
 const FILTER = "metrics.accuracy > 0.5 and params.lr = '0.01'";
 const ORDER_BY = ['metrics.loss ASC'];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-bench-sqlite-'));
@@ -55,6 +58,7 @@ for (let r = 0; r < REPS + 1; r++) {
   count = page.items.length;
 }
 const run = (await store.createRun({ experimentId: eid, userId: 'bench', startTime: 1, tags: [] })).info.runId;
+if (SYNC_OFF) store.db.pragma('synchronous = OFF');
 const t1 = performance.now();
 for (let i = 0; i < POINTS; i++) await store.logMetric(run, { key: 'm', value: i, timestamp: 1000 + i, step: i });
 const oursLogMetric = POINTS / ((performance.now() - t1) / 1000);
@@ -75,6 +79,12 @@ import json, time
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 from mlflow.entities import ViewType, Metric
 s = SqlAlchemyStore(${JSON.stringify(uri)}, ${JSON.stringify(path.join(work, 'mlruns'))})
+if ${SYNC_OFF ? 'True' : 'False'}:
+    from sqlalchemy import event
+    @event.listens_for(s.engine, "connect")
+    def _sync_off(dbapi, rec):
+        dbapi.execute("PRAGMA synchronous=OFF")
+    s.engine.dispose()
 times = []
 for r in range(${REPS} + 1):
     t0 = time.perf_counter()
@@ -102,7 +112,7 @@ const rows = [
   ['logMetric awaited (points/s)', oursLogMetric.toFixed(0), p.logMetric.toFixed(0), `${(oursLogMetric / p.logMetric).toFixed(1)}x`],
   ['logBatch 1000 metrics (points/s)', oursBatch.toFixed(0), p.logBatch.toFixed(0), `${(oursBatch / p.logBatch).toFixed(1)}x`],
 ];
-console.log(`| SQLite store | mlruns | MLflow ${'3.17.2'} | ratio |\n|---|---|---|---|`);
+console.log(`| SQLite store${SYNC_OFF ? ' (synchronous=OFF, diagnosis)' : ''} | mlruns | MLflow ${'3.17.2'} | ratio |\n|---|---|---|---|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 if (count !== p.count) console.log(`WARNING: result counts differ (ours ${count}, Python ${p.count})`);
 fs.rmSync(work, { recursive: true, force: true });

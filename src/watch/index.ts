@@ -26,3 +26,22 @@ export type { ChangeEvent, ChangeEventType, MetricPoint } from '../catalog/event
  * ```
  */
 export { eventToJson } from '../catalog/events.js';
+/**
+ * The watcher of an SQLite database (`sqlite:` URI).
+ *
+ * @example
+ * ```ts
+ * import { watchDatabase } from './index.js';
+ * const w = watchDatabase('sqlite:///mlflow.db');
+ * ```
+ */
+export { watchDatabase, DbWatcher } from './db-watcher.js';
+/**
+ * Options and counters of {@link watchDatabase}.
+ *
+ * @example
+ * ```ts
+ * const o: DbWatchOptions = { intervalMs: 100 };
+ * ```
+ */
+export type { DbWatchOptions, DbWatcherStats } from './db-watcher.js';

@@ -11,7 +11,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { CliError, Ctx, EXIT } from '../context.js';
-import { trackingUriToPath } from '../../store/uri.js';
+import { trackingUriToPath, uriScheme } from '../../store/uri.js';
+import { sqliteUriToPath } from '../../store/sqlite/db.js';
 import { startUi } from '../../ui/server/index.js';
 import type { CommandModule } from './module.js';
 
@@ -36,22 +37,26 @@ export const uiCommand: CommandModule = {
     program
       .command('ui')
       .description('Serve the web UI on this machine: experiments, runs, charts, compare, registry (live)')
-      .argument('[root]', 'tracking root (default: --root, $MLFLOW_TRACKING_URI, else ./mlruns)')
+      .argument('[root]', 'tracking root: a mlruns/ folder or sqlite:///path/mlflow.db (default: --root, $MLFLOW_TRACKING_URI, else ./mlruns)')
       .option('--host <host>', 'interface to listen on (default 127.0.0.1; anything else warns)', '127.0.0.1')
       .option('--port <port>', 'port (0 picks a free one)', '5050')
       .option('--read-only', 'refuse every change (rename, delete, tags, aliases, stages)')
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .action(async (rootArg: string | undefined, opts: UiCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
-        const root = rootArg ? trackingUriToPath(rootArg) : ctx.rootPath;
+        const onDatabase = rootArg ? uriScheme(rootArg) === 'sqlite' : ctx.isDatabase;
+        const dbUri = rootArg ?? ctx.trackingUri;
+        const root = onDatabase ? dbUri : rootArg ? trackingUriToPath(rootArg) : ctx.rootPath;
+        const onDisk = onDatabase ? sqliteUriToPath(dbUri) : root;
         let st: fs.Stats | undefined;
         try {
-          st = fs.statSync(root);
+          st = fs.statSync(onDisk);
         } catch {
           st = undefined;
         }
+        if (!st && onDatabase) throw new CliError(`database '${onDisk}' does not exist (the UI does not create one)`, EXIT.NOT_FOUND);
         if (!st) throw new CliError(`tracking root '${root}' does not exist (pass ROOT, use --root DIR or set MLFLOW_TRACKING_URI)`, EXIT.NOT_FOUND);
-        if (!st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
+        if (!onDatabase && !st.isDirectory()) throw new CliError(`tracking root '${root}' is not a directory`, EXIT.USAGE);
         const port = opts.port === undefined ? 5050 : Number(opts.port);
         if (!/^\d+$/.test(opts.port ?? '5050') || port > 65535) throw new CliError(`invalid --port '${opts.port}': expected 0-65535`);
         let ui;

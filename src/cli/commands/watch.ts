@@ -14,6 +14,8 @@ import { CliError, Ctx, EXIT, parsePositiveInt } from '../context.js';
 import { eventToJson } from '../../catalog/events.js';
 import type { ChangeEvent } from '../../catalog/events.js';
 import { watch } from '../../watch/watcher.js';
+import { watchDatabase } from '../../watch/db-watcher.js';
+import { sqliteUriToPath } from '../../store/sqlite/db.js';
 import { enableGarbageCollection } from '../../catalog/memory.js';
 import type { CommandModule } from './module.js';
 
@@ -53,6 +55,34 @@ export function describeEvent(e: ChangeEvent): string {
   }
 }
 
+/** `mlruns watch sqlite:///...`: polls the database (no catalog; the folder-only options are refused). */
+async function watchDatabaseCli(ctx: Ctx, opts: WatchCliOptions): Promise<void> {
+  const file = sqliteUriToPath(ctx.trackingUri);
+  for (const [given, flag] of [
+    [opts.maxWatches, '--max-watches'],
+    [opts.catalogDir, '--catalog-dir'],
+  ] as const) {
+    if (given !== undefined) throw new CliError(`${flag} is for a mlruns/ folder; a database is polled and needs no ${flag === '--catalog-dir' ? 'catalog' : 'file watches'}`, EXIT.USAGE);
+  }
+  if (!fs.existsSync(file)) throw new CliError(`database '${file}' does not exist`, EXIT.NOT_FOUND);
+  const reconcileMs = opts.reconcile ? parsePositiveInt(opts.reconcile, '--reconcile') * 1000 : undefined;
+  const w = watchDatabase(ctx.trackingUri, { ...(reconcileMs !== undefined ? { reconcileMs } : {}), log: (m) => process.stderr.write(m + '\n') });
+  w.on('change', (e) => {
+    process.stdout.write((opts.json ? eventToJson(e) : describeEvent(e)) + '\n');
+  });
+  await w.ready;
+  process.stderr.write(`mlruns watch: watching the database ${w.file} (${w.stats().runs} runs) by polling its data version\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void w.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 interface WatchCliOptions {
   json?: boolean;
   poll?: boolean;
@@ -76,10 +106,10 @@ export const watchCommand: CommandModule = {
     program
       .command('watch')
       .description('Keep the catalog current and print change events as they happen (long-running)')
-      .argument('[root]', 'the tracking root (same as --root)')
+      .argument('[root]', 'the tracking root, a mlruns/ folder or sqlite:///path/mlflow.db (same as --root)')
       .option('--json', 'one JSON object per line (NDJSON)')
-      .option('--poll', 'poll instead of using OS file events')
-      .option('--reconcile <seconds>', 'period of the background sweep over every run while all are watched (default 30)')
+      .option('--poll', 'poll instead of using OS file events (a database is always polled)')
+      .option('--reconcile <seconds>', 'period of the background sweep over every run while all are watched (default 30; a database: longest delay of its full comparison, default 2)')
       .option('--max-watches <n>', 'most OS file watches spent on run folders, 4 per run (default: min(50000, half of fs.inotify.max_user_watches))')
       .option('--catalog-dir <dir>', 'folder of the catalogs (default: $MLRUNS_CATALOG_DIR, else the user cache folder)')
       .addHelpText('after', '\nExamples:\n  $ mlruns watch ./mlruns\n  $ mlruns --root ./mlruns watch --json | jq .type')
@@ -88,6 +118,10 @@ export const watchCommand: CommandModule = {
         await enableGarbageCollection();
         const ctx = new Ctx(cmd);
         ctx.useRootArgument(rootArg);
+        if (ctx.isDatabase) {
+          await watchDatabaseCli(ctx, opts);
+          return;
+        }
         const root = ctx.folderRoot('watch');
         let st: fs.Stats | undefined;
         try {

@@ -11,25 +11,35 @@
  * await ui.close();
  * ```
  */
+import type { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { MlflowClient } from '../../tracking/client.js';
-import { asFileStore } from '../../tracking/stores.js';
+import { FileStore } from '../../store/file/file-store.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import { sqliteUriToPath } from '../../store/sqlite/db.js';
+import { isLocalUri, localFileUriToPath, resolveTrackingUri, uriScheme } from '../../store/uri.js';
 import { watch } from '../../watch/watcher.js';
 import type { Watcher } from '../../watch/watcher.js';
+import { watchDatabase } from '../../watch/db-watcher.js';
+import type { DbWatcher } from '../../watch/db-watcher.js';
 import { catalogCountRuns } from '../../catalog/search.js';
 import { MlflowError } from '../../errors.js';
 import type { ReadWarning } from '../../errors.js';
 import type { Run, ViewType } from '../../entities.js';
 import { parseRunFilter, parseRunOrderByClause } from '../../search/parse.js';
 import { createPageToken } from '../../search/paging.js';
+import type { ChangeEvent } from '../../catalog/events.js';
 import { EventHub } from './live.js';
 import { SeriesCache, decimate } from './series.js';
-import type { XY } from './series.js';
+import type { Series, XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
+
+/** The points of a metric, in logging order (a cached file read, or database rows). */
+type SeriesPoints = Pick<Series, 'length' | 'values' | 'steps' | 'timestamps'>;
 
 /**
  * Options of {@link startUi}.
@@ -40,7 +50,10 @@ import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, 
  * ```
  */
 export interface UiOptions {
-  /** The tracking root (a folder path or file: URI; default: MLFLOW_TRACKING_URI, else ./mlruns). */
+  /**
+   * The tracking root: a folder path or file: URI, or an SQLite database (`sqlite:///...`, which
+   * must exist); default: MLFLOW_TRACKING_URI, else ./mlruns.
+   */
   root?: string;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
@@ -206,10 +219,24 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
   const readOnly = options.readOnly ?? false;
-  const client = new MlflowClient(options.root ?? null, { catalog: 'on', ...(options.catalogDir ? { catalogDir: options.catalogDir } : {}) });
-  const store = asFileStore(client.store, 'mlruns ui');
-  const root = store.root;
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+  const uri = resolveTrackingUri(options.root ?? null);
+  const onDatabase = uriScheme(uri) === 'sqlite';
+  if (onDatabase && !fs.existsSync(sqliteUriToPath(uri))) {
+    // The UI shows a store; it does not create an empty database.
+    throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `database '${sqliteUriToPath(uri)}' does not exist`);
+  }
+  const client = new MlflowClient(onDatabase ? uri : (options.root ?? null), onDatabase ? {} : { catalog: 'on', ...(options.catalogDir ? { catalogDir: options.catalogDir } : {}) });
+  const fileStore = client.store instanceof FileStore ? client.store : null;
+  const dbStore = client.store instanceof SqliteStore ? client.store : null;
+  if (!fileStore && !dbStore) {
+    client.close();
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `mlruns ui works on MLflow's file store (a mlruns/ folder) or an SQLite database (sqlite:///...); '${client.store.trackingUri}' is a ${uriScheme(client.store.trackingUri)} store`,
+    );
+  }
+  const root = fileStore ? fileStore.root : uri;
+  if (fileStore && (!fs.existsSync(root) || !fs.statSync(root).isDirectory())) {
     client.close();
     throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `tracking root '${root}' does not exist or is not a folder`);
   }
@@ -217,12 +244,24 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
     notices.push(`warning: listening on ${host}: anyone who can reach this port and knows the token can read${readOnly ? '' : ' and change'} the store`);
   }
-  const watcher: Watcher = watch(root, { ...(options.catalogDir ? { dir: options.catalogDir } : {}), log: options.log ?? (() => undefined) });
+  // A folder: the file watcher and its catalog. A database: its own poller (the database is the index).
+  let watcher: Watcher | DbWatcher;
+  try {
+    watcher = fileStore
+      ? watch(root, { ...(options.catalogDir ? { dir: options.catalogDir } : {}), log: options.log ?? (() => undefined) })
+      : watchDatabase(uri, { log: options.log ?? (() => undefined) });
+  } catch (e) {
+    client.close();
+    throw e;
+  }
+  const catalog = 'catalog' in watcher ? watcher.catalog : null;
   const hub = new EventHub();
   const series = new SeriesCache();
   const watchErrors: string[] = [];
-  watcher.on('change', (e) => hub.publish(e));
-  watcher.on('error', (e: Error) => {
+  // Both watchers emit the same `change` events (and `error`).
+  const events = watcher as EventEmitter;
+  events.on('change', (e: ChangeEvent) => hub.publish(e));
+  events.on('error', (e: Error) => {
     watchErrors.push(e.message);
     if (watchErrors.length > 50) watchErrors.shift();
   });
@@ -233,7 +272,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   const warningsJson = (): ReadWarning[] => {
     const seen = new Set<string>();
     const out: ReadWarning[] = [];
-    for (const w of [...client.warnings, ...store.warnings]) {
+    for (const w of [...client.warnings, ...client.store.warnings]) {
       const k = `${w.code}\0${w.path}\0${w.message}`;
       if (seen.has(k)) continue;
       seen.add(k);
@@ -244,9 +283,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
 
   async function runLocation(runId: string): Promise<{ runDir: string; startTime: number }> {
     const known = runDirs.get(runId);
-    if (known && fs.existsSync(known.runDir)) return known;
+    if (known && (!fileStore || fs.existsSync(known.runDir))) return known;
     const run = await client.getRun(runId);
-    const expDir = store.experimentDir(run.info.experimentId, 'ALL');
+    if (!fileStore) {
+      const loc = { runDir: '', startTime: run.info.startTime ?? 0 };
+      runDirs.set(runId, loc);
+      return loc;
+    }
+    const expDir = fileStore.experimentDir(run.info.experimentId, 'ALL');
     if (!expDir) throw new HttpError(404, `experiment of run '${runId}' not found`);
     const loc = { runDir: path.join(expDir, runId), startTime: run.info.startTime ?? 0 };
     runDirs.set(runId, loc);
@@ -258,11 +302,48 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     return path.join(runDir, 'metrics', key);
   }
 
+  /** A metric's points in logging order: its file (through the cache), or its rows in the database. */
+  function readSeries(runId: string, runDir: string, key: string): SeriesPoints {
+    if (!dbStore) return series.read(metricFile(runDir, key));
+    if (key === '') throw new HttpError(400, `bad metric key '${key}'`);
+    const rows = dbStore.read('reading a metric', () =>
+      dbStore.stmt('SELECT value, step, timestamp, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY rowid').all(runId, key),
+    ) as { value: number; step: number; timestamp: number; is_nan: number }[];
+    if (rows.length === 0) throw Object.assign(new Error(`no metric '${key}'`), { code: 'ENOENT' });
+    const n = rows.length;
+    const out = { length: n, values: new Float64Array(n), steps: new Float64Array(n), timestamps: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      const r = rows[i]!;
+      out.values[i] = r.is_nan ? NaN : r.value;
+      out.steps[i] = r.step;
+      out.timestamps[i] = r.timestamp;
+    }
+    return out;
+  }
+
+  /** The local folder of a run's artifacts (a database's runs: their `artifact_uri`, when local). */
+  function artifactDir(run: Run, runId: string): string {
+    if (fileStore) return fileStore.resolveRunArtifactDir(run.info, runId);
+    const a = run.info.artifactUri ?? '';
+    if (!a || !isLocalUri(a)) throw new HttpError(400, `the artifacts of run '${runId}' are at '${a}', not in a local folder`);
+    return uriScheme(a) === 'file' ? localFileUriToPath(a) : path.resolve(a);
+  }
+
+  /** Runs of experiments in a view: from the catalog, or counted in the database. */
+  function quickCount(ids: string[], filter: string, view: ViewType): number | null {
+    if (catalog) return catalogCountRuns(catalog, ids, { filterString: filter, runViewType: view });
+    if (!dbStore || filter.trim() !== '' || ids.some((i) => !/^\d+$/.test(i))) return null;
+    if (ids.length === 0) return 0;
+    const stages = view === 'ACTIVE_ONLY' ? ['active'] : view === 'DELETED_ONLY' ? ['deleted'] : ['active', 'deleted'];
+    const sql = `SELECT count(*) AS n FROM runs WHERE experiment_id IN (${ids.map(() => '?').join(', ')}) AND lifecycle_stage IN (${stages.map(() => '?').join(', ')})`;
+    return (dbStore.read('counting runs', () => dbStore.stmt(sql).get(...ids.map(Number), ...stages)) as { n: number }).n;
+  }
+
   async function seriesOf(runId: string, key: string, xMode: string): Promise<XY> {
     const loc = await runLocation(runId);
     let s;
     try {
-      s = series.read(metricFile(loc.runDir, key));
+      s = readSeries(runId, loc.runDir, key);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { id: runId, xs: [], ys: [] };
       throw e;
@@ -279,7 +360,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const xkey = xMode.slice(7);
       let xs;
       try {
-        xs = series.read(metricFile(loc.runDir, xkey));
+        xs = readSeries(runId, loc.runDir, xkey);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { id: runId, xs: [], ys: [] };
         throw e;
@@ -301,7 +382,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
 
   async function countRuns(ids: string[], filter: string, view: ViewType): Promise<number> {
-    const n = catalogCountRuns(watcher.catalog, ids, { filterString: filter, runViewType: view });
+    const n = quickCount(ids, filter, view);
     if (n !== null) return n;
     let total = 0;
     let tokenP: string | null = null;
@@ -341,8 +422,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         pageToken = page.token;
       } while (pageToken);
       const counts = experiments.map((e) => ({
-        active: catalogCountRuns(watcher.catalog, [e.experimentId], { runViewType: 'ACTIVE_ONLY' }),
-        deleted: catalogCountRuns(watcher.catalog, [e.experimentId], { runViewType: 'DELETED_ONLY' }),
+        active: quickCount([e.experimentId], '', 'ACTIVE_ONLY'),
+        deleted: quickCount([e.experimentId], '', 'DELETED_ONLY'),
       }));
       return { experiments: experiments.map((e, i) => ({ ...e, runs: counts[i]!.active, deletedRuns: counts[i]!.deleted })), warnings: warningsJson() };
     }
@@ -400,7 +481,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const loc = await runLocation(b);
       for (const key of Object.keys(run.data.metrics)) {
         try {
-          const s = series.read(metricFile(loc.runDir, key));
+          const s = readSeries(b, loc.runDir, key);
           let lo = Infinity;
           let hi = -Infinity;
           for (let i = 0; i < s.length; i++) {
@@ -435,7 +516,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const why = badArtifactPath(rel);
       if (why) throw new HttpError(400, `bad artifact path: ${why}`);
       const run = await client.getRun(b);
-      const base = store.resolveRunArtifactDir(run.info, b);
+      const base = artifactDir(run, b);
       const target = rel === '' ? (fs.existsSync(base) ? fs.realpathSync(base) : null) : resolveInside(base, rel);
       if (rel === '' && !target) return { path: '', files: [] };
       if (!target) throw new HttpError(404, `artifact '${rel}' not found in run '${b}'`);
@@ -608,7 +689,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         }
         try {
           const run = await client.getRun(runId);
-          const base = store.resolveRunArtifactDir(run.info, runId);
+          const base = artifactDir(run, runId);
           const file = resolveInside(base, rel);
           if (!file || !fs.statSync(file).isFile()) throw new HttpError(404, `artifact '${rel}' not found in run '${runId}'`);
           const st = fs.statSync(file);
@@ -646,7 +727,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         await client.getRun(parts[1]);
         if (parts[2] === 'artifacts' && parts.length > 3) {
           const run = await client.getRun(parts[1]);
-          if (!resolveInside(store.resolveRunArtifactDir(run.info, parts[1]), parts.slice(3).join('/'))) status = 404;
+          if (!resolveInside(artifactDir(run, parts[1]), parts.slice(3).join('/'))) status = 404;
         }
       } catch {
         status = 404;
