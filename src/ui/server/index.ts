@@ -27,6 +27,7 @@ import type { Run, ViewType } from '../../entities.js';
 import { parseRunFilter, parseRunOrderByClause } from '../../search/parse.js';
 import { createPageToken } from '../../search/paging.js';
 import { EventHub } from './live.js';
+import { runGroups } from './groups.js';
 import { SeriesCache, decimate } from './series.js';
 import type { XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
@@ -378,6 +379,25 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       }
       const total = u.searchParams.get('count') === '0' ? null : await countRuns(ids, filter, view);
       return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
+    }
+    if (a === 'groups' && !b) {
+      // The runs table's group headers: value, first row offset and count per group.
+      const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
+      if (ids.length === 0) throw new HttpError(400, 'experiments= is required (comma-separated ids)');
+      const group = u.searchParams.get('group') ?? '';
+      const filter = u.searchParams.get('filter') ?? '';
+      const orderBy = u.searchParams.getAll('order_by').filter((s) => s.trim() !== '');
+      try {
+        parseRunFilter(filter);
+      } catch (e) {
+        syntaxError(e, 'filter', filter);
+      }
+      try {
+        return await runGroups(client, ids, { group, filter, orderBy, view: viewOf(u) });
+      } catch (e) {
+        if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE') syntaxError(e, 'group', group);
+        throw e;
+      }
     }
     if (a === 'columns' && !b) {
       const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
