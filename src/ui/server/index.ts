@@ -28,7 +28,8 @@ import { parseRunFilter, parseRunOrderByClause } from '../../search/parse.js';
 import { createPageToken } from '../../search/paging.js';
 import { EventHub } from './live.js';
 import { runGroups } from './groups.js';
-import { SeriesCache, decimate } from './series.js';
+import { SeriesCache, decimate, decimateTyped, encodeSeries, pyramidOf } from './series.js';
+import { catalogPath } from '../../catalog/location.js';
 import type { XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
 
@@ -84,6 +85,14 @@ function staticDir(): string {
   const candidates = [path.resolve(HERE, '../static'), path.resolve(HERE, '../../../dist/ui/static')];
   for (const c of candidates) if (fs.existsSync(path.join(c, 'app.js'))) return c;
   return candidates[0]!;
+}
+
+/** Points (4 per bucket per run) one chart answer may carry at most (see `/api/series`). */
+const SERIES_BUDGET = 1_000_000;
+
+/** An API answer sent as bytes (the chart series' binary form). */
+class BinaryAnswer {
+  constructor(readonly body: Buffer) {}
 }
 
 class HttpError extends Error {
@@ -220,7 +229,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
   const watcher: Watcher = watch(root, { ...(options.catalogDir ? { dir: options.catalogDir } : {}), log: options.log ?? (() => undefined) });
   const hub = new EventHub();
-  const series = new SeriesCache();
+  // Parsed metric columns persist beside the catalog: a restarted server re-reads no line.
+  const series = new SeriesCache(512 * 1024 * 1024, path.join(path.dirname(catalogPath(root, options.catalogDir ? { dir: options.catalogDir } : {})), 'series'));
   const watchErrors: string[] = [];
   watcher.on('change', (e) => hub.publish(e));
   watcher.on('error', (e: Error) => {
@@ -270,8 +280,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     }
     const n = s.length;
     const ys = s.values.subarray(0, n);
-    if (xMode === 'step') return { id: runId, xs: s.steps.subarray(0, n), ys };
-    if (xMode === 'time') return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => t / 1000), ys };
+    if (xMode === 'step') return { id: runId, xs: s.steps.subarray(0, n), ys: s.values, sorted: s.stepsSorted === true, pyramid: pyramidOf(s) };
+    if (xMode === 'time') return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => t / 1000), ys: s.values, sorted: s.timesSorted === true, pyramid: pyramidOf(s) };
     if (xMode === 'relative') {
       const t0 = loc.startTime || (n ? Math.min(...s.timestamps.subarray(0, Math.min(n, 1000))) : 0);
       return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => (t - t0) / 1000), ys };
@@ -483,11 +493,16 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (!key) throw new HttpError(400, 'key= is required');
       if (runs.length > 5000) throw new HttpError(400, 'at most 5000 runs per chart');
       const xMode = u.searchParams.get('x') ?? 'step';
-      const width = intParam(u, 'width', 800, 1, 8192);
+      // Many runs: buckets wider than a pixel so that an answer stays under ~1M points (a
+      // thousand overlapping lines show no per-pixel detail; every bucket still keeps its min
+      // and max, so a spike shows).
+      const width = Math.min(intParam(u, 'width', 800, 1, 8192), Math.max(64, Math.floor(SERIES_BUDGET / (4 * Math.max(1, runs.length)))));
       const t0 = performance.now();
       const xy: XY[] = [];
       for (const r of runs) xy.push(await seriesOf(r, key, xMode));
-      const d = decimate(xy, { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' });
+      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
+      if (u.searchParams.get('format') === 'bin') return new BinaryAnswer(encodeSeries(decimateTyped(xy, dOpts), { key, xMode, runs, ms: performance.now() - t0 }));
+      const d = decimate(xy, dOpts);
       return { key, xMode, runs, ...d, ms: performance.now() - t0 };
     }
     if (a === 'models' && !b) {
@@ -642,7 +657,12 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         return;
       }
       try {
-        sendJson(res, 200, await api(req, u, parts.slice(1)), req, parts[1] === 'series');
+        const answer = await api(req, u, parts.slice(1));
+        if (answer instanceof BinaryAnswer) {
+          send(res, 200, answer.body, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
+          return;
+        }
+        sendJson(res, 200, answer, req, parts[1] === 'series');
       } catch (e) {
         fail(res, e);
       }
