@@ -15,14 +15,28 @@ import type { ViewType } from '../../entities.js';
 import { MlflowError } from '../../errors.js';
 import { parseRunOrderByClause } from '../../search/parse.js';
 
-/** One group: its value (null: runs without the param or tag), first row offset and size. */
+/**
+ * One group: its value (null: runs without the param or tag), first row offset and size.
+ *
+ * @example
+ * ```ts
+ * const g: RunGroup = { value: 'cnn', offset: 0, count: 4 };
+ * ```
+ */
 export interface RunGroup {
   value: string | null;
   offset: number;
   count: number;
 }
 
-/** What {@link runGroups} needs: the table's query and the `params.x` / `tags.x` to group by. */
+/**
+ * What {@link runGroups} needs: the table's query and the `params.x` / `tags.x` to group by.
+ *
+ * @example
+ * ```ts
+ * const q: GroupQuery = { group: 'params.model', filter: '', orderBy: ['metrics.loss ASC'], view: 'ACTIVE_ONLY' };
+ * ```
+ */
 export interface GroupQuery {
   group: string;
   filter: string;

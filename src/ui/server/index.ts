@@ -239,7 +239,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   });
   await watcher.ready;
   const sdir = staticDir();
-  const runDirs = new Map<string, { runDir: string; startTime: number }>();
+  const runDirs = new Map<string, { runDir: string; startTime: number | null }>();
 
   const warningsJson = (): ReadWarning[] => {
     const seen = new Set<string>();
@@ -253,14 +253,15 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     return out.slice(-200);
   };
 
-  async function runLocation(runId: string): Promise<{ runDir: string; startTime: number }> {
-    const known = runDirs.get(runId);
-    if (known && fs.existsSync(known.runDir)) return known;
-    const run = await client.getRun(runId);
-    const expDir = store.experimentDir(run.info.experimentId, 'ALL');
-    if (!expDir) throw new HttpError(404, `experiment of run '${runId}' not found`);
-    const loc = { runDir: path.join(expDir, runId), startTime: run.info.startTime ?? 0 };
-    runDirs.set(runId, loc);
+  // A run's folder from its meta.yaml alone (a chart of 1,000 runs must not read every run's
+  // params, tags and latest metrics); the start time is read when a chart needs it.
+  async function runLocation(runId: string, withStart = false): Promise<{ runDir: string; startTime: number | null }> {
+    let loc = runDirs.get(runId);
+    if (!loc || !fs.existsSync(loc.runDir)) {
+      loc = { runDir: store.runLocation(runId).runDir, startTime: null };
+      runDirs.set(runId, loc);
+    }
+    if (withStart && loc.startTime === null) loc.startTime = (await client.getRun(runId)).info.startTime ?? 0;
     return loc;
   }
 
@@ -270,7 +271,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
 
   async function seriesOf(runId: string, key: string, xMode: string): Promise<XY> {
-    const loc = await runLocation(runId);
+    const loc = await runLocation(runId, xMode === 'relative');
     let s;
     try {
       s = series.read(metricFile(loc.runDir, key));

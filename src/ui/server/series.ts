@@ -49,7 +49,15 @@ function sortedness(s: Series): void {
   s.timesSorted = tt;
 }
 
-/** The series' min/max pyramid, brought up to its current length. */
+/**
+ * The series' min/max pyramid, brought up to its current length.
+ *
+ * @example
+ * ```ts
+ * const s = new SeriesCache().read(file);
+ * pyramidOf(s).minMax(s.values, 0, s.length); // { iMin, iMax }
+ * ```
+ */
 export function pyramidOf(s: Series): Pyramid {
   s.pyramid ??= new Pyramid();
   if (s.pyramid.length !== s.length) s.pyramid.update(s.values, s.length);
@@ -433,7 +441,14 @@ export interface Decimated {
   decimated: boolean;
 }
 
-/** {@link Decimated} in typed arrays (NaN = no point), as the binary answer carries it. */
+/**
+ * {@link Decimated} in typed arrays (NaN = no point), as the binary answer carries it.
+ *
+ * @example
+ * ```ts
+ * const d: DecimatedTyped = decimateTyped([{ id: 'a', xs: [0, 1], ys: [1, 2] }], { width: 10 });
+ * ```
+ */
 export interface DecimatedTyped {
   x: Float64Array;
   ys: Float64Array[];
