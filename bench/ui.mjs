@@ -8,6 +8,7 @@
  * Env: BENCH_UI_RUNS=100000  BENCH_UI_CHART_RUNS=1000  BENCH_UI_CHART_STEPS=10000 (100000 for the
  *      issue's 1,000 x 100,000: ~3.5 GB of metric files)  BENCH_UI_SPIKE_POINTS=1000000
  *      BENCH_UI_LIVE_POINTS=40  CHROMIUM=/usr/bin/chromium
+ *      BENCH_UI_ONLY=chart,table (a comma list of sections: live, spike, chart, table; default all)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ const CHART_RUNS = env('BENCH_UI_CHART_RUNS', 1000);
 const CHART_STEPS = env('BENCH_UI_CHART_STEPS', 10_000);
 const SPIKE_POINTS = env('BENCH_UI_SPIKE_POINTS', 1_000_000);
 const LIVE_POINTS = env('BENCH_UI_LIVE_POINTS', 40);
+const ONLY = new Set((process.env.BENCH_UI_ONLY ?? 'live,spike,chart,table').split(',').map((x) => x.trim()));
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const q = (xs, p) => {
@@ -74,7 +76,7 @@ async function withUi(root, fn) {
 
 try {
   // ------------------------------------------------------------------ live
-  {
+  if (ONLY.has('live')) {
     const root = path.join(work, 'live');
     const { experimentId, runIds } = generateStore(root, { runs: 1, params: 1, metrics: 1, steps: 10, tags: 2 });
     const child = spawn(python, ['-c', `
@@ -111,7 +113,7 @@ for line in sys.stdin:
   }
 
   // ------------------------------------------------------------------ spike
-  {
+  if (ONLY.has('spike')) {
     const root = path.join(work, 'spike');
     const { runIds, experimentId } = generateStore(root, { runs: 1, params: 1, metrics: 0, steps: 0, tags: 2 });
     const spikeAt = Math.floor(SPIKE_POINTS * 0.6173);
@@ -129,7 +131,7 @@ for line in sys.stdin:
   }
 
   // ------------------------------------------------------------------ chart of many runs
-  {
+  if (ONLY.has('chart')) {
     const root = path.join(work, 'chart');
     log(`generating ${CHART_RUNS} runs x ${CHART_STEPS} steps`);
     const { experimentId } = generateStore(root, { runs: CHART_RUNS, params: 2, metrics: 1, steps: CHART_STEPS, tags: 2 });
@@ -165,7 +167,7 @@ for line in sys.stdin:
   }
 
   // ------------------------------------------------------------------ runs table
-  {
+  if (ONLY.has('table')) {
     const root = path.join(work, 'table');
     log(`generating ${N_RUNS} runs`);
     const { experimentId } = generateStore(root, { runs: N_RUNS, params: 3, metrics: 2, steps: 1, tags: 3 });

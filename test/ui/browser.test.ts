@@ -69,33 +69,112 @@ describe('pages', () => {
   it('runs: an ARIA grid with aria-rowcount = matching runs, sort, filter, group, nested', async () => {
     await open(`/experiments/${store.experimentId}`, '[role=row][data-run-id]');
     const grid = page.locator('[role=grid]');
-    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('6');
+    // aria-rowcount counts every row of the grid: the column header row and the 6 runs
+    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('7');
     expect(await page.locator('[role=row][data-run-id]').count()).toBe(6);
     // nested: the child run is marked
     await expect.poll(() => page.locator(`[data-run-id="${store.childRunId}"] .nest`).count()).toBe(1);
     // filter (URL holds it)
     await page.fill('input[name=filter]', "params.model = 'mlp'");
     await page.click('button[type=submit]');
-    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('2');
+    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('3');
     expect(decodeURIComponent(page.url())).toContain("filter=params.model+=+'mlp'".replace(/\+/g, '+'));
     // sort by clicking a header: order_by goes to the URL and the catalog orders
     await page.fill('input[name=filter]', "params.lr != ''");
     await page.click('button[type=submit]');
-    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('4');
+    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe('5');
     await page.goto(`${ui.origin}/experiments/${store.experimentId}?filter=${encodeURIComponent("params.lr != ''")}&order=${encodeURIComponent('params.lr ASC')}&cols=params.lr,metrics.loss`);
     await expect.poll(async () => page.locator('[role=row][data-run-id] [role=gridcell]:nth-child(6)').allTextContents()).toEqual(['0.001', '0.01', '0.03', '0.1']);
     await page.locator('[role=columnheader]', { hasText: 'lr' }).locator('button').click();
     await expect.poll(async () => page.locator('[role=row][data-run-id] [role=gridcell]:nth-child(6)').allTextContents()).toEqual(['0.1', '0.03', '0.01', '0.001']);
     expect(await page.locator('[role=columnheader][aria-sort=descending]').count()).toBe(1);
-    // group by a param: chips at the start of each group
-    await page.selectOption('select >> nth=1', 'params.model');
+    // group by a param: a header per group (its value as a chip)
+    await page.selectOption('select[name=group]', 'params.model');
     await expect.poll(async () => page.locator('.chip').allTextContents()).toEqual(['cnn', 'mlp']);
-    // keyboard: the grid takes focus, arrows move, Enter opens
+    // keyboard: the grid takes focus on the first group header, arrows move, Enter opens a run
     await page.locator('[role=grid]').focus();
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.waitForSelector('.run-page h1');
     expect(page.url()).toMatch(/\/runs\/[0-9a-f]{32}$/);
+  });
+
+  it('runs: group by a param: collapsible headers with counts (Python\'s order), keyboard, state in the URL', async () => {
+    // Python MLflow's order by the group key gives the groups, their order and their runs.
+    const py_ = await py.call<{ runs: { id: string; params: Record<string, string> }[] }>({ op: 'search_order', experiment_id: store.experimentId, order_by: ['params.model ASC'] });
+    const want: { value: string; ids: string[] }[] = [];
+    for (const r of py_.runs) {
+      const v = r.params['model'] ?? '(none)';
+      if (want.at(-1)?.value === v) want.at(-1)!.ids.push(r.id);
+      else want.push({ value: v, ids: [r.id] });
+    }
+    expect(want.length).toBeGreaterThan(1);
+    await open(`/experiments/${store.experimentId}?group=params.model`, '[role=row][data-group]');
+    const grid = page.locator('[role=grid]');
+    const total = want.length + py_.runs.length;
+    await expect.poll(() => grid.getAttribute('aria-rowcount')).toBe(String(total + 1));
+    /** The grid as shown: per group header, its value, expanded state, count text and the runs under it. */
+    const shown = (): Promise<{ value: string; expanded: string | null; count: string; ids: string[]; indexes: number[] }[]> =>
+      page.evaluate(() => {
+        const rows = Array.from(document.querySelectorAll('[role=grid] [role=row]')).filter((r) => r.getAttribute('aria-rowindex') !== '1');
+        rows.sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')));
+        const out: { value: string; expanded: string | null; count: string; ids: string[]; indexes: number[] }[] = [];
+        for (const r of rows) {
+          const g = r.getAttribute('data-group');
+          if (g !== null) out.push({ value: g, expanded: r.getAttribute('aria-expanded'), count: r.querySelector('.count')?.textContent ?? '', ids: [], indexes: [Number(r.getAttribute('aria-rowindex'))] });
+          else {
+            out.at(-1)!.ids.push(r.getAttribute('data-run-id') ?? '');
+            out.at(-1)!.indexes.push(Number(r.getAttribute('aria-rowindex')));
+          }
+        }
+        return out;
+      });
+    const expected = (closed: Set<string>) =>
+      want.map((g) => ({
+        value: g.value,
+        expanded: String(!closed.has(g.value)),
+        count: `(${g.ids.length} run${g.ids.length === 1 ? '' : 's'})`,
+        ids: closed.has(g.value) ? [] : [...g.ids].sort(),
+      }));
+    const check = async (closed: Set<string>): Promise<void> => {
+      await expect
+        .poll(async () => (await shown()).map(({ value, expanded, count, ids }) => ({ value, expanded, count, ids: [...ids].sort() })))
+        .toEqual(expected(closed));
+      // every row has its index: 2..N+1 with no gap, N = headers + runs of open groups
+      const n = want.length + want.filter((g) => !closed.has(g.value)).reduce((a, g) => a + g.ids.length, 0);
+      expect((await shown()).flatMap((g) => g.indexes)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+      expect(await grid.getAttribute('aria-rowcount')).toBe(String(n + 1));
+    };
+    await check(new Set());
+    // a click on the first header collapses it: its runs go, the count and the URL follow
+    const first = want[0]!.value;
+    await page.locator('[role=row][data-group] button').first().click();
+    await check(new Set([first]));
+    expect(new URL(page.url()).searchParams.get('collapsed')).toBe(encodeURIComponent(`=${first}`));
+    // the URL holds the state: a reload shows the same
+    await page.reload();
+    await page.waitForSelector('[role=row][data-group]');
+    await check(new Set([first]));
+    // keyboard: Home (first header), Right expands, Left collapses, Space and Enter toggle
+    await grid.focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await check(new Set());
+    await page.keyboard.press('ArrowLeft');
+    await check(new Set([first]));
+    await page.keyboard.press(' ');
+    await check(new Set());
+    // down to the second header (past the first group's runs), Enter collapses it
+    for (let k = 0; k <= want[0]!.ids.length; k++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await check(new Set([want[1]!.value]));
+    expect(page.url()).toContain('/experiments/');
+    // a filter keeps the grouping; groups and counts follow it (Python says which runs match)
+    const pyF = await py.call<{ runs: { id: string; params: Record<string, string> }[] }>({ op: 'search_order', experiment_id: store.experimentId, filter: "params.lr != ''", order_by: ['params.model ASC'] });
+    await page.fill('input[name=filter]', "params.lr != ''");
+    await page.click('button[type=submit]');
+    const groupsF = [...new Set(pyF.runs.map((r) => r.params['model'] ?? '(none)'))];
+    await expect.poll(async () => (await shown()).map((g) => g.value)).toEqual(groupsF);
   });
 
   it("runs: a malformed filter shows MLflow's error with a caret", async () => {
@@ -333,7 +412,7 @@ describe('writes (Python reads each change)', () => {
     await page.locator(`[data-run-id="${rid}"] input[type=checkbox]`).check();
     await page.click('.toolbar button:text("Delete")');
     await expect.poll(async () => (await py.call({ op: 'get_run', run_id: rid })).lifecycle).toBe('deleted');
-    await expect.poll(() => page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('5');
+    await expect.poll(() => page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('6'); // 5 runs + the header row
     await page.goto(`${ui.origin}/experiments/${store.experimentId}?view=DELETED_ONLY`);
     await page.waitForSelector(`[data-run-id="${rid}"]`);
     await page.locator(`[data-run-id="${rid}"] input[type=checkbox]`).check();

@@ -24,6 +24,12 @@ for line in sys.stdin:
             m = client.get_registered_model(cmd["name"])
             versions = client.search_model_versions(f"name = '{cmd['name']}'")
             out = {"aliases": dict(m.aliases), "tags": dict(m.tags), "stages": {v.version: v.current_stage for v in versions}}
+        elif op == "metric_history":
+            h = client.get_metric_history(cmd["run_id"], cmd["key"])
+            out = {"points": [[m.step, m.timestamp, m.value if m.value == m.value else "NaN"] for m in h]}
+        elif op == "search_order":
+            rs = client.search_runs([cmd["experiment_id"]], cmd.get("filter", ""), order_by=cmd.get("order_by"))
+            out = {"runs": [{"id": r.info.run_id, "params": dict(r.data.params), "tags": dict(r.data.tags)} for r in rs]}
         elif op == "search_error":
             try:
                 client.search_runs([cmd["experiment_id"]], cmd["filter"])

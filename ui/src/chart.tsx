@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { get, q, subscribe } from './api';
+import { ApiError, q, subscribe } from './api';
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 export const color = (i: number): string => PALETTE[i % PALETTE.length]!;
@@ -36,6 +36,38 @@ interface SeriesAnswer {
   pointsInRange: number;
   decimated: boolean;
   starts?: Record<string, number>;
+}
+
+/**
+ * The series in the server's binary form (`format=bin`): a u32 header length, the JSON header,
+ * padding to 8, the x grid (Float64) and each run's y (Float32 when decimated, else Float64; NaN =
+ * no point).
+ */
+async function getSeries(url: string): Promise<SeriesAnswer> {
+  const res = await fetch(url, { credentials: 'same-origin' });
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new ApiError(res.status, body?.message ?? res.statusText, body ?? {});
+  }
+  const buf = await res.arrayBuffer();
+  const dv = new DataView(buf);
+  const hl = dv.getUint32(0, true);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, hl)));
+  const start = Math.ceil((4 + hl) / 8) * 8;
+  const n = head.n as number;
+  const x = Array.from(new Float64Array(buf, start, n));
+  // Float32 for decimated buckets (a pixel's precision), Float64 for real points.
+  const all = head.yBytes === 8 ? new Float64Array(buf, start + n * 8, head.runsSent * n) : new Float32Array(buf, start + n * 8, head.runsSent * n);
+  const ys: (number | null)[][] = [];
+  for (let k = 0; k < head.runsSent; k++) {
+    const y: (number | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = all[k * n + i]!;
+      y[i] = v === v ? v : null;
+    }
+    ys.push(y);
+  }
+  return { ...head, x, ys };
 }
 
 /** EMA smoothing, debiased like TensorBoard's (the first points are not pulled toward 0). */
@@ -116,8 +148,8 @@ export function Chart(p: ChartProps) {
     const w = width();
     try {
       const t0 = performance.now();
-      const d = await get<SeriesAnswer>(
-        `/api/series${q({ runs: runIds, key: p.metric, x: p.x, width: Math.min(w, 4000), from: range?.[0] ?? null, to: range?.[1] ?? null, all: p.all ?? false })}`,
+      const d = await getSeries(
+        `/api/series${q({ runs: runIds, key: p.metric, x: p.x, width: Math.min(w, 4000), from: range?.[0] ?? null, to: range?.[1] ?? null, all: p.all ?? false, format: 'bin' })}`,
       );
       if (id !== reqId.current) return;
       data.current = d;

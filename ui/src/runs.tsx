@@ -8,6 +8,52 @@ import { ErrorBox, Warnings } from './common';
 const ROW_H = 30;
 const PAGE = 100;
 
+interface Group {
+  value: string | null;
+  offset: number;
+  count: number;
+}
+
+/** A group's key in the URL's `collapsed` list (null, i.e. runs without the key, is '-'). */
+const groupKeyOf = (v: string | null): string => (v === null ? '-' : `=${v}`);
+const parseCollapsed = (s: string | null): Set<string> =>
+  new Set(
+    (s ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((x) => {
+        try {
+          return decodeURIComponent(x);
+        } catch {
+          return x;
+        }
+      }),
+  );
+
+/** The grid's rows when grouped: a header per group, then its runs unless collapsed. */
+function layout(groups: Group[], collapsed: Set<string>): { heads: number[]; rows: number } {
+  const heads: number[] = [];
+  let d = 0;
+  for (const g of groups) {
+    heads.push(d);
+    d += 1 + (collapsed.has(groupKeyOf(g.value)) ? 0 : g.count);
+  }
+  return { heads, rows: d };
+}
+
+/** Display row `i` -> the group header it is, or the run (global offset in the table's order). */
+function locateRow(groups: Group[], heads: number[], i: number): { group: number; run: number | null } {
+  let lo = 0;
+  let hi = heads.length - 1;
+  while (lo < hi) {
+    const m = (lo + hi + 1) >>> 1;
+    if (heads[m]! <= i) lo = m;
+    else hi = m - 1;
+  }
+  const k = i - heads[lo]!;
+  return { group: lo, run: k === 0 ? null : groups[lo]!.offset + k - 1 };
+}
+
 interface RunRow {
   info: { runId: string; runName: string | null; status: string; startTime: number | null; endTime: number | null; experimentId: string; lifecycleStage: string };
   data: { metrics: Record<string, number>; params: Record<string, string>; tags: Record<string, string> };
@@ -49,6 +95,9 @@ export function RunsPage({ ids }: { ids: string[] }) {
   const orderBy = s.get('order') ?? '';
   const view = s.get('view') ?? 'ACTIVE_ONLY';
   const group = s.get('group') ?? '';
+  const collapsedParam = s.get('collapsed');
+  const collapsed = useMemo(() => parseCollapsed(collapsedParam), [collapsedParam]);
+  const [groups, setGroups] = useState<Group[] | null>(null);
   const colsParam = s.get('cols');
   const [draftFilter, setDraftFilter] = useState(filter);
   const [draftOrder, setDraftOrder] = useState(orderBy);
@@ -101,24 +150,60 @@ export function RunsPage({ ids }: { ids: string[] }) {
     }
   }
 
+  async function fetchGroups(g: number): Promise<void> {
+    if (!group) return setGroups(null);
+    try {
+      const r = await get(`/api/groups${q({ experiments: ids.join(','), filter, order_by: order.slice(1), view, group })}`);
+      if (g === gen.current) setGroups(r.groups);
+    } catch (e) {
+      if (g === gen.current) setError(e as Error);
+    }
+  }
+
   // New query: drop every cached page.
   useEffect(() => {
     gen.current++;
     loading.current.clear();
     setPages(new Map());
     setTotal(null);
+    setGroups(null);
     setSelected(new Set());
     if (scroller.current) scroller.current.scrollTop = 0;
     setScrollTop(0);
+    setFocusRow(0);
     void fetchPage(0, gen.current);
+    void fetchGroups(gen.current);
   }, [qkey]);
+
+  // Grouped: group headers and the runs of the open groups; else one row per run.
+  const grouped = group !== '' && groups !== null;
+  const lay = useMemo(() => (grouped ? layout(groups!, collapsed) : null), [grouped, groups, collapsed]);
+  const nRows = lay ? lay.rows : group ? 0 : total ?? 0;
+  const at = (i: number): { group: number | null; run: number | null } => (lay ? locateRow(groups!, lay.heads, i) : { group: null, run: i });
 
   // Window: the rows in view (+ overscan), fetched by page.
   const first = Math.max(0, Math.floor(scrollTop / ROW_H) - 10);
-  const last = Math.min((total ?? 0) - 1, Math.ceil((scrollTop + viewH) / ROW_H) + 10);
+  const last = Math.min(nRows - 1, Math.ceil((scrollTop + viewH) / ROW_H) + 10);
   useEffect(() => {
-    for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last) / PAGE); p++) if (!pages.has(p)) void fetchPage(p, gen.current);
-  }, [first, last, pages, qkey]);
+    const need = new Set<number>();
+    for (let i = first; i <= last; i++) {
+      const r = at(i).run;
+      if (r !== null) need.add(Math.floor(r / PAGE));
+    }
+    for (const p of need) if (!pages.has(p)) void fetchPage(p, gen.current);
+  }, [first, last, pages, qkey, lay]);
+
+  const toggleGroup = (gi: number, open?: boolean): void => {
+    const g = groups?.[gi];
+    if (!g) return;
+    const k = groupKeyOf(g.value);
+    const next = new Set(collapsed);
+    const isOpen = !collapsed.has(k);
+    if (open === isOpen) return;
+    if (isOpen) next.add(k);
+    else next.delete(k);
+    setQuery({ collapsed: [...next].map(encodeURIComponent).join(',') || null });
+  };
 
   useEffect(() => {
     const onResize = (): void => {
@@ -143,6 +228,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
           void fetchPage(p, g);
         }
         if (!pages.size) void fetchPage(0, g);
+        void fetchGroups(g);
       }, 250);
     };
     const off = subscribe((e) => {
@@ -214,7 +300,15 @@ export function RunsPage({ ids }: { ids: string[] }) {
     setSelected(n);
   };
   const onKey = (e: KeyboardEvent): void => {
-    const n = total ?? 0;
+    const n = nRows;
+    const here = at(focusRow);
+    if (here.run === null && here.group !== null && ['Enter', ' ', 'ArrowLeft', 'ArrowRight'].includes(e.key)) {
+      // A group header: Enter / Space toggle, Left collapses, Right expands.
+      e.preventDefault();
+      toggleGroup(here.group, e.key === 'ArrowLeft' ? false : e.key === 'ArrowRight' ? true : undefined);
+      return;
+    }
+    const runAtFocus = (): RunRow | undefined => (here.run === null ? undefined : rowAt(here.run));
     let next = focusRow;
     if (e.key === 'ArrowDown') next = Math.min(n - 1, focusRow + 1);
     else if (e.key === 'ArrowUp') next = Math.max(0, focusRow - 1);
@@ -223,11 +317,11 @@ export function RunsPage({ ids }: { ids: string[] }) {
     else if (e.key === 'Home') next = 0;
     else if (e.key === 'End') next = n - 1;
     else if (e.key === 'Enter') {
-      const r = rowAt(focusRow);
+      const r = runAtFocus();
       if (r) navigate(`/runs/${r.info.runId}`);
       return;
     } else if (e.key === ' ') {
-      const r = rowAt(focusRow);
+      const r = runAtFocus();
       if (r) toggle(r.info.runId);
       e.preventDefault();
       return;
@@ -250,21 +344,54 @@ export function RunsPage({ ids }: { ids: string[] }) {
   };
 
   const gridW = 36 + cols.reduce((a, c) => a + c.width, 0);
-  const groupKey = group ? group.replace(/^(params|tags)\./, '').replace(/`/g, '') : '';
-  const groupKind = group.startsWith('tags.') ? 'tags' : 'params';
+  const groupLabel = group.replace(/^(params|tags)\./, '').replace(/`/g, '');
   const rows = [];
   for (let i = first; i <= last; i++) {
-    const r = rowAt(i);
-    const prev = i > 0 ? rowAt(i - 1) : undefined;
-    const gval = r && groupKey ? (r.data as any)[groupKind][groupKey] ?? '(none)' : null;
-    const newGroup = gval !== null && (!prev || ((prev.data as any)[groupKind][groupKey] ?? '(none)') !== gval);
+    const where = at(i);
+    if (where.run === null && where.group !== null) {
+      const g = groups![where.group]!;
+      const open = !collapsed.has(groupKeyOf(g.value));
+      const label = g.value === null ? '(none)' : g.value;
+      rows.push(
+        <div
+          role="row"
+          aria-rowindex={i + 2}
+          aria-expanded={open}
+          aria-level={1}
+          class={`row group-head${i === focusRow ? ' focus' : ''}`}
+          style={{ top: `${(i + 1) * ROW_H}px`, width: `${gridW}px` }}
+          key={`g${i}`}
+          data-group={label}
+        >
+          <div role="gridcell" class="c" aria-colspan={cols.length + 1} style={{ width: `${gridW}px` }}>
+            <button
+              class="link"
+              tabIndex={-1}
+              aria-label={`${open ? 'collapse' : 'expand'} ${groupLabel} = ${label} (${g.count} run${g.count === 1 ? '' : 's'})`}
+              onClick={() => {
+                setFocusRow(i);
+                toggleGroup(where.group!);
+              }}
+            >
+              {open ? '▾' : '▸'} {groupLabel} = <span class="chip">{label}</span>{' '}
+              <span class="muted count">
+                ({g.count.toLocaleString()} run{g.count === 1 ? '' : 's'})
+              </span>
+            </button>
+          </div>
+        </div>,
+      );
+      continue;
+    }
+    const r = where.run === null ? undefined : rowAt(where.run);
     const parent = r?.data.tags['mlflow.parentRunId'];
     rows.push(
       <div
         role="row"
         aria-rowindex={i + 2}
+        {...(lay ? { 'aria-level': 2 } : {})}
         aria-selected={r ? selected.has(r.info.runId) : false}
-        class={`row${i === focusRow ? ' focus' : ''}${newGroup ? ' group-start' : ''}`}
+        class={`row${i === focusRow ? ' focus' : ''}${lay ? ' in-group' : ''}`}
         style={{ top: `${(i + 1) * ROW_H}px`, width: `${gridW}px` }}
         key={i}
         data-run-id={r?.info.runId}
@@ -278,7 +405,6 @@ export function RunsPage({ ids }: { ids: string[] }) {
               <span class="muted">…</span>
             ) : c.id === 'attr:name' ? (
               <>
-                {newGroup ? <span class="chip" title={`${groupKey} = ${gval}`}>{gval}</span> : null}
                 {parent ? <span class="nest" title={`child of ${parent}`}>↳ </span> : null}
                 <a href={`/runs/${r.info.runId}`} tabIndex={-1}>
                   {cell(r, c.id)}
@@ -322,7 +448,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
         </label>
         <label>
           Group by{' '}
-          <select value={group} onChange={(e) => setQuery({ group: (e.target as HTMLSelectElement).value })}>
+          <select name="group" value={group} onChange={(e) => setQuery({ group: (e.target as HTMLSelectElement).value, collapsed: null })}>
             <option value="">(none)</option>
             {paramsAndTags.map((k) => (
               <option value={k}>{k}</option>
@@ -382,7 +508,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
         class="grid"
         role="grid"
         aria-label="Runs"
-        aria-rowcount={total ?? -1}
+        aria-rowcount={total === null || (group && !groups) ? -1 : nRows + 1}
         aria-colcount={cols.length + 1}
         aria-multiselectable="true"
         tabIndex={0}
@@ -390,7 +516,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
         onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
         onKeyDown={onKey}
       >
-        <div class="spacer" style={{ height: `${((total ?? 0) + 1) * ROW_H}px`, width: `${gridW}px` }} />
+        <div class="spacer" style={{ height: `${(nRows + 1) * ROW_H}px`, width: `${gridW}px` }} />
         <div role="row" aria-rowindex={1} class="row head" style={{ width: `${gridW}px` }}>
           <div role="columnheader" class="c sel" style={{ width: '36px' }} />
           {cols.map((c) => (

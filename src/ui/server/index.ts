@@ -34,12 +34,14 @@ import { parseRunFilter, parseRunOrderByClause } from '../../search/parse.js';
 import { createPageToken } from '../../search/paging.js';
 import type { ChangeEvent } from '../../catalog/events.js';
 import { EventHub } from './live.js';
-import { SeriesCache, decimate } from './series.js';
+import { runGroups } from './groups.js';
+import { SeriesCache, decimate, decimateTyped, encodeSeries, pyramidOf } from './series.js';
+import { catalogPath } from '../../catalog/location.js';
 import type { Series, XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
 
 /** The points of a metric, in logging order (a cached file read, or database rows). */
-type SeriesPoints = Pick<Series, 'length' | 'values' | 'steps' | 'timestamps'>;
+type SeriesPoints = Pick<Series, 'length' | 'values' | 'steps' | 'timestamps' | 'stepsSorted' | 'timesSorted' | 'pyramid'>;
 
 /**
  * Options of {@link startUi}.
@@ -96,6 +98,14 @@ function staticDir(): string {
   const candidates = [path.resolve(HERE, '../static'), path.resolve(HERE, '../../../dist/ui/static')];
   for (const c of candidates) if (fs.existsSync(path.join(c, 'app.js'))) return c;
   return candidates[0]!;
+}
+
+/** Points (4 per bucket per run) one chart answer may carry at most (see `/api/series`). */
+const SERIES_BUDGET = 1_000_000;
+
+/** An API answer sent as bytes (the chart series' binary form). */
+class BinaryAnswer {
+  constructor(readonly body: Buffer) {}
 }
 
 class HttpError extends Error {
@@ -256,7 +266,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
   const catalog = 'catalog' in watcher ? watcher.catalog : null;
   const hub = new EventHub();
-  const series = new SeriesCache();
+  // Parsed metric columns persist beside the catalog: a restarted server re-reads no line.
+  const series = new SeriesCache(512 * 1024 * 1024, fileStore ? path.join(path.dirname(catalogPath(root, options.catalogDir ? { dir: options.catalogDir } : {})), 'series') : null);
   const watchErrors: string[] = [];
   // Both watchers emit the same `change` events (and `error`).
   const events = watcher as EventEmitter;
@@ -267,7 +278,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   });
   await watcher.ready;
   const sdir = staticDir();
-  const runDirs = new Map<string, { runDir: string; startTime: number }>();
+  const runDirs = new Map<string, { runDir: string; startTime: number | null }>();
 
   const warningsJson = (): ReadWarning[] => {
     const seen = new Set<string>();
@@ -281,19 +292,16 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     return out.slice(-200);
   };
 
-  async function runLocation(runId: string): Promise<{ runDir: string; startTime: number }> {
-    const known = runDirs.get(runId);
-    if (known && (!fileStore || fs.existsSync(known.runDir))) return known;
-    const run = await client.getRun(runId);
-    if (!fileStore) {
-      const loc = { runDir: '', startTime: run.info.startTime ?? 0 };
+  // A run's folder from its meta.yaml alone (a chart of 1,000 runs must not read every run's
+  // params, tags and latest metrics); the start time is read when a chart needs it. A database's
+  // runs have no folder: their points are rows.
+  async function runLocation(runId: string, withStart = false): Promise<{ runDir: string; startTime: number | null }> {
+    let loc = runDirs.get(runId);
+    if (!loc || (fileStore && !fs.existsSync(loc.runDir))) {
+      loc = { runDir: fileStore ? fileStore.runLocation(runId).runDir : '', startTime: null };
       runDirs.set(runId, loc);
-      return loc;
     }
-    const expDir = fileStore.experimentDir(run.info.experimentId, 'ALL');
-    if (!expDir) throw new HttpError(404, `experiment of run '${runId}' not found`);
-    const loc = { runDir: path.join(expDir, runId), startTime: run.info.startTime ?? 0 };
-    runDirs.set(runId, loc);
+    if (withStart && loc.startTime === null) loc.startTime = (await client.getRun(runId)).info.startTime ?? 0;
     return loc;
   }
 
@@ -340,7 +348,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
 
   async function seriesOf(runId: string, key: string, xMode: string): Promise<XY> {
-    const loc = await runLocation(runId);
+    const loc = await runLocation(runId, xMode === 'relative');
     let s;
     try {
       s = readSeries(runId, loc.runDir, key);
@@ -350,8 +358,8 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     }
     const n = s.length;
     const ys = s.values.subarray(0, n);
-    if (xMode === 'step') return { id: runId, xs: s.steps.subarray(0, n), ys };
-    if (xMode === 'time') return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => t / 1000), ys };
+    if (xMode === 'step') return { id: runId, xs: s.steps.subarray(0, n), ys: s.values, sorted: s.stepsSorted === true, pyramid: pyramidOf(s) };
+    if (xMode === 'time') return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => t / 1000), ys: s.values, sorted: s.timesSorted === true, pyramid: pyramidOf(s) };
     if (xMode === 'relative') {
       const t0 = loc.startTime || (n ? Math.min(...s.timestamps.subarray(0, Math.min(n, 1000))) : 0);
       return { id: runId, xs: s.timestamps.subarray(0, n).map((t) => (t - t0) / 1000), ys };
@@ -460,6 +468,25 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const total = u.searchParams.get('count') === '0' ? null : await countRuns(ids, filter, view);
       return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
     }
+    if (a === 'groups' && !b) {
+      // The runs table's group headers: value, first row offset and count per group.
+      const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
+      if (ids.length === 0) throw new HttpError(400, 'experiments= is required (comma-separated ids)');
+      const group = u.searchParams.get('group') ?? '';
+      const filter = u.searchParams.get('filter') ?? '';
+      const orderBy = u.searchParams.getAll('order_by').filter((s) => s.trim() !== '');
+      try {
+        parseRunFilter(filter);
+      } catch (e) {
+        syntaxError(e, 'filter', filter);
+      }
+      try {
+        return await runGroups(client, ids, { group, filter, orderBy, view: viewOf(u) });
+      } catch (e) {
+        if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE') syntaxError(e, 'group', group);
+        throw e;
+      }
+    }
     if (a === 'columns' && !b) {
       const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
       const view = viewOf(u);
@@ -544,11 +571,16 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (!key) throw new HttpError(400, 'key= is required');
       if (runs.length > 5000) throw new HttpError(400, 'at most 5000 runs per chart');
       const xMode = u.searchParams.get('x') ?? 'step';
-      const width = intParam(u, 'width', 800, 1, 8192);
+      // Many runs: buckets wider than a pixel so that an answer stays under ~1M points (a
+      // thousand overlapping lines show no per-pixel detail; every bucket still keeps its min
+      // and max, so a spike shows).
+      const width = Math.min(intParam(u, 'width', 800, 1, 8192), Math.max(64, Math.floor(SERIES_BUDGET / (4 * Math.max(1, runs.length)))));
       const t0 = performance.now();
       const xy: XY[] = [];
       for (const r of runs) xy.push(await seriesOf(r, key, xMode));
-      const d = decimate(xy, { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' });
+      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
+      if (u.searchParams.get('format') === 'bin') return new BinaryAnswer(encodeSeries(decimateTyped(xy, dOpts), { key, xMode, runs, ms: performance.now() - t0 }));
+      const d = decimate(xy, dOpts);
       return { key, xMode, runs, ...d, ms: performance.now() - t0 };
     }
     if (a === 'models' && !b) {
@@ -703,7 +735,12 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         return;
       }
       try {
-        sendJson(res, 200, await api(req, u, parts.slice(1)), req, parts[1] === 'series');
+        const answer = await api(req, u, parts.slice(1));
+        if (answer instanceof BinaryAnswer) {
+          send(res, 200, answer.body, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' });
+          return;
+        }
+        sendJson(res, 200, answer, req, parts[1] === 'series');
       } catch (e) {
         fail(res, e);
       }
