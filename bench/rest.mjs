@@ -10,6 +10,7 @@
  *
  * Env: BENCH_REST_RUNS=1000 BENCH_REST_STEPS=1000 (the issue's size; lower both for a quick look)
  *      BENCH_REST_FLUENT=20000 BENCH_REST_PY_FLUENT=1000 BENCH_REST_WORKERS=4 BENCH_REST_CONCURRENCY=8
+ *      BENCH_REST_RAW=24 (log-batch requests of the server-ceiling measurement)
  * Prints a table and writes bench/results/rest.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,7 +51,10 @@ async function startServer() {
   const log = fs.openSync(path.join(dir, 'server.log'), 'a');
   const child = spawn(
     path.join(repo, '.oracle/mlflow-3-full/bin/mlflow'),
-    ['server', '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--serve-artifacts', '--artifacts-destination', `${dir}/artifacts`, '--host', '127.0.0.1', '--port', String(port), '--workers', WORKERS],
+    ['server', '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--serve-artifacts', '--artifacts-destination', `${dir}/artifacts`, '--host', '127.0.0.1', '--port', String(port), '--workers', WORKERS,
+      // uvicorn kills a worker that misses a 5 s health check: on a loaded machine every worker
+      // then dies while starting, over and over (seen at load average 50 on 2 cores).
+      ...(Number(WORKERS) > 1 ? ['--uvicorn-opts', '--timeout-worker-healthcheck 300'] : [])],
     { cwd: dir, stdio: ['ignore', log, log], detached: true },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -91,9 +95,59 @@ function py(args) {
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const results = {};
+/**
+ * The server's own ceiling: `log-batch` requests of 1,000 points (bodies made beforehand, no store
+ * read), `inFlight` at a time, into fresh runs. Push cannot beat this; Python's copy pays it too.
+ */
+async function rawLogBatch(url, inFlight, requests) {
+  const api = `${url}/api/2.0/mlflow`;
+  let busy = 0;
+  const post = async (p, body, retried = false, attempt = 0) => {
+    let r;
+    try {
+      r = await fetch(`${api}/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    } catch (e) {
+      // A keep-alive connection the server closed meanwhile (uvicorn drops idle ones after 5 s): once more.
+      if (!retried && e?.cause?.code === 'UND_ERR_SOCKET') return post(p, body, true, attempt);
+      throw e;
+    }
+    // SQLite takes one writer at a time: under load a worker may give up ('database is locked',
+    // 503). mlruns' client retries those as MLflow's does; so does this measurement (counted).
+    if (r.status === 503 && attempt < 20) {
+      busy++;
+      await r.text();
+      await new Promise((res) => setTimeout(res, 500));
+      return post(p, body, retried, attempt + 1);
+    }
+    if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const exp = (await post('experiments/create', JSON.stringify({ name: `raw-${inFlight}-${Date.now()}` }))).experiment_id;
+  const runs = [];
+  for (let i = 0; i < inFlight; i++) runs.push((await post('runs/create', JSON.stringify({ experiment_id: exp, start_time: 1 }))).run.info.run_id);
+  const bodies = runs.map((rid) =>
+    Array.from({ length: Math.ceil(requests / inFlight) }, (_, k) =>
+      JSON.stringify({ run_id: rid, metrics: Array.from({ length: 1000 }, (_, i) => ({ key: `m${k}`, value: Math.sin(i + k), timestamp: 1_700_000_000_000 + i, step: i })) }),
+    ),
+  );
+  const t = performance.now();
+  await Promise.all(bodies.map(async (list) => {
+    for (const b of list) await post('runs/log-batch', b);
+  }));
+  const s = (performance.now() - t) / 1000;
+  const n = bodies.reduce((a, l) => a + l.length, 0);
+  return { inFlight, requests: n, seconds: s, pointsPerS: (n * 1000) / s, msPerRequest: (s * 1000) / n, retried503: busy };
+}
+
+const results = { cpus: os.cpus().length, loadAvgBefore: os.loadavg()[0] };
 const server = await startServer();
 try {
+  // The ceiling first, with 1 request in flight (Python's copy) and with push's concurrency.
+  const RAW = Number(process.env.BENCH_REST_RAW ?? 24);
+  // Warm-up first: every worker imports its handlers on its first requests (seconds each).
+  await rawLogBatch(server.url, CONCURRENCY, CONCURRENCY * 2);
+  results.serverCeiling = [await rawLogBatch(server.url, 1, RAW), await rawLogBatch(server.url, CONCURRENCY, RAW)];
+
   const root = path.join(work, 'mlruns');
   let t = performance.now();
   await generate(root);
@@ -113,7 +167,16 @@ try {
   const secondS = (performance.now() - t) / 1000;
   if (first.failed.length > 0) throw new Error(`push failed: ${JSON.stringify(first.failed.slice(0, 3))}`);
   const pyCopy = py(['copy', root, server.url, 'py-']);
-  results.push = { runs: RUNS, steps: STEPS, points: first.points, mlrunsSeconds: pushS, pythonSeconds: pyCopy.seconds, ratio: pyCopy.seconds / pushS };
+  results.push = {
+    runs: RUNS,
+    steps: STEPS,
+    points: first.points,
+    mlrunsSeconds: pushS,
+    pythonSeconds: pyCopy.seconds,
+    ratio: pyCopy.seconds / pushS,
+    mlrunsPointsPerS: first.points / pushS,
+    pythonPointsPerS: pyCopy.points / pyCopy.seconds,
+  };
   results.secondPush = { seconds: secondS, sent: second.points, created: second.created, updated: second.updated };
 
   // Fluent logMetric into the server (a child process, as a user's script).
@@ -149,7 +212,12 @@ console.log(JSON.stringify({ runId: run.info.runId, seconds: (performance.now() 
 }
 
 const r = results;
+const [c1, cN] = r.serverCeiling;
 console.log(`
+${r.cpus} CPUs, load average ${r.loadAvgBefore.toFixed(1)} at the start, server --workers ${WORKERS}, push concurrency ${CONCURRENCY}
+server ceiling (log-batch of 1,000 points, nothing else): ${c1.pointsPerS.toFixed(0)} points/s with 1 in flight (${c1.msPerRequest.toFixed(0)} ms/request), ${cN.pointsPerS.toFixed(0)} with ${cN.inFlight} in flight (${cN.msPerRequest.toFixed(0)} ms/request)
+push: ${r.push.mlrunsPointsPerS.toFixed(0)} points/s (${((100 * r.push.mlrunsPointsPerS) / cN.pointsPerS).toFixed(0)}% of the ceiling at ${cN.inFlight} in flight); Python's copy: ${r.push.pythonPointsPerS.toFixed(0)} points/s (${((100 * r.push.pythonPointsPerS) / c1.pointsPerS).toFixed(0)}% of the ceiling at 1 in flight)
+
 | REST (mlflow server 3.17.2, SQLite, ${WORKERS} workers) | mlruns | Python | ratio |
 |---|---|---|---|
 | push ${r.push.runs} runs x 10 x ${r.push.steps} (${r.push.points} points) | ${r.push.mlrunsSeconds.toFixed(1)} s | ${r.push.pythonSeconds.toFixed(1)} s (log_batch) | ${r.push.ratio.toFixed(1)}x |

@@ -349,26 +349,53 @@ export async function syncStores(source: SyncEndpoint, destination: SyncEndpoint
   const dstRunsByExp = new Map<string, Map<string, Run>>();
   const deletedAfter: Array<{ dstId: string; name: string }> = [];
 
+  // Two source experiments of one name (a folder merged from two git branches): a destination
+  // holds one experiment per name, so both go into it (as `mlruns doctor --fix` merges them).
+  const sameName = new Map<string, Experiment[]>();
+  for (const exp of srcExperiments) sameName.set(exp.name, [...(sameName.get(exp.name) ?? []), exp]);
+  for (const [name, exps] of sameName) {
+    if (exps.length > 1) {
+      summary.notes.push(`experiments ${exps.map((e) => `'${e.experimentId}'`).join(' and ')} of the source are all named '${name}': their runs go into one experiment of that name`);
+    }
+  }
+  const createdHere = new Set<string>();
   for (const exp of srcExperiments) {
     let dstExp = dstByName.get(exp.name) ?? null;
     if (!dstExp && !dry) {
       const tags = Object.entries(exp.tags).map(([key, value]) => ({ key, value }));
       const id = await dst.createExperiment(exp.name, null, tags);
       dstExp = await dst.getExperiment(id);
+      dstByName.set(exp.name, dstExp);
+      createdHere.add(exp.name);
       summary.created++;
+    } else if (!dstExp && createdHere.has(exp.name)) {
+      // dry run: counted with the first of its name
     } else if (dstExp) {
       // Tags the copy lacks (nothing is removed).
       const missing = Object.entries(exp.tags).filter(([k, v]) => dstExp?.tags[k] !== v);
       if (!dry) {
-        if (dstExp.lifecycleStage === 'deleted' && exp.lifecycleStage === 'active') await dst.restoreExperiment(dstExp.experimentId);
+        if (dstExp.lifecycleStage === 'deleted' && exp.lifecycleStage === 'active') {
+          await dst.restoreExperiment(dstExp.experimentId);
+          dstExp = { ...dstExp, lifecycleStage: 'active' };
+          dstByName.set(exp.name, dstExp);
+        }
         for (const [key, value] of missing) await dst.setExperimentTag(dstExp.experimentId, { key, value });
       }
-    } else summary.created++;
+    } else {
+      createdHere.add(exp.name);
+      summary.created++;
+    }
     if (dstExp) summary.experiments[exp.experimentId] = dstExp.experimentId;
+    // Deleted once its runs are in, unless an active source experiment of the same name shares it.
+    const shared = (sameName.get(exp.name) ?? []).some((e) => e.lifecycleStage === 'active');
     if (exp.lifecycleStage === 'deleted' && dstExp) {
-      deletedAfter.push({ dstId: dstExp.experimentId, name: exp.name });
+      if (!shared) deletedAfter.push({ dstId: dstExp.experimentId, name: exp.name });
       // Runs can only be created in an active experiment: it is deleted once its runs are in.
-      if (!dry && dstExp.lifecycleStage === 'deleted') await dst.restoreExperiment(dstExp.experimentId);
+      if (!dry && dstExp.lifecycleStage === 'deleted') {
+        await dst.restoreExperiment(dstExp.experimentId);
+        dstExp = { ...dstExp, lifecycleStage: 'active' };
+        dstByName.set(exp.name, dstExp);
+      }
     }
 
     // The source runs, with a fingerprint each (file store: by file stats, nothing read).
@@ -727,14 +754,24 @@ async function syncRegistry(
     );
   };
   // Unchanged registry (same source listing as last time) costs one listing.
-  const srcState: Array<[RegisteredModel, ModelVersion[]]> = [];
+  let srcState: Array<[RegisteredModel, ModelVersion[]]> = [];
   for (const m of models) srcState.push([await sreg.getRegisteredModelWithAllTags(m.name), await versionsOf(sreg, m.name)]);
+  if (options.experiments && options.experiments.length > 0) {
+    // Some experiments only: the registered models with a version of a copied run or logged model.
+    const linked = ([, vs]: [RegisteredModel, ModelVersion[]]) =>
+      vs.some((v) => (v.runId && summary.runs[v.runId]) || (v.modelId && summary.loggedModels[v.modelId]));
+    const left = srcState.filter((e) => !linked(e));
+    if (left.length > 0) {
+      summary.notes.push(`${left.length} registered model(s) left out: none of their versions comes from the experiments copied (${left.map(([m]) => m.name).join(', ')})`);
+    }
+    srcState = srcState.filter(linked);
+  }
   const fp = sha(
     srcState.map(([m, vs]) => [m.name, m.description, m.tags, m.aliases, vs.map((v) => [v.version, v.currentStage, v.description, v.tags, v.source, v.runId, v.modelId])]),
   );
   const runsMapped = sha(summary.runs);
   if (pair.registry === `${fp}:${runsMapped}`) {
-    summary.unchanged += models.length;
+    summary.unchanged += srcState.length;
     return;
   }
   let failed = false;
@@ -828,9 +865,15 @@ function mapSource(v: ModelVersion, summary: SyncSummary, _src: TrackingStore): 
   if (runs && summary.runs[runs[1] as string]) return `runs:/${summary.runs[runs[1] as string]}${runs[2] ?? ''}`;
   const lm = /^models:\/(m-[0-9a-f]+)(\/.*)?$/.exec(s);
   if (lm && summary.loggedModels[lm[1] as string]) return `models:/${summary.loggedModels[lm[1] as string]}${lm[2] ?? ''}`;
-  // A source inside the run's artifact folder, named by its path: the same path in the copy.
+  // A path (possibly a Windows one, `C:\\...` or `file:///C:/...`) inside the artifact folder of the
+  // version's logged model or run: the same path in the copy. A server takes no foreign local path.
+  const slashed = s.replace(/\\/g, '/');
+  if (v.modelId && summary.loggedModels[v.modelId]) {
+    const m = new RegExp(`/models/${v.modelId}/artifacts(/.*)?$`).exec(slashed);
+    if (m) return `models:/${summary.loggedModels[v.modelId]}${m[1] ?? ''}`;
+  }
   if (v.runId && summary.runs[v.runId]) {
-    const m = new RegExp(`/${v.runId}/artifacts(/.*)?$`).exec(s);
+    const m = new RegExp(`/${v.runId}/artifacts(/.*)?$`).exec(slashed);
     if (m) return `runs:/${summary.runs[v.runId]}${m[1] ?? ''}`;
   }
   return s;

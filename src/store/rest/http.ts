@@ -39,6 +39,12 @@ const RETRY_ERRNOS: ReadonlySet<string> = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_SOCKET',
 ]);
 const MAX_BACKOFF_S = 120;
+/** Node's codes of a server certificate that did not verify (OpenSSL's, and the host-name check's). */
+const TLS_VERIFY_ERRORS: ReadonlySet<string> = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'INVALID_CA',
+]);
 
 function envNumber(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
   const raw = env[name];
@@ -182,6 +188,13 @@ export class RestConnection {
       throw new MlflowError('INVALID_PARAMETER_VALUE', `A tracking server URI must be http: or https:, got '${redactUri(uri)}'`);
     }
     const resolved = resolveRestOptions(options);
+    // As MLflow's MlflowHostCreds: skipping verification and naming a CA to verify with contradict.
+    if (resolved.insecureTls && resolved.serverCertPath) {
+      throw new MlflowError(
+        'INVALID_PARAMETER_VALUE',
+        `MLFLOW_TRACKING_INSECURE_TLS=true and MLFLOW_TRACKING_SERVER_CERT_PATH ('${resolved.serverCertPath}') are both set: skipping TLS verification and verifying with a CA bundle contradict (set one of them)`,
+      );
+    }
     // Credentials in the URI (http://user:pass@host) count as basic auth, as requests does.
     if (url.username && !resolved.username) {
       resolved.username = decodeURIComponent(url.username);
@@ -289,10 +302,16 @@ export class RestConnection {
         const transient = RETRY_ERRNOS.has(code) || /socket hang up/i.test((err as Error).message);
         if (!transient || attempt >= retries) {
           const what = `${init.method} ${this.baseUrl}${init.path.split('?')[0]}`;
+          const tlsHint = TLS_VERIFY_ERRORS.has(code)
+            ? this.options.serverCertPath
+              ? ` (${code}: the server's TLS certificate does not verify with the CA bundle of MLFLOW_TRACKING_SERVER_CERT_PATH '${this.options.serverCertPath}')`
+              : ` (${code}: the server's TLS certificate was refused; point MLFLOW_TRACKING_SERVER_CERT_PATH at the CA bundle that signed it, or set MLFLOW_TRACKING_INSECURE_TLS=true to skip verification)`
+            : '';
+          // A certificate that does not verify is no outage: the server could not be authenticated.
           throw new MlflowError(
-            'TEMPORARILY_UNAVAILABLE',
+            tlsHint ? 'UNAUTHENTICATED' : 'TEMPORARILY_UNAVAILABLE',
             this.redact(
-              `API request to ${what} failed${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}: ${(err as Error).message}${code === 'ETIMEDOUT' ? ' (raise MLFLOW_HTTP_REQUEST_TIMEOUT to wait longer)' : ''}`,
+              `API request to ${what} failed${attempt > 0 ? ` after ${attempt + 1} attempts` : ''}: ${(err as Error).message}${code === 'ETIMEDOUT' ? ' (raise MLFLOW_HTTP_REQUEST_TIMEOUT to wait longer)' : ''}${tlsHint}`,
             ),
             { cause: err },
           );
