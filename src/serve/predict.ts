@@ -3,7 +3,8 @@
  * data frame) in chunks, predicts them in worker threads (one model session each, several
  * chunks in flight, output kept in input order), and writes the predictions as JSON (MLflow's
  * `{"predictions": ...}`), JSON Lines, CSV or Parquet, optionally with input columns kept.
- * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON). The
+ * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON, which is
+ * refused over {@link PREDICT_JSON_LIMIT} with a message pointing to JSON Lines). The
  * output is written to a temporary file renamed at the end: a stop leaves no half-written file.
  * A bad row stops the run with its row number, or is skipped and reported (`skipBadRows`).
  *
@@ -29,7 +30,7 @@ import type { BatchRequest, BatchResult, BatchText } from './batch.js';
 import { predictBatch } from './batch.js';
 import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
-import { defaultServeWorkers } from './server.js';
+import os from 'node:os';
 import { parsePyJson } from './pyjson.js';
 import { parseJsonRequest } from './scoring.js';
 
@@ -60,7 +61,7 @@ export interface PredictFileOptions {
   /** Output format (default from the output extension, else json). */
   outputType?: PredictFormat;
   root?: string | null;
-  /** Worker threads (default one per core, at most 8; 0 = this thread). */
+  /** Worker threads (default: one per core but one, at least 1, at most 8 — this thread reads and parses the input; 0 = everything in this thread). */
   workers?: number;
   /** Rows per chunk (default 10000). */
   batchSize?: number;
@@ -84,6 +85,19 @@ export interface PredictFileResult {
   bad: Array<{ row: number; message: string }>;
   output: string | null;
 }
+
+/** Workers of predict: one per core but the one reading and parsing the input (at least 1, at most 8). */
+const defaultPredictWorkers = (): number => Math.min(8, Math.max(1, os.availableParallelism() - 1));
+
+/**
+ * The largest JSON (not JSON Lines) input of {@link predictFile}, in bytes: it is parsed whole.
+ *
+ * @example
+ * ```ts
+ * if (fs.statSync('frame.json').size > PREDICT_JSON_LIMIT) console.log('convert it to JSON Lines');
+ * ```
+ */
+export const PREDICT_JSON_LIMIT = 64 * 1024 * 1024;
 
 const formatOf = (file: string, fallback: PredictFormat): PredictFormat => {
   const ext = path.extname(file).toLowerCase();
@@ -213,6 +227,13 @@ async function* jsonlChunks(file: string, batchSize: number): AsyncGenerator<Chu
 }
 
 async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncModel, 'schema'>): AsyncGenerator<Chunk> {
+  const size = fs.statSync(file).size;
+  if (size > PREDICT_JSON_LIMIT) {
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `'${file}' is ${(size / 1048576).toFixed(1)} MiB of JSON: a JSON input (dataframe_split, dataframe_records or a list of records) is read whole and is limited to ${PREDICT_JSON_LIMIT / 1048576} MiB. Write one record per line (JSON Lines, .jsonl or -t jsonl), CSV or Parquet: those are read in chunks, any size.`,
+    );
+  }
   const text = fs.readFileSync(file, 'utf8');
   let frame: Frame;
   const trimmed = text.trimStart();
@@ -438,7 +459,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
   const batchSize = options.batchSize ?? 10_000;
   const keep = options.keepColumns ?? [];
   const totalBytes = fs.statSync(options.input).size;
-  const runner = await BatchRunner.start(uri, options.root ?? null, options.workers ?? defaultServeWorkers());
+  const runner = await BatchRunner.start(uri, options.root ?? null, options.workers ?? defaultPredictWorkers());
   const tmp = output ? path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.${process.pid}.tmp`) : null;
   let fd: number | null = null;
   const bad: PredictFileResult['bad'] = [];
