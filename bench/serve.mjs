@@ -14,7 +14,7 @@
  * tree, /usr/bin/time) are measured the same way, alternating, BENCH_PREDICT_ROUNDS times.
  *
  * Env: BENCH_SERVE_SECONDS=8  BENCH_SERVE_ROUNDS=3  BENCH_SERVE_CLIENTS=32
- *      BENCH_PREDICT_ROWS=1000000  BENCH_PREDICT_ROUNDS=2
+ *      BENCH_PREDICT_ROWS=1000000  BENCH_PREDICT_ROUNDS=3
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,7 +34,7 @@ const python = path.join(venv, 'bin/python');
 const cli = path.join(repo, 'dist/cli/main.js');
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
-const PREDICT_ROUNDS = Number(process.env.BENCH_PREDICT_ROUNDS ?? 2);
+const PREDICT_ROUNDS = Number(process.env.BENCH_PREDICT_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_SERVE_CLIENTS ?? 32);
 const ROWS = Number(process.env.BENCH_PREDICT_ROWS ?? 1_000_000);
 

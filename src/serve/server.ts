@@ -2,7 +2,8 @@
  * `serveModel`: MLflow's scoring server (`mlflow models serve`) for the models mlruns runs.
  * `GET /ping`, `GET /health`, `GET /version`, `POST /invocations` as MLflow 3.17.2 answers
  * them (see `scoring.ts`), plus `GET /metrics` (Prometheus text format). Inference runs in
- * worker threads, one model session each. A `models:/name@alias` (or stage, or `latest`) URI is
+ * worker threads, one model session each (small requests in this thread while the model is
+ * quick there: `inlineBytes`). A `models:/name@alias` (or stage, or `latest`) URI is
  * followed: when it moves to another version, the new version is loaded in the background and
  * swapped in at once; each response says which version answered (`X-Mlruns-Model-Version`).
  * Binds 127.0.0.1 by default; bodies over `bodyLimit` get 413; a request running longer than
