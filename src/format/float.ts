@@ -61,6 +61,12 @@ export function formatPythonFloat(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // fast path: in [1e-4, 1e16) JS and Python both write the shortest digits in fixed notation
+  const ax = x < 0 ? -x : x;
+  if (ax >= 1e-4 && ax < 1e16) {
+    const s = String(x);
+    return s.includes('.') ? s : `${s}.0`;
+  }
   const sign = x < 0 ? '-' : '';
   // toExponential() without argument gives the shortest round-trip digits (same choice as
   // Python's repr: shortest, then closest to the exact value).

@@ -114,3 +114,336 @@ export function parseCsvFrame(text: string, dtypes?: Map<string, Dtype>): Frame 
   });
   return { kind: 'frame', columns: header, cols, nrows: body.length };
 }
+
+/**
+ * Field spans of CSV rows in a byte buffer, read as {@link splitCsv} reads text (quotes toggle,
+ * `""` inside quotes is a quote, `\n`, `\r\n` and `\r` end a row, blank rows skipped), without
+ * making a string per cell: `starts`/`ends` index `buf`, `quoted` marks a field holding a quote.
+ */
+interface CsvSpans {
+  starts: number[];
+  ends: number[];
+  quoted: number[];
+  /** Index of each row's first field in `starts`. */
+  rowFirst: number[];
+  /** Fields in each row. */
+  rowLen: number[];
+}
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+function csvSpans(buf: Uint8Array, from: number, to: number, maxRows = Infinity): CsvSpans & { next: number } {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const quoted: number[] = [];
+  const rowFirst: number[] = [];
+  const rowLen: number[] = [];
+  let i = from;
+  let fieldStart = i;
+  let q = 0;
+  let inQuotes = false;
+  let first = 0;
+  const endRow = (end: number): void => {
+    starts.push(fieldStart);
+    ends.push(end);
+    quoted.push(q);
+    const len = starts.length - first;
+    // a row holding one empty field is a blank line (splitCsv drops it)
+    if (len === 1 && end === fieldStart && q === 0) {
+      starts.pop();
+      ends.pop();
+      quoted.pop();
+    } else {
+      rowFirst.push(first);
+      rowLen.push(len);
+    }
+    first = starts.length;
+    q = 0;
+  };
+  while (i < to) {
+    const c = buf[i] as number;
+    if (inQuotes) {
+      if (c === QUOTE) {
+        if (buf[i + 1] === QUOTE && i + 1 < to) {
+          i += 2;
+          continue;
+        }
+        inQuotes = false;
+      }
+      i++;
+      continue;
+    }
+    if (c === COMMA) {
+      starts.push(fieldStart);
+      ends.push(i);
+      quoted.push(q);
+      q = 0;
+      fieldStart = ++i;
+    } else if (c === LF || c === CR) {
+      endRow(i);
+      i += c === CR && buf[i + 1] === LF && i + 1 < to ? 2 : 1;
+      fieldStart = i;
+      if (rowFirst.length >= maxRows) return { starts, ends, quoted, rowFirst, rowLen, next: i };
+    } else {
+      if (c === QUOTE) {
+        inQuotes = true;
+        q = 1;
+      }
+      i++;
+    }
+  }
+  if (fieldStart < to || starts.length > first) endRow(to);
+  return { starts, ends, quoted, rowFirst, rowLen, next: to };
+}
+
+/** The text of a field as splitCsv gives it (quotes removed, `""` → `"`). */
+function fieldText(buf: Buffer, s: number, e: number, quoted: number): string {
+  if (quoted === 0) return buf.toString('utf8', s, e);
+  const raw = buf.toString('utf8', s, e);
+  let out = '';
+  let inQ = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i] as string;
+    if (inQ) {
+      if (c === '"') {
+        if (raw[i + 1] === '"') {
+          out += '"';
+          i++;
+        } else inQ = false;
+      } else out += c;
+    } else if (c === '"') inQ = true;
+    else out += c;
+  }
+  return out;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * A plain decimal number in `buf[s, e)` (`[+-]digits[.digits][e[+-]digits]`, what INT_RE and
+ * FLOAT_RE accept minus spaces, inf and nan): its value, and whether it is an integer literal.
+ * NaN when the bytes are something else (the caller then takes the string path).
+ */
+let lastIsInt = false;
+function plainNumber(buf: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  const c0 = buf[i];
+  if (c0 === 0x2b || c0 === 0x2d) {
+    neg = c0 === 0x2d;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let intDigits = 0;
+  let fracDigits = 0;
+  while (i < e) {
+    const d = (buf[i] as number) - 0x30;
+    if (d < 0 || d > 9) break;
+    m = m * 10 + d;
+    intDigits++;
+    i++;
+  }
+  digits = intDigits;
+  let isInt = true;
+  if (i < e && buf[i] === 0x2e) {
+    isInt = false;
+    i++;
+    while (i < e) {
+      const d = (buf[i] as number) - 0x30;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+      fracDigits++;
+      i++;
+    }
+    digits += fracDigits;
+  }
+  if (digits === 0) return NaN;
+  let simple = true;
+  if (i < e && (buf[i] === 0x65 || buf[i] === 0x45)) {
+    isInt = false;
+    simple = false;
+    i++;
+    if (i < e && (buf[i] === 0x2b || buf[i] === 0x2d)) i++;
+    let expDigits = 0;
+    while (i < e && (buf[i] as number) >= 0x30 && (buf[i] as number) <= 0x39) {
+      i++;
+      expDigits++;
+    }
+    if (expDigits === 0) return NaN;
+  }
+  if (i !== e) return NaN;
+  lastIsInt = isInt;
+  // exact: an integer below 2^53 divided by an exact power of ten rounds once (correctly)
+  if (simple && digits <= 15) {
+    const v = fracDigits === 0 ? m : m / (POW10[fracDigits] as number);
+    return neg ? -v : v;
+  }
+  return Number(Buffer.from(buf.buffer, buf.byteOffset, buf.length).toString('latin1', s, e));
+}
+
+/**
+ * The header row of CSV bytes (names as {@link parseCsvFrame} names them) and where the data
+ * starts; null when `buf` holds no complete header row yet (unless `eof`).
+ *
+ * @example
+ * ```ts
+ * csvHeaderFromBytes(Buffer.from('a,b\n1,2\n'), true); // { names: ['a', 'b'], next: 4 }
+ * ```
+ */
+export function csvHeaderFromBytes(buf: Buffer, eof: boolean): { names: string[]; next: number } | null {
+  const sp = csvSpans(buf, 0, buf.length, 1);
+  if (sp.rowFirst.length === 0 || (sp.next === buf.length && !eof && !endsRow(buf))) return null;
+  const f = sp.rowFirst[0] as number;
+  const names: string[] = [];
+  for (let k = 0; k < (sp.rowLen[0] as number); k++) {
+    const h = fieldText(buf, sp.starts[f + k] as number, sp.ends[f + k] as number, sp.quoted[f + k] as number);
+    names.push(h === '' ? `Unnamed: ${k}` : h);
+  }
+  return { names, next: sp.next };
+}
+const endsRow = (buf: Buffer): boolean => buf.length > 0 && (buf[buf.length - 1] === LF || buf[buf.length - 1] === CR);
+
+/**
+ * CSV rows (no header) in a byte buffer as a data frame, exactly as {@link parseCsvFrame} reads
+ * the same text: columns of plain numbers are read straight from the bytes, any other column
+ * goes through {@link inferCsvColumn}. `firstLine` (1-based line of the first row) is for the
+ * error about a row with too many fields.
+ *
+ * @example
+ * ```ts
+ * const f = csvFrameFromBytes(Buffer.from('1,2.5\n3,4\n'), ['a', 'b'], 2); // a: int64, b: float64
+ * ```
+ */
+export function csvFrameFromBytes(buf: Buffer, header: string[], firstLine: number): Frame {
+  const fast = plainFrame(buf, header);
+  if (fast) return fast;
+  const sp = csvSpans(buf, 0, buf.length);
+  const nrows = sp.rowFirst.length;
+  const width = header.length;
+  for (let r = 0; r < nrows; r++) {
+    if ((sp.rowLen[r] as number) > width) {
+      throw new PyError('ParserError', `Error tokenizing data. C error: Expected ${width} fields in line ${firstLine + r}, saw ${sp.rowLen[r]}\n`);
+    }
+  }
+  const cols: Series[] = [];
+  for (let j = 0; j < width; j++) {
+    const values: number[] = new Array<number>(nrows);
+    let ints = true;
+    let plain = true;
+    for (let r = 0; r < nrows; r++) {
+      if (j >= (sp.rowLen[r] as number)) {
+        plain = false;
+        break;
+      }
+      const f = (sp.rowFirst[r] as number) + j;
+      const s = sp.starts[f] as number;
+      const e = sp.ends[f] as number;
+      if (sp.quoted[f] !== 0 || s === e) {
+        plain = false;
+        break;
+      }
+      const v = plainNumber(buf, s, e);
+      if (Number.isNaN(v)) {
+        plain = false;
+        break;
+      }
+      values[r] = v;
+      if (!lastIsInt) ints = false;
+    }
+    if (plain) {
+      cols.push({ dtype: nrows === 0 ? 'float64' : ints ? 'int64' : 'float64', values });
+      continue;
+    }
+    const cells: string[] = new Array<string>(nrows);
+    for (let r = 0; r < nrows; r++) {
+      if (j >= (sp.rowLen[r] as number)) cells[r] = '';
+      else {
+        const f = (sp.rowFirst[r] as number) + j;
+        cells[r] = fieldText(buf, sp.starts[f] as number, sp.ends[f] as number, sp.quoted[f] as number);
+      }
+    }
+    cols.push(inferCsvColumn(cells));
+  }
+  return { kind: 'frame', columns: header, cols, nrows };
+}
+
+/**
+ * The common case in one pass: every row has every field and every field is a plain number
+ * (no quotes, no empty cells). Null as soon as something else shows up (the caller then reads
+ * the general way).
+ */
+function plainFrame(buf: Buffer, header: string[]): Frame | null {
+  const width = header.length;
+  const values: number[][] = header.map(() => []);
+  const ints: boolean[] = header.map(() => true);
+  const n = buf.length;
+  let i = 0;
+  let rows = 0;
+  while (i < n) {
+    let c = buf[i] as number;
+    if (c === LF || c === CR) {
+      i++; // blank line
+      continue;
+    }
+    for (let j = 0; j < width; j++) {
+      const s = i;
+      let neg = false;
+      c = buf[i] as number;
+      if (c === 0x2d || c === 0x2b) {
+        neg = c === 0x2d;
+        i++;
+      }
+      let m = 0;
+      let digits = 0;
+      let frac = 0;
+      let isInt = true;
+      let simple = true;
+      while (i < n) {
+        const d = (buf[i] as number) - 0x30;
+        if (d < 0 || d > 9) break;
+        m = m * 10 + d;
+        digits++;
+        i++;
+      }
+      if (i < n && buf[i] === 0x2e) {
+        isInt = false;
+        i++;
+        while (i < n) {
+          const d = (buf[i] as number) - 0x30;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          frac++;
+          i++;
+        }
+      }
+      if (digits + frac === 0) return null;
+      if (i < n && (buf[i] === 0x65 || buf[i] === 0x45)) {
+        isInt = false;
+        simple = false;
+        i++;
+        if (i < n && (buf[i] === 0x2b || buf[i] === 0x2d)) i++;
+        const e0 = i;
+        while (i < n && (buf[i] as number) >= 0x30 && (buf[i] as number) <= 0x39) i++;
+        if (i === e0) return null;
+      }
+      // the field must end here: a comma between fields, a line break (or the end) after the last
+      c = i < n ? (buf[i] as number) : LF;
+      if (j < width - 1 ? c !== COMMA : c !== LF && c !== CR) return null;
+      let v: number;
+      if (simple && digits + frac <= 15) {
+        v = frac === 0 ? m : m / (POW10[frac] as number);
+        if (neg) v = -v;
+      } else v = Number(buf.toString('latin1', s, i));
+      (values[j] as number[]).push(v);
+      if (!isInt) ints[j] = false;
+      i++;
+      if (c === CR && buf[i] === LF) i++;
+    }
+    rows++;
+  }
+  return { kind: 'frame', columns: header, cols: values.map((v, j) => ({ dtype: rows > 0 && ints[j] ? 'int64' : 'float64', values: v })), nrows: rows };
+}

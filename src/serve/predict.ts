@@ -3,7 +3,8 @@
  * data frame) in chunks, predicts them in worker threads (one model session each, several
  * chunks in flight, output kept in input order), and writes the predictions as JSON (MLflow's
  * `{"predictions": ...}`), JSON Lines, CSV or Parquet, optionally with input columns kept.
- * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON). The
+ * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON, which is
+ * refused over {@link PREDICT_JSON_LIMIT} with a message pointing to JSON Lines). The
  * output is written to a temporary file renamed at the end: a stop leaves no half-written file.
  * A bad row stops the run with its row number, or is skipped and reported (`skipBadRows`).
  *
@@ -22,15 +23,15 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlflowError } from '../errors.js';
 import { PyFloat } from '../format/float.js';
-import type { Frame } from './data.js';
+import type { Frame, Series } from './data.js';
 import { frameFromRecords } from './data.js';
-import { parseCsvFrame, inferCsvColumn, splitCsv } from './csv.js';
-import type { BatchRequest, BatchResult } from './batch.js';
+import { csvFrameFromBytes, csvHeaderFromBytes } from './csv.js';
+import type { BatchRequest, BatchResult, BatchText } from './batch.js';
 import { predictBatch } from './batch.js';
 import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
-import { defaultServeWorkers } from './server.js';
-import { dumpPyJson, parsePyJson, pyJsonFloat } from './pyjson.js';
+import os from 'node:os';
+import { parsePyJson } from './pyjson.js';
 import { parseJsonRequest } from './scoring.js';
 
 /**
@@ -60,7 +61,7 @@ export interface PredictFileOptions {
   /** Output format (default from the output extension, else json). */
   outputType?: PredictFormat;
   root?: string | null;
-  /** Worker threads (default one per core, at most 8; 0 = this thread). */
+  /** Worker threads (default: one per core but one, at least 1, at most 8 — this thread reads and parses the input; 0 = everything in this thread). */
   workers?: number;
   /** Rows per chunk (default 10000). */
   batchSize?: number;
@@ -85,6 +86,19 @@ export interface PredictFileResult {
   output: string | null;
 }
 
+/** Workers of predict: one per core but the one reading and parsing the input (at least 1, at most 8). */
+const defaultPredictWorkers = (): number => Math.min(8, Math.max(1, os.availableParallelism() - 1));
+
+/**
+ * The largest JSON (not JSON Lines) input of {@link predictFile}, in bytes: it is parsed whole.
+ *
+ * @example
+ * ```ts
+ * if (fs.statSync('frame.json').size > PREDICT_JSON_LIMIT) console.log('convert it to JSON Lines');
+ * ```
+ */
+export const PREDICT_JSON_LIMIT = 64 * 1024 * 1024;
+
 const formatOf = (file: string, fallback: PredictFormat): PredictFormat => {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.csv') return 'csv';
@@ -100,46 +114,91 @@ interface Chunk {
   bytes: number;
 }
 
-/** CSV chunks: lines are read as they come; a chunk's columns keep the dtypes of earlier chunks where they are wider. */
-async function* csvChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
-  const stream = fs.createReadStream(file);
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
-  let header: string | null = null;
-  let lines: string[] = [];
-  let pending = '';
-  let row = 1;
-  const floatCols = new Set<number>();
-  const make = (): Chunk => {
-    const frame = parseCsvFrame(`${header}\n${lines.join('\n')}\n`);
-    frame.cols.forEach((c, j) => {
-      if (c.dtype === 'float64') floatCols.add(j);
-      else if (c.dtype === 'int64' && floatCols.has(j)) frame.cols[j] = { dtype: 'float64', values: c.values };
-    });
-    const chunk = { frame, firstRow: row, bytes: stream.bytesRead };
-    row += lines.length;
-    lines = [];
-    return chunk;
-  };
-  for await (const line of rl) {
-    const text: string = pending ? `${pending}\n${line}` : line;
-    if ((text.match(/"/g)?.length ?? 0) % 2 === 1) {
-      pending = text;
-      continue;
+/** How many row ends (line breaks outside quotes) `buf` holds from `st.pos` on, stopping at `want`: `st.cut` is after the last one counted. */
+function countRows(buf: Uint8Array, st: { pos: number; rows: number; inQuotes: boolean; cut: number }, want: number): void {
+  let inQ = st.inQuotes;
+  let rows = st.rows;
+  let i = st.pos;
+  for (; i < buf.length && rows < want; i++) {
+    const c = buf[i] as number;
+    if (c === 0x22) inQ = !inQ;
+    else if (!inQ && (c === 0x0a || c === 0x0d)) {
+      if (c === 0x0d && buf[i + 1] === 0x0a) i++;
+      rows++;
+      st.cut = i + 1;
     }
-    pending = '';
-    if (header === null) {
-      header = text;
-      continue;
-    }
-    if (text === '') continue;
-    lines.push(text);
-    if (lines.length >= batchSize) yield make();
   }
-  if (header === null) throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}' is empty: no CSV header`);
-  if (lines.length > 0) yield make();
+  st.pos = i;
+  st.rows = rows;
+  st.inQuotes = inQ;
 }
-void inferCsvColumn;
-void splitCsv;
+
+/**
+ * CSV chunks, read from the bytes as they come (1 MiB reads): about `batchSize` rows at a time
+ * are cut at a line break outside quotes and parsed straight from the bytes; a chunk's columns
+ * keep the dtypes of earlier chunks where they are wider.
+ */
+async function* csvChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    let pending: Buffer = Buffer.alloc(0);
+    let eof = false;
+    let bytesRead = 0;
+    const more = async (): Promise<void> => {
+      const block = Buffer.allocUnsafe(1 << 20);
+      const { bytesRead: n } = await fh.read(block, 0, block.length, null);
+      if (n === 0) eof = true;
+      else {
+        bytesRead += n;
+        pending = pending.length === 0 ? block.subarray(0, n) : Buffer.concat([pending, block.subarray(0, n)]);
+      }
+    };
+    let header: string[] | null = null;
+    while (header === null) {
+      const h = csvHeaderFromBytes(pending, eof);
+      if (h) {
+        header = h.names;
+        pending = pending.subarray(h.next);
+      } else if (eof) throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}' is empty: no CSV header`);
+      else await more();
+    }
+    let row = 1;
+    const floatCols = new Set<number>();
+    const make = (bytes: Buffer): Chunk | null => {
+      const frame = csvFrameFromBytes(bytes, header as string[], row + 1);
+      if (frame.nrows === 0) return null;
+      frame.cols.forEach((c, j) => {
+        if (c.dtype === 'float64') floatCols.add(j);
+        else if (c.dtype === 'int64' && floatCols.has(j)) frame.cols[j] = { dtype: 'float64', values: c.values };
+      });
+      const chunk = { frame, firstRow: row, bytes: bytesRead - pending.length };
+      row += frame.nrows;
+      return chunk;
+    };
+    const st = { pos: 0, rows: 0, inQuotes: false, cut: -1 };
+    for (;;) {
+      countRows(pending, st, batchSize);
+      if (st.rows >= batchSize) {
+        const bytes = pending.subarray(0, st.cut);
+        pending = pending.subarray(st.cut);
+        Object.assign(st, { pos: 0, rows: 0, inQuotes: false, cut: -1 });
+        const c = make(bytes);
+        if (c) yield c;
+        continue;
+      }
+      if (eof) break;
+      await more();
+    }
+    if (pending.length > 0) {
+      const bytes = pending;
+      pending = Buffer.alloc(0);
+      const c = make(bytes);
+      if (c) yield c;
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 async function* jsonlChunks(file: string, batchSize: number): AsyncGenerator<Chunk> {
   const stream = fs.createReadStream(file);
@@ -168,6 +227,13 @@ async function* jsonlChunks(file: string, batchSize: number): AsyncGenerator<Chu
 }
 
 async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncModel, 'schema'>): AsyncGenerator<Chunk> {
+  const size = fs.statSync(file).size;
+  if (size > PREDICT_JSON_LIMIT) {
+    throw new MlflowError(
+      'INVALID_PARAMETER_VALUE',
+      `'${file}' is ${(size / 1048576).toFixed(1)} MiB of JSON: a JSON input (dataframe_split, dataframe_records or a list of records) is read whole and is limited to ${PREDICT_JSON_LIMIT / 1048576} MiB. Write one record per line (JSON Lines, .jsonl or -t jsonl), CSV or Parquet: those are read in chunks, any size.`,
+    );
+  }
   const text = fs.readFileSync(file, 'utf8');
   let frame: Frame;
   const trimmed = text.trimStart();
@@ -271,75 +337,52 @@ class BatchRunner {
   }
 }
 
-/** The JSON of one value as Python writes it (floats `2.0`, nested arrays). */
-const floatJson = (v: unknown): string => (typeof v === 'number' ? pyJsonFloat(v) : Array.isArray(v) ? `[${v.map(floatJson).join(', ')}]` : dumpPyJson(v));
-const jsonOf = (v: unknown, float: boolean): string => (float ? floatJson(v) : dumpPyJson(v));
-const csvCell = (v: unknown, float = false): string => {
-  const s = v === null || v === undefined ? '' : typeof v === 'number' ? (float ? pyJsonFloat(v) : String(v)) : typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : jsonOf(v, float);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-/** Output writers: JSON (MLflow's shape), JSON Lines, CSV, Parquet. */
+/** Output writers: JSON (MLflow's shape), JSON Lines and CSV take the text the workers wrote; Parquet takes rows. */
 interface Sink {
-  write(rows: Array<Record<string, unknown>>, kind: 'frame' | 'dict', floats: Set<string>): Promise<void>;
+  write(rows: Array<Record<string, unknown>>): Promise<void>;
+  writeText(t: BatchText): Promise<void>;
   finish(): Promise<void>;
 }
 
 function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: string): Sink {
   const out = (s: string): void => {
+    if (s.length === 0) return;
     if (fd === null) process.stdout.write(s);
     else fs.writeSync(fd, s);
   };
   let first = true;
-  let header: string[] | null = null;
+  let header = false;
   let kind: 'frame' | 'dict' = 'frame';
   const parts = new Map<string, { file: string; fd: number; first: boolean }>();
   return {
-    async write(rows, k, floats) {
-      const rec = (r: Record<string, unknown>): string => `{${Object.entries(r).map(([key, v]) => `${JSON.stringify(key)}: ${jsonOf(v, floats.has(key))}`).join(', ')}}`;
-      if (format === 'jsonl') {
-        let s = '';
-        for (const r of rows) s += `${rec(r)}\n`;
-        out(s);
-        return;
-      }
+    async write() {
+      throw new Error('a text output takes text');
+    },
+    async writeText(t) {
+      if (format === 'jsonl') return out(t.text);
       if (format === 'csv') {
-        if (!header && rows[0]) {
-          header = Object.keys(rows[0]);
-          out(`${header.map((h) => csvCell(h)).join(',')}\n`);
+        if (!header && t.n > 0) {
+          header = true;
+          out(`${t.header}\n`);
         }
-        let s = '';
-        for (const r of rows) s += `${(header ?? []).map((h) => csvCell(r[h], floats.has(h))).join(',')}\n`;
-        out(s);
-        return;
+        return out(t.text);
       }
-      if (first) kind = k;
+      if (t.n === 0) return;
+      if (first) kind = t.kind;
       if (kind === 'frame') {
-        let s = '';
-        for (const r of rows) {
-          s += `${first ? '{"predictions": [' : ', '}${rec(r)}`;
-          first = false;
-        }
-        out(s);
+        out(`${first ? '{"predictions": [' : ', '}${t.text}`);
+        first = false;
         return;
       }
       first = false;
-      const texts = new Map<string, string[]>();
-      for (const r of rows) {
-        for (const [key, v] of Object.entries(r)) {
-          let t = texts.get(key);
-          if (!t) texts.set(key, (t = []));
-          t.push(jsonOf(v, floats.has(key)));
-        }
-      }
-      for (const [key, t] of texts) {
+      for (const [key, text] of t.parts) {
         let p = parts.get(key);
         if (!p) {
           const file = `${tmpBase}.part${parts.size}`;
           p = { file, fd: fs.openSync(file, 'w'), first: true };
           parts.set(key, p);
         }
-        fs.writeSync(p.fd, `${p.first ? '' : ', '}${t.join(', ')}`);
+        fs.writeSync(p.fd, `${p.first ? '' : ', '}${text}`);
         p.first = false;
       }
     },
@@ -370,6 +413,9 @@ async function parquetSink(file: string): Promise<Sink> {
   let names: string[] = [];
   let types: string[] = [];
   return {
+    async writeText() {
+      throw new Error('a Parquet output takes rows');
+    },
     async write(rows) {
       if (rows.length === 0) return;
       if (!writer) {
@@ -413,7 +459,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
   const batchSize = options.batchSize ?? 10_000;
   const keep = options.keepColumns ?? [];
   const totalBytes = fs.statSync(options.input).size;
-  const runner = await BatchRunner.start(uri, options.root ?? null, options.workers ?? defaultServeWorkers());
+  const runner = await BatchRunner.start(uri, options.root ?? null, options.workers ?? defaultPredictWorkers());
   const tmp = output ? path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.${process.pid}.tmp`) : null;
   let fd: number | null = null;
   const bad: PredictFileResult['bad'] = [];
@@ -455,34 +501,36 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
       if (r.error) throw new MlflowError('INVALID_PARAMETER_VALUE', r.error);
       bad.push(...r.bad);
-      const keptCols = keep.map((k) => {
-        const j = chunk.frame.columns.indexOf(k);
-        if (j < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The input has no column '${k}' to keep (its columns: ${chunk.frame.columns.join(', ')})`);
-        return chunk.frame.cols[j] as { values: unknown[] };
-      });
-      const out = r.rows.map((row, i) => {
-        if (keep.length === 0) return row;
-        const o: Record<string, unknown> = {};
-        keep.forEach((k, j) => (o[k] = (keptCols[j] as { values: unknown[] }).values[r.kept[i] as number]));
-        return { ...o, ...row };
-      });
-      const floats = new Set(r.floatOutputs ?? []);
-      keep.forEach((k, j) => {
-        const dtype = (chunk.frame.cols[chunk.frame.columns.indexOf(k)] as { dtype: string }).dtype;
-        if (dtype.startsWith('float')) floats.add(k);
-        void j;
-      });
-      await sink.write(out, keep.length > 0 ? 'frame' : (r.kind ?? 'frame'), floats);
-      rows += out.length;
+      if (r.text) {
+        await sink.writeText(r.text);
+        rows += r.text.n;
+      } else {
+        const keptCols = keep.map((k) => chunk.frame.cols[chunk.frame.columns.indexOf(k)] as { values: unknown[] });
+        const out = r.rows.map((row, i) => {
+          if (keep.length === 0) return row;
+          const o: Record<string, unknown> = {};
+          keep.forEach((k, j) => (o[k] = (keptCols[j] as { values: unknown[] }).values[r.kept[i] as number]));
+          return { ...o, ...row };
+        });
+        await sink.write(out);
+        rows += out.length;
+      }
       options.onProgress?.({ rows, bytes: chunk.bytes, totalBytes });
     };
     for await (const chunk of chunks) {
       if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
+      const keepCols = keep.map((k) => {
+        const j = chunk.frame.columns.indexOf(k);
+        if (j < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The input has no column '${k}' to keep (its columns: ${chunk.frame.columns.join(', ')})`);
+        return chunk.frame.cols[j] as Series;
+      });
       const modelFrame: Frame =
         keep.length === 0
           ? chunk.frame
           : { kind: 'frame', columns: chunk.frame.columns.filter((c) => !keep.includes(c)), cols: chunk.frame.cols.filter((_, j) => !keep.includes(chunk.frame.columns[j] as string)), nrows: chunk.frame.nrows };
-      inflight.push({ chunk, result: runner.run({ frame: modelFrame, firstRow: chunk.firstRow, skipBadRows: options.skipBadRows ?? false }) });
+      const req: BatchRequest = { frame: modelFrame, firstRow: chunk.firstRow, skipBadRows: options.skipBadRows ?? false };
+      if (outputType !== 'parquet') req.output = { format: outputType, keepNames: keep, keepCols };
+      inflight.push({ chunk, result: runner.run(req) });
       if (inflight.length >= depth) await drainOne();
     }
     while (inflight.length > 0) await drainOne();

@@ -2,7 +2,8 @@
  * `serveModel`: MLflow's scoring server (`mlflow models serve`) for the models mlruns runs.
  * `GET /ping`, `GET /health`, `GET /version`, `POST /invocations` as MLflow 3.17.2 answers
  * them (see `scoring.ts`), plus `GET /metrics` (Prometheus text format). Inference runs in
- * worker threads, one model session each. A `models:/name@alias` (or stage, or `latest`) URI is
+ * worker threads, one model session each (small requests in this thread while the model is
+ * quick there: `inlineBytes`). A `models:/name@alias` (or stage, or `latest`) URI is
  * followed: when it moves to another version, the new version is loaded in the background and
  * swapped in at once; each response says which version answered (`X-Mlruns-Model-Version`).
  * Binds 127.0.0.1 by default; bodies over `bodyLimit` get 413; a request running longer than
@@ -24,6 +25,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MlflowError } from '../errors.js';
@@ -83,6 +85,13 @@ export interface ServeOptions {
   onEvent?: (event: { type: 'loading' | 'switched' | 'load-failed'; version: string | null; message?: string }) => void;
   /** onnxruntime session options of each session (default one intra-op thread). */
   sessionOptions?: Record<string, unknown>;
+  /**
+   * Requests whose body is at most this many bytes are predicted in the server's thread when the
+   * model is quick there (an ONNX model answering in under 5 ms on average after a warm-up;
+   * checked again every second when it is not): for small payloads the worker round trip costs more than the prediction. Default
+   * 16384; 0 sends every request to the workers. Not used with `workers: 0` (everything is).
+   */
+  inlineBytes?: number;
   /** The TensorFlow.js module for tfjs models predicted in this thread (`workers: 0`); workers import `@tensorflow/tfjs`. */
   tf?: unknown;
 }
@@ -129,6 +138,14 @@ class Engine {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private inline: PyfuncModel | null = null;
+  /** With workers: the model in this thread for small requests (see `inlineBytes`). */
+  private quick: PyfuncModel | null = null;
+  private inlineBytes = 0;
+  /** Average time of a request predicted in this thread (ms), and when it was last tried. */
+  private quickMs = 0;
+  private quickTried = 0;
+  /** Requests predicted in this thread by the `inlineBytes` rule. */
+  inThreadCount = 0;
   inflight = 0;
   private drained: (() => void) | null = null;
 
@@ -136,8 +153,9 @@ class Engine {
     this.version = version;
   }
 
-  static async start(uri: string, version: string | null, root: string | null, count: number, sessionOptions?: Record<string, unknown>, tf?: unknown): Promise<Engine> {
+  static async start(uri: string, version: string | null, root: string | null, count: number, sessionOptions?: Record<string, unknown>, tf?: unknown, inlineBytes = 0): Promise<Engine> {
     const e = new Engine(version);
+    e.inlineBytes = inlineBytes;
     const script = workerScript();
     if (count <= 0 || !script) {
       e.inline = await loadPyfunc(uri, { root, ...(sessionOptions ? { sessionOptions } : {}), ...(tf ? { tf } : {}) });
@@ -169,6 +187,12 @@ class Engine {
     }
     try {
       await Promise.all(ready);
+      if (inlineBytes > 0) {
+        const m = await loadPyfunc(uri, { root, ...(sessionOptions ? { sessionOptions } : {}) });
+        // onnxruntime predicts quickly in this thread; TF.js (pure JS) would hold the event loop
+        if (m.desc.flavors['tfjs'] && !m.desc.flavors['onnx']) await m.close();
+        else e.quick = m;
+      }
     } catch (err) {
       await e.stop();
       throw err;
@@ -176,10 +200,28 @@ class Engine {
     return e;
   }
 
+  /** True when this request is best predicted in this thread. */
+  private inThread(size: number): boolean {
+    if (!this.quick || size > this.inlineBytes) return false;
+    if (this.quickMs <= 5) return true;
+    const now = Date.now();
+    if (now - this.quickTried < 1000) return false;
+    this.quickTried = now; // try again now and then: the slow ones may have been a burst
+    return true;
+  }
+
   async invoke(body: Buffer, contentType: string | undefined): Promise<ScoringResponse> {
     this.inflight++;
     try {
       if (this.inline) return await invocations(body, contentType, this.inline);
+      if (this.inThread(body.length)) {
+        this.inThreadCount++;
+        const t0 = performance.now();
+        const r = await invocations(body, contentType, this.quick as PyfuncModel);
+        // the first ones warm up (JIT, the session's first runs): not counted
+        if (this.inThreadCount > 10) this.quickMs = this.quickMs * 0.9 + (performance.now() - t0) * 0.1;
+        return r;
+      }
       let best = this.workers[0] as { worker: Worker; inflight: number };
       for (const w of this.workers) if (w.inflight < best.inflight) best = w;
       best.inflight++;
@@ -202,6 +244,7 @@ class Engine {
 
   async stop(): Promise<void> {
     await this.inline?.close();
+    await this.quick?.close();
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     for (const p of this.pending.values()) p.resolve(errorResponse('INTERNAL_ERROR', 'The model worker stopped'));
     this.pending.clear();
@@ -231,7 +274,7 @@ class Metrics {
     }
   }
 
-  text(uri: string, version: string | null, inflight: number): string {
+  text(uri: string, version: string | null, inflight: number, inThread: number): string {
     const lines: string[] = [];
     lines.push('# HELP mlruns_serve_requests_total Requests answered, by path and status.', '# TYPE mlruns_serve_requests_total counter');
     for (const [k, v] of this.requests) lines.push(`mlruns_serve_requests_total{${k}} ${v}`);
@@ -247,6 +290,8 @@ class Metrics {
     lines.push(`mlruns_serve_model_version ${version !== null && /^\d+$/.test(version) ? version : 0}`);
     lines.push('# HELP mlruns_serve_model_switches_total Times a followed alias moved and the new version took over.', '# TYPE mlruns_serve_model_switches_total counter');
     lines.push(`mlruns_serve_model_switches_total ${this.switches}`);
+    lines.push("# HELP mlruns_serve_in_thread_requests_total Small requests predicted in the server's thread (inlineBytes) by the version serving now.", '# TYPE mlruns_serve_in_thread_requests_total counter');
+    lines.push(`mlruns_serve_in_thread_requests_total ${inThread}`);
     return `${lines.join('\n')}\n`;
   }
 }
@@ -290,6 +335,8 @@ export async function serveModel(uri: string, options: ServeOptions = {}): Promi
   const host = options.host ?? '127.0.0.1';
   const workers = options.workers ?? defaultServeWorkers();
   const bodyLimit = options.bodyLimit ?? 64 * 1024 * 1024;
+  const inlineBytes = options.inlineBytes ?? 16384;
+  if (!Number.isInteger(inlineBytes) || inlineBytes < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `inlineBytes must be an integer >= 0, got ${inlineBytes}`);
   const timeoutMs = (options.timeoutSeconds ?? timeoutFromEnv()) * 1000;
   const moving = isMovingUri(uri) && options.followAlias !== false;
   const metrics = new Metrics();
@@ -302,7 +349,7 @@ export async function serveModel(uri: string, options: ServeOptions = {}): Promi
     return { uri, version: null };
   };
   const first = await pinned();
-  let engine = await Engine.start(first.uri, first.version, root, workers, options.sessionOptions, options.tf);
+  let engine = await Engine.start(first.uri, first.version, root, workers, options.sessionOptions, options.tf, inlineBytes);
   let loading: string | null = null;
   let closing = false;
   let inflight = 0;
@@ -321,7 +368,7 @@ export async function serveModel(uri: string, options: ServeOptions = {}): Promi
     loading = next.version;
     emit({ type: 'loading', version: next.version });
     try {
-      const fresh = await Engine.start(next.uri, next.version, root, workers, options.sessionOptions, options.tf);
+      const fresh = await Engine.start(next.uri, next.version, root, workers, options.sessionOptions, options.tf, inlineBytes);
       if (closing) {
         await fresh.stop();
         return;
@@ -377,7 +424,7 @@ export async function serveModel(uri: string, options: ServeOptions = {}): Promi
         if (req.method !== 'GET') return send(res, { status: 405, body: '{"detail":"Method Not Allowed"}', mimetype: 'application/json' }, answeredBy);
         req.resume();
         if (url === '/version') return send(res, { status: 200, body: SCORING_MLFLOW_VERSION, mimetype: 'application/json' }, answeredBy);
-        if (url === '/metrics') return send(res, { status: 200, body: metrics.text(uri, engine.version, inflight), mimetype: 'text/plain; version=0.0.4' }, answeredBy);
+        if (url === '/metrics') return send(res, { status: 200, body: metrics.text(uri, engine.version, inflight, engine.inThreadCount), mimetype: 'text/plain; version=0.0.4' }, answeredBy);
         return send(res, { status: 200, body: '\n', mimetype: 'application/json' }, answeredBy);
       }
       if (url !== '/invocations') {

@@ -1,8 +1,8 @@
 /**
  * Shared pieces of the serve tests: the full Python oracle (`.oracle/mlflow-3-full`: MLflow
  * 3.17.2 with onnx, onnxruntime, pandas, uvicorn), a script that builds ONNX models with the
- * `onnx` package and logs them with `mlflow.onnx.log_model`, and one long-lived Python scoring
- * server per suite.
+ * `onnx` package and logs them with `mlflow.onnx.log_model`, and real `mlflow models serve`
+ * processes to compare with.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -76,59 +76,56 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * One Python process serving several models with MLflow's own scoring app: each model under
- * `/<key>/` is `mlflow.pyfunc.scoring_server.init(mlflow.pyfunc.load_model(uri))`, the very app
- * `mlflow models serve` runs under uvicorn, mounted side by side (one process per suite instead
- * of one per model).
+ * The real `mlflow models serve -m <uri> --env-manager local -h 127.0.0.1 -p <free port>` of the
+ * full oracle (MLflow 3.17.2: the CLI starts uvicorn with MLflow's scoring app in a child
+ * process). It runs in its own process group, so `stop()` ends the CLI and its uvicorn child
+ * together.
  */
-export async function startPythonScoring(root: string, models: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startMlflowModelsServe(root: string, uri: string): Promise<{ url: string; stop(): Promise<void> }> {
   if (!fs.existsSync(PY_FULL)) throw new Error(`The Python oracle is missing: ${PY_FULL} (run scripts/setup-oracle.sh)`);
   const port = await freePort();
-  const script = String.raw`
-import json, os, sys, warnings, logging
-warnings.filterwarnings("ignore")
-logging.disable(logging.WARNING)
-import mlflow, uvicorn
-from starlette.applications import Starlette
-from starlette.routing import Mount
-from mlflow.pyfunc import scoring_server
-mlflow.set_tracking_uri('file://' + ${JSON.stringify(root)})
-mlflow.set_registry_uri('file://' + ${JSON.stringify(root)})
-models = json.loads(${JSON.stringify(JSON.stringify(models))})
-routes = [Mount('/' + k, app=scoring_server.init(mlflow.pyfunc.load_model(u))) for k, u in models.items()]
-app = Starlette(routes=routes)
-print('READY', flush=True)
-uvicorn.run(app, host='127.0.0.1', port=${port}, log_level='warning')
-`;
-  const child: ChildProcess = spawn(PY_FULL, ['-c', script], { cwd: REPO, env: pyEnv({ PATH: `${path.join(FULL, 'bin')}:${process.env['PATH'] ?? ''}` }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(path.join(FULL, 'bin/mlflow'), ['models', 'serve', '-m', uri, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], {
+    cwd: REPO,
+    env: pyEnv({ MLFLOW_TRACKING_URI: `file://${root}`, MLFLOW_REGISTRY_URI: `file://${root}`, PATH: `${path.join(FULL, 'bin')}:${process.env['PATH'] ?? ''}` }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Python scoring server exited (${child.exitCode}):\n${err}`);
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-20000)));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     try {
-      const first = Object.keys(models)[0] as string;
-      const r = await fetch(`${url}/${first}/ping`);
-      if (r.status === 200) break;
+      process.kill(-(child.pid as number), 'SIGTERM');
+    } catch {
+      return;
+    }
+    const t = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 15_000);
+    await exited;
+    clearTimeout(t);
+  };
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 420_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mlflow models serve -m ${uri} exited (${child.exitCode}):\n${err}`);
+    try {
+      if ((await fetch(`${url}/ping`)).status === 200) break;
     } catch {
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the Python scoring server did not start:\n${err}`);
+      await stop();
+      throw new Error(`mlflow models serve -m ${uri} did not start:\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
   }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url, stop };
 }
 
 /** A request to send: body (object → JSON), content type (null: none sent), method, path. */

@@ -10,8 +10,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowClient } from '../../src/index.js';
 import { loadModel, logModel } from '../../src/models/index.js';
+import { PREDICT_JSON_LIMIT } from '../../src/serve/predict.js';
 import { REPO, cleanup, tmpDir } from '../models/helpers.js';
-import { BUILD_ONNX_PY, pyFull } from './helpers.js';
+import { BUILD_ONNX_PY, FULL, pyFull } from './helpers.js';
+import { pyEnv } from '../models/helpers.js';
 
 const CLI = path.join(REPO, 'dist/cli/main.js');
 const SIG = {
@@ -116,6 +118,51 @@ describe('mlruns predict', () => {
     expect(got).toHaveLength(N - 1);
     expect(got.map((r) => r.id)).toEqual(xs.map((_, i) => i).filter((i) => i !== 1233));
     got.forEach((r) => expect(r.y).toEqual([expected[r.id]]));
+  }, 120_000);
+
+  it("writes byte for byte the JSON `mlflow models predict` writes for the same CSV (numbers read from the bytes, floats written in the workers)", async () => {
+    const client = new MlflowClient(root);
+    const run = await client.createRun('0');
+    const nosig = (await logModel(client, run.info.runId, { name: 'lin-nosig', flavor: 'onnx', path: path.join(dir, 'lin.onnx') })).modelUri;
+    // ints, floats with long mantissas, exponents, signs, huge and tiny values; a column whose
+    // first chunks are integers and later ones floats
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 700; i++) {
+      const a = i % 3 === 0 ? String(i) : String(i / 7);
+      const b = i < 350 ? String((i % 11) - 5) : `${(i % 11) - 5}.5`;
+      const c = [`${i}e-7`, `-${i}.25`, `+${i}`, `${i}E2`, `0.${i}`, `1${'0'.repeat(17)}`, `.${i}`][i % 7];
+      lines.push(`${a},${b},${c}`);
+    }
+    const input = path.join(dir, 'mixed.csv');
+    fs.writeFileSync(input, `${lines.join('\r\n')}\r\n`);
+    const pyOut = path.join(dir, 'mixed.py.json');
+    const py = spawnSync(path.join(FULL, 'bin/mlflow'), ['models', 'predict', '-m', nosig, '-i', input, '-o', pyOut, '-t', 'csv', '--env-manager', 'local'], {
+      env: pyEnv({ MLFLOW_TRACKING_URI: `file://${root}`, PATH: `${path.join(FULL, 'bin')}:${process.env['PATH'] ?? ''}` }),
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(py.status, py.stderr).toBe(0);
+    const ours = path.join(dir, 'mixed.ours.json');
+    const r = cli(['-m', nosig, '-i', input, '-o', ours, '--batch-size', '64', '--workers', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    const want = fs.readFileSync(pyOut, 'utf8');
+    expect(JSON.parse(want).predictions).toHaveLength(700);
+    expect(fs.readFileSync(ours, 'utf8')).toBe(want);
+  }, 360_000);
+
+  it('a JSON (not JSON Lines) input over the limit is refused with a message pointing to JSON Lines; nothing is written', () => {
+    const big = path.join(dir, 'huge.json');
+    const fd = fs.openSync(big, 'w');
+    fs.writeSync(fd, '{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}}');
+    fs.writeSync(fd, Buffer.alloc(PREDICT_JSON_LIMIT, 0x20)); // JSON allows trailing spaces
+    fs.closeSync(fd);
+    const out = path.join(dir, 'huge.out.json');
+    const r = cli(['-m', uri, '-i', big, '-o', out]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/huge\.json' is 64\.0 MiB of JSON: .* is read whole and is limited to 64 MiB\. Write one record per line \(JSON Lines/);
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('huge.out'))).toEqual([]);
+    fs.rmSync(big);
   }, 120_000);
 
   it('a SIGINT mid-run leaves no output file and no temporary file', async () => {

@@ -1,7 +1,9 @@
 /**
  * Differential test of the scoring protocol: every request form, CSV, and every bad request
- * (wrong columns, types, shapes, malformed JSON, unknown content type, empty body) sent to
- * mlruns' server and to MLflow's own scoring app (Python, MLflow 3.17.2) for the same models:
+ * (wrong columns, types, shapes, malformed JSON, unknown content type, empty body) sent over
+ * HTTP to mlruns' server and to a real `mlflow models serve -m <uri> --env-manager local`
+ * (MLflow 3.17.2, one process per model, all seven started in parallel and stopped at the end)
+ * for the same models:
  * ONNX models built with the `onnx` package and logged by Python (tensor signature, none, named
  * tensors, columns) and ONNX models logged by mlruns (which Python serves too). Same status,
  * same content type, same JSON shape with values equal to float tolerance, same `error_code`.
@@ -17,7 +19,7 @@ import { logModel } from '../../src/models/index.js';
 import { serveModel } from '../../src/serve/index.js';
 import type { ModelServer } from '../../src/serve/index.js';
 import { cleanup, tmpDir } from '../models/helpers.js';
-import { BUILD_ONNX_PY, CASES, closeTo, pyFull, send, startPythonScoring } from './helpers.js';
+import { BUILD_ONNX_PY, CASES, closeTo, pyFull, send, startMlflowModelsServe } from './helpers.js';
 import type { Req, Res } from './helpers.js';
 
 const TENSOR_SIG = {
@@ -30,7 +32,7 @@ const OPTIONAL_COLS_SIG = {
 };
 
 let root: string;
-let python: { url: string; stop(): Promise<void> };
+const python = new Map<string, { url: string; stop(): Promise<void> }>();
 const ours = new Map<string, ModelServer>();
 const models: Record<string, string> = {};
 let tfjsServer: ModelServer;
@@ -68,17 +70,26 @@ with mlflow.start_run():
   net.add(tf.layers.dense({ units: 1, inputShape: [3], useBias: true }));
   net.setWeights([tf.tensor2d([[2], [-1], [0.5]]), tf.tensor1d([0.25])]);
   const tfjsUri = (await logModel(client, id, { name: 'tfjs-lin', flavor: 'tfjs', tfjsModel: net, signature: TENSOR_SIG })).modelUri;
-  python = await startPythonScoring(root, models);
+  // one real `mlflow models serve` per model, started in parallel (each stopped in afterAll,
+  // also when another failed to start)
+  const started = await Promise.allSettled(
+    Object.entries(models).map(async ([k, uri]) => {
+      const p = await startMlflowModelsServe(root, uri);
+      python.set(k, p);
+    }),
+  );
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   for (const [k, uri] of Object.entries(models)) ours.set(k, await serveModel(uri, { root, port: 0, workers: 0 }));
   tfjsServer = await serveModel(tfjsUri, { root, port: 0, workers: 0, tf });
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   for (const s of ours.values()) await s.close();
   await tfjsServer?.close();
-  await python?.stop();
+  await Promise.all([...python.values()].map((p) => p.stop()));
   cleanup();
-});
+}, 60_000);
 
 function same(a: Res, b: Res, what: string): void {
   expect(a.status, what).toBe(b.status);
@@ -103,7 +114,8 @@ describe('mlruns serve speaks MLflow 3.17.2 scoring protocol', () => {
       let ok = 0;
       for (const r of CASES) {
         const what = `${key} ${JSON.stringify(r).slice(0, 160)}`;
-        const [a, b] = await Promise.all([send(server.url, r), send(`${python.url}/${key}`, r)]);
+        const py = (python.get(key) as { url: string }).url;
+        const [a, b] = await Promise.all([send(server.url, r), send(py, r)]);
         same(a, b, what);
         if (b.status === 200 && (r.path ?? '/invocations') === '/invocations') ok++;
       }
@@ -114,7 +126,7 @@ describe('mlruns serve speaks MLflow 3.17.2 scoring protocol', () => {
 
   it('a TF.js model answers as the ONNX model with the same weights', async () => {
     for (const r of CASES.filter((c) => (c.path ?? '/invocations') === '/invocations')) {
-      const [a, b] = await Promise.all([send(tfjsServer.url, r), send(`${python.url}/py-tsig`, r)]);
+      const [a, b] = await Promise.all([send(tfjsServer.url, r), send((python.get('py-tsig') as { url: string }).url, r)]);
       const what = `tfjs ${JSON.stringify(r).slice(0, 160)}`;
       expect(a.status, `${what}\n${a.text}\n${b.text}`).toBe(b.status);
       if (b.status === 200) {
@@ -131,7 +143,7 @@ describe('mlruns serve speaks MLflow 3.17.2 scoring protocol', () => {
   it('without a content type header both answer 500 or 415 alike', async () => {
     const r: Req = { body: Buffer.from('{"inputs": [[1, 2, 3]]}').toString(), ct: null };
     const a = await send((ours.get('py-tsig') as ModelServer).url, r);
-    const b = await send(`${python.url}/py-tsig`, r);
+    const b = await send((python.get('py-tsig') as { url: string }).url, r);
     same(a, b, 'no content type');
   });
 

@@ -13,7 +13,7 @@ import { MlflowClient } from '../../src/index.js';
 import { logModel } from '../../src/models/index.js';
 import { serveModel } from '../../src/serve/index.js';
 import { REPO, cleanup, tmpDir } from '../models/helpers.js';
-import { BUILD_ONNX_PY, pyFull, send } from './helpers.js';
+import { BUILD_ONNX_PY, CASES, pyFull, send } from './helpers.js';
 
 const CLI = path.join(REPO, 'dist/cli/main.js');
 const SIG = {
@@ -131,6 +131,34 @@ describe('mlruns serve (CLI, worker threads)', () => {
     expect(body.predictions.y).toHaveLength(rows.length);
     expect(await exited).toBe(0);
     expect(err()).toMatch(/"POST \/invocations" 200 \d+\.\d+ms v1/);
+  }, 120_000);
+
+  it('small requests answered in the server thread (--inline-bytes) are answered byte for byte as by the workers; big ones go to the workers', async () => {
+    const inline = await startCli(['models:/lin/1', '--port', '0', '--workers', '1', '--quiet']);
+    const workers = await startCli(['models:/lin/1', '--port', '0', '--workers', '1', '--quiet', '--inline-bytes', '0']);
+    const inThread = async (url: string): Promise<number> => Number(/^mlruns_serve_in_thread_requests_total (\d+)$/m.exec((await send(url, { method: 'GET', path: '/metrics' })).text)?.[1]);
+    let posts = 0;
+    for (const r of CASES) {
+      const [a, b] = await Promise.all([send(inline.url, r), send(workers.url, r)]);
+      expect(a, JSON.stringify(r)).toEqual(b);
+      if (r.body !== undefined && (r.path ?? '/invocations') === '/invocations') posts++;
+    }
+    // all of them unless the machine is so busy that the model looked slow in this thread
+    const small = await inThread(inline.url);
+    expect(small).toBeGreaterThan(10);
+    expect(small).toBeLessThanOrEqual(posts);
+    expect(await inThread(workers.url)).toBe(0);
+    // a body over 16 KiB goes to the worker (and answers the same)
+    const big = { body: { inputs: Array.from({ length: 2000 }, (_, k) => [k, 1.5, -2]) } };
+    const [a, b] = await Promise.all([send(inline.url, big), send(workers.url, big)]);
+    expect(a.status).toBe(200);
+    expect(a).toEqual(b);
+    expect(await inThread(inline.url)).toBe(small);
+    for (const c of [inline.child, workers.child]) {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await exited;
+    }
   }, 120_000);
 });
 

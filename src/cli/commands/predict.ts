@@ -56,7 +56,7 @@ export const predictCommand: CommandModule = {
       .option('--output-format <type>', 'output format: json (MLflow\'s {"predictions": …}), jsonl, csv, parquet')
       .option('-k, --keep-column <name>', 'copy this input column into the output (repeatable)', collect, [])
       .option('--skip-bad-rows', 'skip rows the model refuses, and report them')
-      .option('-w, --workers <n>', 'worker threads (default: one per core, at most 8)')
+      .option('-w, --workers <n>', 'worker threads predicting (default: one per core but one, at least 1, at most 8; 0 = none)')
       .option('--batch-size <rows>', 'rows per chunk (default 10000)')
       .action(async (opts: PredictCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);

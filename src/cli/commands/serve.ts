@@ -18,6 +18,7 @@ interface ServeCliOptions {
   port: string;
   workers?: string;
   bodyLimit?: string;
+  inlineBytes?: string;
   timeout?: string;
   follow: boolean;
   quiet?: boolean;
@@ -41,6 +42,7 @@ export const serveCommand: CommandModule = {
       .option('-p, --port <port>', 'port (0 picks a free one)', '5001')
       .option('-w, --workers <n>', 'worker threads, one model session each (default: one per core, at most 8; 0 = none)')
       .option('--body-limit <bytes>', 'largest request body (default 64 MiB)')
+      .option('--inline-bytes <bytes>', "bodies up to this size are predicted in the server's thread while the model is quick there (default 16384; 0 = always the workers)")
       .option('-t, --timeout <seconds>', 'request timeout (default $MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, else 60)')
       .option('--no-follow', 'do not follow an alias/stage URI to new versions')
       .option('-q, --quiet', 'no request log lines')
@@ -52,6 +54,7 @@ export const serveCommand: CommandModule = {
           port: intOption(opts.port, '--port', 0),
           ...(opts.workers !== undefined ? { workers: intOption(opts.workers, '--workers', 0) } : {}),
           ...(opts.bodyLimit !== undefined ? { bodyLimit: intOption(opts.bodyLimit, '--body-limit', 1) } : {}),
+          ...(opts.inlineBytes !== undefined ? { inlineBytes: intOption(opts.inlineBytes, '--inline-bytes', 0) } : {}),
           ...(opts.timeout !== undefined ? { timeoutSeconds: intOption(opts.timeout, '--timeout', 1) } : {}),
           followAlias: opts.follow,
           ...(opts.quiet ? {} : { logger: (l) => process.stderr.write(`${new Date().toISOString()} ${l.line}\n`) }),
