@@ -35,7 +35,14 @@ import { resolveArtifactPath } from '../store/portable.js';
 import { openMlflowDatabase, pathToSqliteUri, sqliteUriToPath } from '../store/sqlite/db.js';
 import { isLocalUri, localFileUriToPath, pathToLocalFileUri, resolveUriIfLocal, uriScheme } from '../store/uri.js';
 
-/** Where a migration is in its work (for a progress bar). */
+/**
+ * Where a migration is in its work (for a progress bar).
+ *
+ * @example
+ * ```ts
+ * await migrate({ from: './mlruns', to: 'sqlite:///mlflow.db', onProgress: (p: MigrateProgress) => console.log(p.phase, p.done, p.total) });
+ * ```
+ */
 export interface MigrateProgress {
   phase: 'experiments' | 'runs' | 'models' | 'registry' | 'copy';
   done: number;
@@ -43,7 +50,14 @@ export interface MigrateProgress {
   item: string;
 }
 
-/** Options of {@link migrate}. */
+/**
+ * Options of {@link migrate}.
+ *
+ * @example
+ * ```ts
+ * const options: MigrateOptions = { from: 'sqlite:///mlflow.db', to: './mlruns-copy', copyArtifacts: true };
+ * ```
+ */
 export interface MigrateOptions {
   /** A `mlruns/` folder (a path or `file:` URI) or a `sqlite:` URI. */
   from: string;
@@ -64,7 +78,15 @@ export interface MigrateOptions {
   cwd?: string;
 }
 
-/** What {@link migrate} did. */
+/**
+ * What {@link migrate} did.
+ *
+ * @example
+ * ```ts
+ * const s: MigrateSummary = await migrate({ from: './mlruns', to: 'sqlite:///mlflow.db' });
+ * if (s.warnings.length) console.warn(s.warnings.join('\n'));
+ * ```
+ */
 export interface MigrateSummary {
   direction: 'folder->sqlite' | 'sqlite->folder' | 'sqlite->sqlite';
   from: string;
