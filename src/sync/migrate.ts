@@ -442,7 +442,8 @@ interface ExpEntry {
   /** A bigint beyond 2^53 (MLflow's experiment ids are 18 digits). */
   id: number | bigint;
   dir: string;
-  meta: Record<string, unknown>;
+  /** null: the folder has no readable meta.yaml (no experiment row; its runs still move). */
+  meta: Record<string, unknown> | null;
 }
 
 async function folderToSqlite(source: string, to: { path: string; uri: string }, options: MigrateOptions, cwd: string): Promise<MigrateSummary> {
@@ -473,10 +474,12 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
       if (id === null || !isDir(dir)) continue;
       const meta = readMeta(path.join(dir, 'meta.yaml'), w);
       if (meta === null) {
+        // As MLflow's tool: no experiment row, but its runs, datasets and models are migrated
+        // (they then name an experiment the database does not have).
         const runs = listSubdirs(dir).filter((r) => !RESERVED.has(r) && isFile(path.join(dir, r, 'meta.yaml'))).length;
-        w.push(`${dir}: an experiment folder without a readable meta.yaml; it${runs ? ` and its ${runs} runs` : ''} are not migrated (Python's FileStore does not list it either)`);
+        w.push(`${dir}: an experiment folder without a readable meta.yaml: no experiment is written for it${runs ? `; its ${runs} runs are, naming experiment ${id} (as MLflow's migrate-filestore does)` : ''}`);
         add(summary.skipped, 'experiments');
-        add(summary.skipped, 'runs', runs);
+        exps.push({ id, dir, meta: null });
         continue;
       }
       if (seenIds.has(String(id))) {
@@ -514,16 +517,13 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
       db.transaction(() => {
         for (const e of exps) {
           const m = e.meta;
+          if (m === null) continue;
           insExp.run(e.id, get(m, 'name', `experiment_${e.id}`), copy ? artExp(e.id) : get(m, 'artifact_location'), get(m, 'lifecycle_stage', 'active'), get(m, 'creation_time'), get(m, 'last_update_time'));
           for (const [k, v] of readTagFiles(path.join(e.dir, 'tags'))) insTag.run(k, v, e.id);
         }
         setJournal(db, 'experiments', 'done');
       })();
       progress({ phase: 'experiments', done: exps.length, total: exps.length, item: '' });
-    }
-    for (const e of exps) {
-      add(summary.migrated, 'experiments');
-      add(summary.migrated, 'experiment_tags', readTagFiles(path.join(e.dir, 'tags')).length);
     }
 
     // -- runs (batches, one transaction each; a committed run is complete)
