@@ -148,3 +148,20 @@ export function tableRows(file: string): Record<string, unknown[]> {
     db.close();
   }
 }
+
+/** How many metric lines a folder store holds (newlines in its runs' metrics/ files). */
+export function metricLines(root: string): number {
+  let n = 0;
+  const walk = (d: string, inMetrics: boolean): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p, inMetrics || e.name === 'metrics');
+      else if (inMetrics && e.isFile()) {
+        const b = fs.readFileSync(p);
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+      }
+    }
+  };
+  walk(root, false);
+  return n;
+}

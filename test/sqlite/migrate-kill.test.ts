@@ -48,7 +48,8 @@ afterAll(() => {
 
 function runsIn(file: string): number {
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    // Read-write: after the kill, opening rolls back the batch the killed process left half-written.
+    const db = new Database(file, { fileMustExist: true, timeout: 100 });
     try {
       return (db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n;
     } finally {
@@ -90,3 +91,24 @@ test('SIGKILL mid-migration, then the same command again: it continues and the r
   await migrate({ from: path.join(dir, 'src'), to: sqliteUri(clean) });
   expect(tableRows(target)).toEqual(tableRows(clean));
 }, 600_000);
+
+test('the command line: exit codes of bad input, the summary of a migration', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'migrate', ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 120_000 });
+  const taken = path.join(dir, 'taken.db');
+  fs.writeFileSync(taken, 'not empty');
+  const exists = cli('--from', path.join(dir, 'src'), '--to', sqliteUri(taken));
+  expect(exists.status).toBe(3);
+  expect(exists.stderr).toMatch(/mlruns: error: The target database '.*taken\.db' already exists/);
+  const scheme = cli('--from', path.join(dir, 'src'), '--to', 'mysql://db/x');
+  expect(scheme.status).toBe(1);
+  expect(scheme.stderr).toContain("scheme 'mysql:'");
+  const missing = cli('--from', path.join(dir, 'nowhere'), '--to', sqliteUri(path.join(dir, 'n.db')));
+  expect(missing.status).toBe(2);
+  expect(fs.existsSync(path.join(dir, 'n.db'))).toBe(false);
+  // A database back to a folder: the summary names what moved.
+  const back = cli('--from', sqliteUri(path.join(dir, 'clean.db')), '--to', path.join(dir, 'back'));
+  expect(back.status, back.stderr).toBe(0);
+  expect(back.stdout).toContain('migrate sqlite->folder');
+  expect(back.stdout).toMatch(/runs\s+3000/);
+  expect(fs.readdirSync(path.join(dir, 'back', '1')).length).toBe(RUNS);
+}, 300_000);

@@ -14,7 +14,7 @@ import type { Oracle } from '../oracle/oracle.js';
 import { migrate } from '../../src/sync/migrate.js';
 import { copyWritable } from '../git/helpers.js';
 import { sqliteUri, startOracle, tmpDir } from './helpers.js';
-import { CORPUS, CORPUS_FALLBACK, LONG, corpusStores, dropUnreadableHistories, fileAsSql, norm, pythonMigrate, tableCounts } from './migrate-helpers.js';
+import { CORPUS, CORPUS_FALLBACK, LONG, corpusStores, dropUnreadableHistories, fileAsSql, metricLines, norm, pythonMigrate, tableCounts, tableRows } from './migrate-helpers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -61,15 +61,20 @@ describe('mlruns migrate vs MLflow 3.17.2', () => {
         return;
       }
       expect(summary.direction).toBe('folder->sqlite');
-      const ours = norm(await py.dump(sqliteUri(ourDb), LONG), [dir]);
-      if (refused === null) {
+      if (refused === null && metricLines(src) > 200_000) {
+        // A store with a long history (keimoriyama: 1.08 M metric lines): Python's dumps of it take
+        // many minutes, so the two databases are compared row by row instead.
+        expect(tableRows(ourDb)).toEqual(tableRows(pyDb));
+      } else if (refused === null) {
         // MLflow accepted the store: both databases read the same through SqlAlchemyStore.
+        const ours = norm(await py.dump(sqliteUri(ourDb), LONG), [dir]);
         const theirs = norm(await py.dump(sqliteUri(pyDb), LONG), [dir]);
         expect(diffValues(theirs, ours)).toEqual([]);
       } else {
         // MLflow refused it; we migrated around the damage and said so. Python's FileStore on the
         // folder and its SqlAlchemyStore on our database see the same, except what the warnings name.
         expect(summary.warnings.length).toBeGreaterThan(0);
+        const ours = norm(await py.dump(sqliteUri(ourDb), LONG), [dir]);
         const folder = fileAsSql(norm(await py.dump(src, LONG), [dir]));
         dropUnreadableHistories(folder, ours);
         expect(diffValues(folder, fileAsSql(ours))).toEqual([]);
