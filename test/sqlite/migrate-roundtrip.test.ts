@@ -13,7 +13,7 @@ import { MlflowError } from '../../src/errors.js';
 import { migrate } from '../../src/sync/migrate.js';
 import { copyWritable } from '../git/helpers.js';
 import { generateFixture, sqliteUri, startOracle, tmpDir } from './helpers.js';
-import { CORPUS, CORPUS_FALLBACK, LONG, fileAsSql, norm, tableRows } from './migrate-helpers.js';
+import { CORPUS, CORPUS_FALLBACK, LONG, dropUnreadableHistories, fileAsSql, norm, tableRows } from './migrate-helpers.js';
 
 const corpus = fs.existsSync(CORPUS) ? CORPUS : CORPUS_FALLBACK;
 const dirs: string[] = [];
@@ -81,6 +81,9 @@ describe('mlruns migrate round trips, read by MLflow 3.17.2', () => {
     expect(s.migrated['runs']).toBe(193); // 66 of them deleted, 142 nested (see the corpus README)
     const original = fileAsSql(norm(await py.dump(src, LONG), [dir]));
     const again = fileAsSql(norm(await py.dump(back, LONG), [dir]));
+    // FileStore cannot read some histories of the original (it answers "Run not found"); the new
+    // folder reads them all. The rest must be equal.
+    dropUnreadableHistories(original, again);
     expect(diffValues(original, again)).toEqual([]);
   }, 300_000);
 
