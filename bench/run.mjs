@@ -23,6 +23,7 @@ import * as fluent from '../dist/tracking/fluent.js';
 import { benchCatalog, floorRead as floor } from './catalog.mjs';
 import { benchServe } from './serve.mjs';
 import { benchCatalogQuery } from './catalog-query.mjs';
+import { benchMigrate } from './migrate.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -265,6 +266,11 @@ async function main() {
   // mlruns serve / predict vs mlflow models serve / predict (bench/serve.mjs; BENCH_SERVE=0 skips)
   if (process.env.BENCH_SERVE !== '0') {
     for (const r of await benchServe({ log: (m) => console.log(m) })) rows.push({ name: r.name, ours: r.ours, python: r.python, vsPython: r.ratio, vsFloor: '—', note: r.note, raw: r.raw });
+  }
+  // mlruns migrate vs mlflow migrate-filestore (bench/migrate.mjs; BENCH_MIGRATE=0 skips)
+  if (process.env.BENCH_MIGRATE !== '0') {
+    const m = benchMigrate({ log: (msg) => console.log(msg) });
+    rows.push({ name: m.name, ours: m.ours, python: m.python, vsPython: m.ratio, vsFloor: '—', note: m.note, raw: {} });
   }
   const pyVersion = execFileSync(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow-skinny"))'], { encoding: 'utf8' }).trim();
   const header = `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, Python MLflow ${pyVersion}; ${new Date().toISOString().slice(0, 10)}. Medians of ${reps} (mlruns) and ${pyReps} (Python) repetitions, (min–max).`;

@@ -52,5 +52,7 @@ export { resolveModelUri, resolveModelUriDetailed } from './models/uri.js';
 export type { ResolveModelUriOptions, ResolvedModel } from './models/uri.js';
 export { openCatalog, deleteCatalog, catalogPath, catalogSearchRuns, Catalog } from './catalog/index.js';
 export type { CatalogOptions, ChangeEvent } from './catalog/index.js';
+export { migrate } from './sync/migrate.js';
+export type { MigrateOptions, MigrateProgress, MigrateSummary } from './sync/migrate.js';
 export { watch, Watcher, watchDatabase, DbWatcher } from './watch/index.js';
 export type { WatchOptions, DbWatchOptions, DbWatcherStats } from './watch/index.js';

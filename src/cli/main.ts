@@ -32,6 +32,7 @@ import { tagCommand } from './commands/tag.js';
 import { catalogCommand } from './commands/catalog.js';
 import { reportCommand } from './commands/report.js';
 import { pullCommand, pushCommand } from './commands/push.js';
+import { migrateCommand } from './commands/migrate.js';
 
 /** The command modules, in help order. `watch` and `doctor` will join this list. */
 export const COMMANDS: readonly CommandModule[] = [
@@ -56,6 +57,7 @@ export const COMMANDS: readonly CommandModule[] = [
   predictCommand,
   pushCommand,
   pullCommand,
+  migrateCommand,
 ];
 
 function packageVersion(): string {

@@ -88,6 +88,8 @@ function prepare(line: string): { before: string[]; codes: number[]; empty?: boo
   // so the example must parse and fail at once with the connection error (exit 4), no retries.
   if (/ (push|pull) /.test(line)) return { before: [], codes: [4], env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' } };
   if (/ watch/.test(line)) return { before: [], codes: [124], timeout: 6 };
+  // migrate from a database: the folder store made into one first.
+  if (/ migrate --from sqlite:/.test(line)) return { before: ['mlruns migrate --from ./mlruns --to sqlite:///mlflow.db'], codes: [0] };
   if (/experiments create/.test(line)) return { before: [], codes: [0], empty: true };
   if (/experiments restore/.test(line)) return { before: [`mlruns experiments delete ${ids.exp}`], codes: [0] };
   if (/runs restore/.test(line)) return { before: [`mlruns runs delete ${ids.a}`], codes: [0] };

@@ -1,0 +1,167 @@
+/**
+ * Shared by the migrate suites: the corpus stores, Python's `mlflow migrate-filestore` run in the
+ * oracle's process, and the normalisation between Python's FileStore and SqlAlchemyStore dumps.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { normalizeDump } from '../oracle/normalize.js';
+import type { Dump, Oracle } from '../oracle/oracle.js';
+import { REPO } from './helpers.js';
+
+export const LONG = { timeoutMs: 600_000 };
+/** `../shared/corpus` beside the repository (a worktree under /work/wt/ falls back to /work/shared). */
+export const CORPUS = path.resolve(REPO, '../shared/corpus');
+export const CORPUS_FALLBACK = '/work/shared/corpus';
+
+export function corpusStores(): string[] {
+  const base = fs.existsSync(CORPUS) ? CORPUS : CORPUS_FALLBACK;
+  if (!fs.existsSync(base)) return [];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(d, e.name);
+      if (e.name === 'mlruns') out.push(p);
+      else walk(p);
+    }
+  };
+  walk(base);
+  return out.sort();
+}
+
+/** Python's `mlflow migrate-filestore` (fs2db.migrate) in the oracle's process; null when it refuses, with its error. */
+export async function pythonMigrate(py: Oracle, scratch: string, src: string, uri: string): Promise<string | null> {
+  const code = [
+    'import io, contextlib',
+    'from pathlib import Path',
+    'from mlflow.store.fs2db import migrate',
+    'try:',
+    '    with contextlib.redirect_stdout(io.StringIO()):',
+    "        migrate(Path(vars['src']), vars['uri'], progress=False)",
+    '    result = None',
+    'except Exception as e:',
+    "    result = type(e).__name__ + ': ' + str(e).split(chr(10))[0]",
+  ].join('\n');
+  return py.exec<string | null>(scratch, code, { src, uri }, LONG);
+}
+
+export function norm(d: Dump, roots: string[]): Dump {
+  return { ...normalizeDump(d, { version: '3', roots }), version: 'x' };
+}
+
+/** The rows of every table a migration fills (input uuids are random in both tools, counts are not). */
+export function tableCounts(file: string): Record<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const out: Record<string, number> = {};
+    for (const t of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'datasets', 'inputs', 'input_tags', 'logged_models', 'logged_model_params', 'logged_model_tags', 'logged_model_metrics', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags']) {
+      out[t] = (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A dump with what legitimately differs between Python's FileStore and its SqlAlchemyStore on the
+ * same data made equal (applied to both sides):
+ * - metric histories: repeated points (same timestamp, step, value) kept once (a database's primary
+ *   key holds one), and no run id on the entries (FileStore names the run, SqlAlchemyStore gives None);
+ * - model versions: SqlAlchemyStore's search_model_versions lists no aliases on a version (the
+ *   registered model lists them, compared as is) and its schema has no model_id column (MLflow's
+ *   migrate-filestore drops it too).
+ */
+export function fileAsSql(d: Dump): Dump {
+  const h = (d.metricHistory ?? {}) as Record<string, Record<string, unknown>>;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [run, keys] of Object.entries(h)) {
+    const o: Record<string, unknown> = (out[run] = {});
+    for (const [k, list] of Object.entries(keys)) {
+      if (!Array.isArray(list)) {
+        o[k] = list;
+        continue;
+      }
+      const seen = new Set<string>();
+      o[k] = (list as Record<string, unknown>[])
+        .filter((m) => {
+          const s = `${String(m['timestamp'])}|${String(m['step'])}|${String(m['value'])}`;
+          if (seen.has(s)) return false;
+          seen.add(s);
+          return true;
+        })
+        .map((m) => ({ ...m, runId: null }));
+    }
+  }
+  const regs = Array.isArray(d.registeredModels)
+    ? d.registeredModels.map((m) => {
+        const fix = (v: Record<string, unknown>) => ({ ...v, aliases: [], modelId: null });
+        const r = m as unknown as Record<string, unknown>;
+        return {
+          ...r,
+          ...(Array.isArray(r['versions']) ? { versions: (r['versions'] as Record<string, unknown>[]).map(fix) } : {}),
+          ...(Array.isArray(r['latestVersions']) ? { latestVersions: (r['latestVersions'] as Record<string, unknown>[]).map(fix) } : {}),
+        };
+      })
+    : d.registeredModels;
+  return { ...d, metricHistory: out, registeredModels: regs } as Dump;
+}
+
+/**
+ * Histories Python's FileStore could not read on the folder are left out of both sides; returns how
+ * many. (In a store with a registry `models/` folder at its root, FileStore 3.17.2's get_run and
+ * get_metric_history answer "Run '...' not found" for runs its search_runs lists.)
+ */
+export function dropUnreadableHistories(folder: Dump, ours: Dump): number {
+  let n = 0;
+  const fh = (folder.metricHistory ?? {}) as Record<string, Record<string, unknown>>;
+  const oh = (ours.metricHistory ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [run, keys] of Object.entries(fh)) {
+    for (const [k, v] of Object.entries(keys)) {
+      if (!Array.isArray(v)) {
+        n++;
+        delete keys[k];
+        if (oh[run]) delete oh[run][k];
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Every row a migration writes, sorted, for comparing two databases of the same store: input
+ * uuids are random (in MLflow's tool too), so inputs and their tags are keyed by what they join.
+ */
+export function tableRows(file: string): Record<string, unknown[]> {
+  const db = new Database(file, { readonly: true });
+  db.defaultSafeIntegers(true);
+  try {
+    const out: Record<string, unknown[]> = {};
+    const tables = ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'datasets', 'logged_models', 'logged_model_params', 'logged_model_tags', 'logged_model_metrics', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'];
+    for (const t of tables) out[t] = (db.prepare(`SELECT * FROM ${t}`).all() as unknown[]).map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).sort();
+    out['inputs'] = (db.prepare('SELECT source_type, source_id, destination_type, destination_id, step FROM inputs').all() as unknown[]).map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).sort();
+    out['input_tags'] = (db.prepare('SELECT i.source_id, i.destination_id, t.name, t.value FROM input_tags t JOIN inputs i ON i.input_uuid = t.input_uuid').all() as unknown[]).map((r) => JSON.stringify(r)).sort();
+    out['alembic_version'] = db.prepare('SELECT * FROM alembic_version').all();
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** How many metric lines a folder store holds (newlines in its runs' metrics/ files). */
+export function metricLines(root: string): number {
+  let n = 0;
+  const walk = (d: string, inMetrics: boolean): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p, inMetrics || e.name === 'metrics');
+      else if (inMetrics && e.isFile()) {
+        const b = fs.readFileSync(p);
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+      }
+    }
+  };
+  walk(root, false);
+  return n;
+}
