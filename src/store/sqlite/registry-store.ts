@@ -24,11 +24,11 @@ import {
   latestVersionStages,
   nameTakenError,
   resolveModelVersionSource,
-  searchModelVersionsPage,
-  searchRegisteredModelsPage,
   stripPromptTag,
   transitionTargetStage,
 } from '../registry-checks.js';
+import { searchModelVersionRows, searchRegisteredModelNames } from './registry-search.js';
+import type { RegistrySearchTarget } from './registry-search.js';
 import { SqliteStore } from './sqlite-store.js';
 
 interface RmRow {
@@ -185,14 +185,24 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.store.read('reading a registered model', () => this.modelWithAllTags(this.modelRow(name)));
   }
 
+  private get searchTarget(): RegistrySearchTarget {
+    return { db: this.store.db, workspaces: this.ws };
+  }
+
+  /**
+   * `SqlAlchemyStore.search_registered_models`: its query, order and page tokens (./registry-search.ts).
+   *
+   * @example
+   * ```ts
+   * const { items, token } = await registry.searchRegisteredModels({ filterString: "name LIKE 'ir%'", orderBy: ['timestamp DESC'] });
+   * ```
+   */
   async searchRegisteredModels(options: RegistrySearchOptions = {}): Promise<PagedList<RegisteredModel>> {
-    return searchRegisteredModelsPage(
-      () =>
-        this.store.read('searching registered models', () =>
-          (this.store.stmt('SELECT name, creation_time, last_updated_time, description FROM registered_models').all() as RmRow[]).map((r) => this.modelWithAllTags(r)),
-        ),
-      options,
-    );
+    return this.store.read('searching registered models', () => {
+      const { names, token } = searchRegisteredModelNames(this.searchTarget, options);
+      const rowOf = this.store.stmt('SELECT name, creation_time, last_updated_time, description FROM registered_models WHERE name = ?');
+      return { items: names.map((n) => stripPromptTag(this.modelWithAllTags(rowOf.get(n) as RmRow))), token };
+    });
   }
 
   async getLatestVersions(name: string, stages?: string[] | null): Promise<ModelVersion[]> {
@@ -217,16 +227,24 @@ export class SqliteRegistryStore implements RegistryStore {
     });
   }
 
+  /**
+   * `SqlAlchemyStore.search_model_versions`: its query, order and page tokens (./registry-search.ts).
+   *
+   * @example
+   * ```ts
+   * const { items } = await registry.searchModelVersions({ filterString: "name = 'iris' AND run_id != 'abc'" });
+   * ```
+   */
   async searchModelVersions(options: RegistrySearchOptions = {}): Promise<PagedList<ModelVersion>> {
-    return searchModelVersionsPage(
-      () =>
-        this.store.read('searching model versions', () => {
-          const rows = this.store.stmt(`SELECT ${this.mvColumns()} FROM model_versions WHERE current_stage != ?`).all(STAGE_DELETED_INTERNAL) as MvRow[];
-          // Python's search leaves `aliases` empty (it does not populate them).
-          return rows.map((r) => this.toModelVersion(r, []));
-        }),
-      options,
-    );
+    return this.store.read('searching model versions', () => {
+      const columns = this.mvColumns()
+        .split(', ')
+        .map((c) => `m.${c}`)
+        .join(', ');
+      const { rows, token } = searchModelVersionRows<MvRow>(this.searchTarget, columns, options);
+      // Python's search leaves `aliases` empty (it does not populate them).
+      return { items: rows.map((r) => this.toModelVersion(r, [])), token };
+    });
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
