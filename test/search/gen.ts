@@ -463,6 +463,70 @@ export const versionCaseArb: fc.Arbitrary<SearchCase<ModelVersion>> = fc.record(
   pageToken: pageTokenArb,
 });
 
+// ----- valid-heavy registry cases (most answer non-empty pages) -----
+
+const registryLike = pick(['m%', '%1', 'M%', 'b%', '%e%', 'a_b', 'a\\_b', '%', '_1', 'ü%', 'Ü%', 'BERT%', '%r%', 'a%b']);
+const validTagClause: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(pick(['tags', 'tag']), pick(COMMON_KEYS), pick(['=', '!=']), pick(COMMON_STRINGS)).map(([p, k, o, v]) => `${p}.${k} ${o} '${v}'`) },
+  { weight: 2, arbitrary: fc.tuple(pick(COMMON_KEYS), pick(['LIKE', 'ILIKE', 'like']), pick(['%', 'a%', 'A%', '%b', '_', 'ä%', '1%'])).map(([k, o, v]) => `tags.${k} ${o} '${v}'`) },
+  { weight: 1, arbitrary: fc.tuple(pick(['=', '!=']), pick(['true', 'false', 'True'])).map(([o, v]) => `tags.\`mlflow.prompt.is_prompt\` ${o} '${v}'`) },
+);
+const nameList = (names: readonly string[]): fc.Arbitrary<string> =>
+  fc.uniqueArray(pick(names), { minLength: 1, maxLength: 3 }).map((xs) => '(' + xs.map((x) => `'${x}'`).join(', ') + ')');
+
+const validModelClause: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.tuple(pick(['name', 'attribute.name']), pick(['=', '!=']), pick(MODEL_NAMES)).map(([k, o, v]) => `${k} ${o} '${v}'`) },
+  { weight: 3, arbitrary: fc.tuple(pick(['LIKE', 'ILIKE', 'ilike']), registryLike).map(([o, v]) => `name ${o} '${v}'`) },
+  { weight: 1, arbitrary: fc.tuple(pick(['IN', 'NOT IN']), nameList(MODEL_NAMES)).map(([o, l]) => `name ${o} ${l}`) },
+  { weight: 3, arbitrary: validTagClause },
+);
+
+const uniqueOrder = (keys: string[], field: (k: string) => string): fc.Arbitrary<string[]> =>
+  fc
+    .uniqueArray(pick(keys), { maxLength: 3, selector: field })
+    .chain((ks) => (ks.length === 0 ? fc.constant([]) : fc.tuple(...ks.map((k) => pick(['', ' ASC', ' DESC', ' desc']).map((sfx) => k + sfx)))));
+
+export const modelValidCaseArb: fc.Arbitrary<SearchCase<RegisteredModel>> = fc.record({
+  entities: modelsArb.filter((ms) => ms.length >= 2),
+  filter: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 6, arbitrary: fc.array(validModelClause, { minLength: 1, maxLength: 2 }).map((xs) => xs.join(' AND ')) },
+  ),
+  orderBy: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 5, arbitrary: uniqueOrder(['name', 'timestamp', 'last_updated_timestamp'], (k) => (k === 'name' ? k : 'ts')) },
+  ),
+  maxResults: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+  pageToken: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }).map(createPageToken) }),
+});
+
+const validVersionClause: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.tuple(pick(['=', '!=']), pick(['m1', 'm2', 'M1', 'bert'])).map(([o, v]) => `name ${o} '${v}'`) },
+  { weight: 1, arbitrary: fc.tuple(pick(['LIKE', 'ILIKE']), registryLike).map(([o, v]) => `name ${o} '${v}'`) },
+  { weight: 2, arbitrary: fc.tuple(pick(['run_id', 'attribute.run_id']), pick(['=', '!=']), pick(RUN_IDS)).map(([k, o, v]) => `${k} ${o} '${v}'`) },
+  { weight: 2, arbitrary: fc.tuple(pick(['run_id', 'name']), pick(['IN', 'NOT IN'])).chain(([k, o]) => nameList(k === 'name' ? ['m1', 'm2', 'M1', 'bert'] : RUN_IDS).map((l) => `${k} ${o} ${l}`)) },
+  { weight: 2, arbitrary: fc.tuple(pick(NUM_OPS), fc.integer({ min: 0, max: 13 }), fc.boolean()).map(([o, n, q]) => `version_number ${o} ${q ? `'${n}'` : n}`) },
+  { weight: 1, arbitrary: fc.tuple(pick(['=', '!=', 'LIKE', 'ILIKE']), pick(['s3://b/m', 's3%', '%model', 'S3%', 'file:%', 'models:/x'])).map(([o, v]) => `source_path ${o} '${v}'`) },
+  { weight: 3, arbitrary: validTagClause },
+);
+
+export const versionValidCaseArb: fc.Arbitrary<SearchCase<ModelVersion>> = fc.record({
+  // The prompt marker on one version at most: a marked version hides every version of its model.
+  entities: versionsArb
+    .filter((vs) => vs.length >= 3)
+    .map((vs) => vs.map((v, i) => (i === 0 ? v : { ...v, tags: Object.fromEntries(Object.entries(v.tags).filter(([k]) => k !== 'mlflow.prompt.is_prompt')) }))),
+  filter: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 6, arbitrary: fc.array(validVersionClause, { minLength: 1, maxLength: 2 }).map((xs) => xs.join(' AND ')) },
+  ),
+  orderBy: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 5, arbitrary: uniqueOrder(['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'], (k) => k) },
+  ),
+  maxResults: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+  pageToken: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 4 }).map(createPageToken) }),
+});
+
 // ----- valid-heavy runs (most cases return non-empty pages) -----
 
 const likePatterns = pick(['%', 'a%', '%b%', '_', 'A%', 'ä%', '%a', '__', 'a_c', '%\n', 'abc', '1%', '9']);
