@@ -7,8 +7,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, REPO, build, cleanEnv, mlruns, py, pyFile, tmpDir } from './helpers.js';
+import { startMlflowServer } from '../rest/server.js';
+import type { MlflowServer } from '../rest/server.js';
 
 // ~100 examples, each starting Node (and some Python): minutes on a loaded 2-core machine; each
 // example is still killed after 120 s on its own.
@@ -32,10 +34,12 @@ function commandHelps(): string[] {
 }
 
 let base: string;
+/** A real `mlflow server` (3.17.2, SQLite) for the push/pull examples. */
+let server: MlflowServer | undefined;
 let examples: string[] = [];
 let ids: { a: string; b: string; c: string; deleted: string; exp: string };
 
-beforeAll(() => {
+beforeAll(async () => {
   build();
   base = tmpDir('mlruns-help-');
   const root = path.join(base, 'mlruns');
@@ -80,13 +84,21 @@ c.create_experiment('baseline')
       }
     }
   }
+  // push/pull name a tracking server: they run against a real one, in the order the help gives
+  // them (push, then a dry run, then pull), after the other examples.
+  if (examples.some(isServerExample)) server = await startMlflowServer({ backend: 'sqlite' });
 });
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+function isServerExample(line: string): boolean {
+  return / (push|pull) /.test(line);
+}
 
 /** What an example needs done first, and the exit codes it may end with. */
 function prepare(line: string): { before: string[]; codes: number[]; empty?: boolean; timeout?: number; env?: Record<string, string> } {
-  // push/pull name a tracking server: none listens at the (loopback) address the test puts in,
-  // so the example must parse and fail at once with the connection error (exit 4), no retries.
-  if (/ (push|pull) /.test(line)) return { before: [], codes: [4], env: { MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0' } };
   if (/ watch/.test(line)) return { before: [], codes: [124], timeout: 6 };
   // migrate from a database: the folder store made into one first.
   if (/ migrate --from sqlite:/.test(line)) return { before: ['mlruns migrate --from ./mlruns --to sqlite:///mlflow.db'], codes: [0] };
@@ -110,7 +122,7 @@ function substitute(line: string): string {
     .replace(/models:\/m-1a2b…/g, 'models:/iris/1')
     .replace(/\bval_loss\b/g, 'loss')
     .replace(/ accuracy\b/g, ' acc')
-    .replace(/https?:\/\/(127\.0\.0\.1:5000|mlflow\.example\.com)/g, 'http://127.0.0.1:9');
+    .replace(/https?:\/\/(127\.0\.0\.1:5000|mlflow\.example\.com)/g, () => server?.url ?? 'http://no-server.invalid');
 }
 
 /** Examples run at once (each in its own folder). */
@@ -161,14 +173,18 @@ describe('the --help examples', () => {
       if (timeout && !/watching /.test(r.stderr)) out.push(`'${original}': did not start watching: ${r.stderr}`);
       fs.rmSync(cwd, { recursive: true, force: true });
     };
+    // push/pull share one server (a second push finds the first's copies by their source tags):
+    // they run one after the other, after the rest.
+    const lanes = examples.map((_, i) => i).filter((i) => !isServerExample(examples[i] as string));
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < examples.length) {
-        const i = next++;
+      while (next < lanes.length) {
+        const i = lanes[next++] as number;
         await runOne(examples[i] as string, results[i] as string[]);
       }
     };
     await Promise.all(Array.from({ length: EXAMPLE_LANES }, lane));
+    for (let i = 0; i < examples.length; i++) if (isServerExample(examples[i] as string)) await runOne(examples[i] as string, results[i] as string[]);
     for (const r of results) failures.push(...r);
     expect(failures).toEqual([]);
   });

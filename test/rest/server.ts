@@ -218,6 +218,9 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const launch = async () => {
     const log = fs.openSync(logFile, 'a');
     child = spawn(bin, args, { cwd: dir, stdio: ['ignore', log, log], env, detached: true });
+    // A spawn failure (a venv whose interpreter moved: "required file not found") goes to the log,
+    // which waitHealthy's error shows.
+    child.on('error', (e) => fs.appendFileSync(logFile, `spawn ${bin}: ${e.message}\n`));
     fs.closeSync(log);
     await waitHealthy(url, child, logFile);
   };
