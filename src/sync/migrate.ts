@@ -247,6 +247,16 @@ function get(meta: Record<string, unknown>, key: string, dflt: unknown = null): 
   return key in meta ? sqlValue(meta[key]) : sqlValue(dflt);
 }
 
+/**
+ * A value MLflow's tool hands SQLAlchemy as `None` for a column with a Python-side default: the ORM
+ * leaves the column out of its INSERT and the default fills it (`'active'`, `'READY'`, or for the
+ * time columns the time of the migration: `get_current_time_millis()`).
+ */
+function orDefault(v: string | number | bigint | null, dflt: string | number | 'now'): string | number | bigint {
+  if (v !== null) return v;
+  return dflt === 'now' ? Date.now() : dflt;
+}
+
 /** Python truthiness of a YAML value. */
 function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === '' || v === 0) return false;
@@ -518,7 +528,14 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
         for (const e of exps) {
           const m = e.meta;
           if (m === null) continue;
-          insExp.run(e.id, get(m, 'name', `experiment_${e.id}`), copy ? artExp(e.id) : get(m, 'artifact_location'), get(m, 'lifecycle_stage', 'active'), get(m, 'creation_time'), get(m, 'last_update_time'));
+          insExp.run(
+            e.id,
+            get(m, 'name', `experiment_${e.id}`),
+            copy ? artExp(e.id) : get(m, 'artifact_location'),
+            orDefault(get(m, 'lifecycle_stage', 'active'), 'active'),
+            orDefault(get(m, 'creation_time'), 'now'),
+            orDefault(get(m, 'last_update_time'), 'now'),
+          );
           for (const [k, v] of readTagFiles(path.join(e.dir, 'tags'))) insTag.run(k, v, e.id);
         }
         setJournal(db, 'experiments', 'done');
@@ -562,7 +579,8 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
       done.add(runUuid);
       const statusRaw = 'status' in meta ? meta['status'] : 'RUNNING';
       const status = typeof statusRaw === 'number' ? (RUN_STATUS[statusRaw] ?? String(statusRaw)) : statusRaw === null ? 'None' : String(sqlValue(statusRaw));
-      const runName = truthy(meta['run_name']) ? meta['run_name'] : truthy(meta['name']) ? meta['name'] : null;
+      // `meta.get("run_name") or meta.get("name")`: the second operand as it is, even '' (not null).
+      const runName = truthy(meta['run_name']) ? meta['run_name'] : (meta['name'] ?? null);
       let artifactUri = get(meta, 'artifact_uri');
       if (copy) {
         const target = path.join(artTmp as string, String(exp.id), runUuid, 'artifacts');
@@ -577,11 +595,11 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
         get(meta, 'entry_point_name', ''),
         get(meta, 'user_id'),
         status,
-        get(meta, 'start_time'),
+        orDefault(get(meta, 'start_time'), 'now'),
         get(meta, 'end_time'),
         get(meta, 'deleted_time'),
         get(meta, 'source_version', ''),
-        get(meta, 'lifecycle_stage', 'active'),
+        orDefault(get(meta, 'lifecycle_stage', 'active'), 'active'),
         artifactUri,
         exp.id,
       );
@@ -757,7 +775,7 @@ function migrateExperimentExtras(
       summary.artifactFiles += copyTree(copy.srcPath(meta['artifact_location']) ?? path.join(dir, 'artifacts'), path.join(copy.artTmp, target));
       loc = pathToLocalFileUri(path.join(copy.artRoot, target));
     }
-    const r = insModel.run(modelId, exp.id, get(meta, 'name', ''), loc, get(meta, 'creation_timestamp', 0), get(meta, 'last_updated_timestamp', 0), status, get(meta, 'lifecycle_stage', 'active'), get(meta, 'model_type'), get(meta, 'source_run_id'), get(meta, 'status_message'));
+    const r = insModel.run(modelId, exp.id, get(meta, 'name', ''), loc, get(meta, 'creation_timestamp', 0), get(meta, 'last_updated_timestamp', 0), status, orDefault(get(meta, 'lifecycle_stage', 'active'), 'active'), get(meta, 'model_type'), get(meta, 'source_run_id'), get(meta, 'status_message'));
     if (!r.changes) {
       w.push(`${dir}: logged model id ${modelId} is already migrated; skipped`);
       add(summary.skipped, 'logged_models');
@@ -801,7 +819,7 @@ function migrateRegistry(db: Database.Database, mlruns: string, summary: Migrate
     const meta = readMeta(path.join(dir, 'meta.yaml'), w);
     if (meta === null) continue;
     const name = String(get(meta, 'name', dirName));
-    if (!insRm.run(name, get(meta, 'creation_timestamp'), get(meta, 'last_updated_timestamp'), get(meta, 'description')).changes) {
+    if (!insRm.run(name, orDefault(get(meta, 'creation_timestamp'), 'now'), get(meta, 'last_updated_timestamp'), get(meta, 'description')).changes) {
       w.push(`${dir}: a second registered model named '${name}'; skipped`);
       add(summary.skipped, 'registered_models');
       continue;
@@ -818,7 +836,21 @@ function migrateRegistry(db: Database.Database, mlruns: string, summary: Migrate
         add(summary.skipped, 'model_versions');
         continue;
       }
-      const r = insMv.run(name, version, get(vm, 'creation_timestamp'), get(vm, 'last_updated_timestamp'), get(vm, 'description'), get(vm, 'user_id'), get(vm, 'current_stage', 'None'), get(vm, 'source'), get(vm, 'storage_location'), get(vm, 'run_id'), get(vm, 'run_link'), get(vm, 'status', 'READY'), get(vm, 'status_message'));
+      const r = insMv.run(
+        name,
+        version,
+        orDefault(get(vm, 'creation_timestamp'), 'now'),
+        get(vm, 'last_updated_timestamp'),
+        get(vm, 'description'),
+        get(vm, 'user_id'),
+        orDefault(get(vm, 'current_stage', 'None'), 'None'),
+        get(vm, 'source'),
+        get(vm, 'storage_location'),
+        get(vm, 'run_id'),
+        get(vm, 'run_link'),
+        orDefault(get(vm, 'status', 'READY'), 'READY'),
+        get(vm, 'status_message'),
+      );
       add(summary.migrated, 'model_versions', r.changes);
       for (const [k, v] of readTagFiles(path.join(dir, vdir, 'tags'))) add(summary.migrated, 'model_version_tags', insMvTag.run(name, version, k, v).changes);
     }

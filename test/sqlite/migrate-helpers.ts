@@ -2,6 +2,7 @@
  * Shared by the migrate suites: the corpus stores, Python's `mlflow migrate-filestore` run in the
  * oracle's process, and the normalisation between Python's FileStore and SqlAlchemyStore dumps.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -164,4 +165,82 @@ export function metricLines(root: string): number {
   };
   walk(root, false);
   return n;
+}
+
+/** The fields MLflow's tool fills with the time of the migration when the folder has none (SQLAlchemy's `default=get_current_time_millis`). */
+const NOW_FIELDS = new Set(['creationTime', 'lastUpdateTime', 'startTime', 'creationTimestamp']);
+export const MIGRATION_TIME = '<time of the migration>';
+
+/**
+ * A dump with every {@link NOW_FIELDS} value taken in `[from, to]` (the migrations, and the dump that
+ * creates the Default experiment a database without one gets from SqlAlchemyStore) replaced by
+ * {@link MIGRATION_TIME}; with `nullToo`, a null one too (a FileStore dump of the folder, whose
+ * missing times the database holds as the time of the migration). Returns how many were replaced.
+ */
+export function markMigrationTimes(d: unknown, from: number, to: number, nullToo = false): number {
+  let n = 0;
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) walk(x);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    const o = v as Record<string, unknown>;
+    for (const [k, x] of Object.entries(o)) {
+      if (NOW_FIELDS.has(k) && ((typeof x === 'number' && x >= from && x <= to) || (nullToo && x === null))) {
+        o[k] = MIGRATION_TIME;
+        n++;
+      } else walk(x);
+    }
+  };
+  walk(d);
+  return n;
+}
+
+/** The columns MLflow's tool fills with the time of the migration when the folder has none. */
+const NOW_COLUMNS: Record<string, string[]> = {
+  experiments: ['creation_time', 'last_update_time'],
+  runs: ['start_time'],
+  registered_models: ['creation_time'],
+  model_versions: ['creation_time'],
+};
+
+/**
+ * Every table a migration fills as a row count and a SHA-256 of its rows in a fixed order, read
+ * row by row (a store of a million metric points is compared in seconds, where Python's dumps take
+ * many minutes). Input uuids are random (in MLflow's tool too), so inputs and their tags are keyed
+ * by what they join; times in `[from, to]` in the {@link NOW_COLUMNS} are the time of the migration.
+ */
+export function tableDigests(file: string, from: number, to: number): Record<string, { rows: number; sha256: string }> {
+  const db = new Database(file, { readonly: true });
+  db.defaultSafeIntegers(true);
+  try {
+    const out: Record<string, { rows: number; sha256: string }> = {};
+    const queries: Record<string, string> = {};
+    const tables = ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'datasets', 'logged_models', 'logged_model_params', 'logged_model_tags', 'logged_model_metrics', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags', 'alembic_version'];
+    for (const t of tables) {
+      const cols = (db.prepare(`PRAGMA table_info("${t}")`).all() as { name: string }[]).map((c) => `"${c.name}"`);
+      queries[t] = `SELECT ${cols.join(', ')} FROM "${t}" ORDER BY ${cols.join(', ')}`;
+    }
+    queries['inputs'] = 'SELECT source_type, source_id, destination_type, destination_id, step FROM inputs ORDER BY 1, 2, 3, 4, 5';
+    queries['input_tags'] = 'SELECT i.source_id, i.destination_id, t.name, t.value FROM input_tags t JOIN inputs i ON i.input_uuid = t.input_uuid ORDER BY 1, 2, 3, 4';
+    for (const [t, q] of Object.entries(queries)) {
+      const h = crypto.createHash('sha256');
+      const now = NOW_COLUMNS[t] ?? [];
+      let rows = 0;
+      for (const r of db.prepare(q).iterate() as Iterable<Record<string, unknown>>) {
+        for (const c of now) {
+          const v = r[c];
+          if (typeof v === 'bigint' && v >= BigInt(from) && v <= BigInt(to)) r[c] = MIGRATION_TIME;
+        }
+        h.update(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? `${v}f` : v)));
+        h.update('\n');
+        rows++;
+      }
+      out[t] = { rows, sha256: h.digest('hex') };
+    }
+    return out;
+  } finally {
+    db.close();
+  }
 }
