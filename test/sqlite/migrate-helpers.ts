@@ -134,13 +134,20 @@ export function dropUnreadableHistories(folder: Dump, ours: Dump): number {
  * Every row a migration writes, sorted, for comparing two databases of the same store: input
  * uuids are random (in MLflow's tool too), so inputs and their tags are keyed by what they join.
  */
-export function tableRows(file: string): Record<string, unknown[]> {
+export function tableRows(file: string, migrationWindow?: [number, number]): Record<string, unknown[]> {
   const db = new Database(file, { readonly: true });
   db.defaultSafeIntegers(true);
   try {
     const out: Record<string, unknown[]> = {};
     const tables = ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'datasets', 'logged_models', 'logged_model_params', 'logged_model_tags', 'logged_model_metrics', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'];
-    for (const t of tables) out[t] = (db.prepare(`SELECT * FROM ${t}`).all() as unknown[]).map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).sort();
+    for (const t of tables) {
+      // With a window: the times MLflow's tool sets to the time of the migration (see NOW_COLUMNS), taken in it, are marked.
+      const mark = (r: Record<string, unknown>): Record<string, unknown> => {
+        if (migrationWindow) for (const c of NOW_COLUMNS[t] ?? []) if (typeof r[c] === 'bigint' && (r[c] as bigint) >= BigInt(migrationWindow[0]) && (r[c] as bigint) <= BigInt(migrationWindow[1])) r[c] = MIGRATION_TIME;
+        return r;
+      };
+      out[t] = (db.prepare(`SELECT * FROM ${t}`).all() as Record<string, unknown>[]).map((r) => JSON.stringify(mark(r), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).sort();
+    }
     out['inputs'] = (db.prepare('SELECT source_type, source_id, destination_type, destination_id, step FROM inputs').all() as unknown[]).map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).sort();
     out['input_tags'] = (db.prepare('SELECT i.source_id, i.destination_id, t.name, t.value FROM input_tags t JOIN inputs i ON i.input_uuid = t.input_uuid').all() as unknown[]).map((r) => JSON.stringify(r)).sort();
     out['alembic_version'] = db.prepare('SELECT * FROM alembic_version').all();
@@ -243,4 +250,23 @@ export function tableDigests(file: string, from: number, to: number): Record<str
   } finally {
     db.close();
   }
+}
+
+/** SHA-256 of a folder store: every file's relative path and bytes, in sorted order. */
+export function storeHash(root: string): string {
+  const h = crypto.createHash('sha256');
+  const walk = (d: string, rel: string): void => {
+    for (const name of fs.readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = fs.statSync(p);
+      if (st.isDirectory()) walk(p, r);
+      else if (st.isFile()) {
+        h.update(`${r}\u0000${st.size}\u0000`);
+        h.update(fs.readFileSync(p));
+      }
+    }
+  };
+  walk(root, '');
+  return h.digest('hex');
 }
