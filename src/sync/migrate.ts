@@ -417,8 +417,8 @@ function setJournal(db: Database.Database, key: string, value: string): void {
  * is moved into place at the end, in MLflow's rollback-journal mode, see {@link finishDatabase}):
  * - WAL with `synchronous = OFF`: no sync, and a commit appends its pages to the log, so a process
  *   killed at any point leaves the last commit whole or absent (the next open rolls back an
- *   unfinished one) and the migration continues from it. (A power loss can lose the temporary
- *   database: the migration then starts again.) `journal_mode = OFF` would be faster still but
+ *   unfinished one) and the migration continues from it. (After a power loss the temporary
+ *   database can be damaged: it has to be removed and the migration started again.) `journal_mode = OFF` would be faster still but
  *   a kill during a commit could leave a damaged file.
  * - a page cache large enough for the metrics' primary-key index of a big store (256 MB at most,
  *   used as the file grows): with SQLite's 2 MB default, index pages are evicted and read back
