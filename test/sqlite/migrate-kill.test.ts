@@ -110,5 +110,10 @@ test('the command line: exit codes of bad input, the summary of a migration', ()
   expect(back.status, back.stderr).toBe(0);
   expect(back.stdout).toContain('migrate sqlite->folder');
   expect(back.stdout).toMatch(/runs\s+3000/);
-  expect(fs.readdirSync(path.join(dir, 'back', '1')).length).toBe(RUNS);
+  // The experiment folder holds its meta.yaml and tags/ besides the run folders: count run folders.
+  const expDir = path.join(dir, 'back', '1');
+  const runFolders = fs.readdirSync(expDir, { withFileTypes: true }).filter((e) => e.isDirectory() && /^[0-9a-f]{32}$/.test(e.name));
+  expect(runFolders.length).toBe(RUNS);
+  expect(runFolders.every((e) => fs.existsSync(path.join(expDir, e.name, 'meta.yaml')))).toBe(true);
+  expect(fs.readdirSync(expDir).filter((n) => !/^[0-9a-f]{32}$/.test(n)).sort()).toEqual(['meta.yaml', 'tags']);
 }, 300_000);
