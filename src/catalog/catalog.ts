@@ -15,12 +15,11 @@
 import { CATALOG_SCHEMA, CATALOG_SCHEMA_VERSION } from './tables.js';
 import type { RefreshOptions, RefreshResult } from './refresh.js';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { likeMatch } from '../search/evaluate.js';
 import { FileStore } from '../store/file/file-store.js';
+import { openSqliteFile } from '../store/sqlite/native.js';
 import { trackingUriToPath } from '../store/uri.js';
 import { catalogPath, canonicalRoot } from './location.js';
 import type { CatalogLocationOptions } from './location.js';
@@ -277,31 +276,9 @@ export class Catalog {
   }
 }
 
-let addonPath: string | null | undefined;
-
-/**
- * The file of better-sqlite3's native addon where its own build puts it, so opening the first
- * catalog of a process skips the `bindings` package's search (a dozen paths probed, a few ms of
- * a fresh process's query); undefined when it is elsewhere (better-sqlite3 then finds it).
- */
-function sqliteAddon(): string | undefined {
-  if (addonPath === undefined) {
-    addonPath = null;
-    try {
-      const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
-      const p = path.join(path.dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
-      if (fs.existsSync(p)) addonPath = p;
-    } catch {
-      /* not resolvable from here: the default lookup */
-    }
-  }
-  return addonPath ?? undefined;
-}
-
 function initDb(file: string, busyTimeoutMs: number, integrityCheck: boolean): { db: Db; created: boolean } {
   const existed = fs.existsSync(file);
-  const addon = sqliteAddon();
-  const db = new Database(file, { timeout: busyTimeoutMs, ...(addon ? { nativeBinding: addon } : {}) });
+  const db = openSqliteFile(file, { timeout: busyTimeoutMs });
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     const mode = db.pragma('journal_mode', { simple: true }) as string;

@@ -39,7 +39,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
 import type { Catalog, CatalogOptions, RefreshResult } from '../catalog/catalog.js';
@@ -358,7 +357,10 @@ export class Watcher extends EventEmitter {
   // ---------------------------------------------------------------------------------------------
   // Structure: chokidar over the root, .trash, experiment folders and their tags/ and datasets/.
 
-  private startStructure(): Promise<void> {
+  private async startStructure(): Promise<void> {
+    // Loaded on the first watch, not when the library is imported.
+    const { default: chokidar } = await import('chokidar');
+    if (this.closed) return;
     const root = this.root;
     const ignored = (p: string, stats?: fs.Stats): boolean => {
       if (stats?.isFile()) return true;
