@@ -276,6 +276,9 @@ export class Catalog {
   }
 }
 
+/** The catalog's memory map (SQLite's `mmap_size`): more than a 100k-run catalog's file. */
+const MMAP_BYTES = 1 << 30;
+
 function initDb(file: string, busyTimeoutMs: number, integrityCheck: boolean): { db: Db; created: boolean } {
   const existed = fs.existsSync(file);
   const db = openSqliteFile(file, { timeout: busyTimeoutMs });
@@ -284,6 +287,9 @@ function initDb(file: string, busyTimeoutMs: number, integrityCheck: boolean): {
     const mode = db.pragma('journal_mode', { simple: true }) as string;
     if (mode !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Reads through a memory map instead of a read() per page: a fresh process's first query
+    // reads thousands of pages (~6 ms of its CPU at 5,000 runs). Address space only.
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
     if (hasMeta) {
       const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;

@@ -344,18 +344,17 @@ function viewSql(view: ViewType): string {
 
 /** Runs from their `run_json` rows: the stored JSON with the latest metrics put back. */
 function runsFromRows(rows: readonly RunJsonRow[]): Run[] {
-  return rows.map((row) => {
-    const parsed = JSON.parse(row.json) as Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
-    return { info: parsed.info, data: { metrics: decodeLatestMetrics(row.metrics), params: parsed.data.params, tags: parsed.data.tags }, inputs: parsed.inputs, outputs: parsed.outputs };
+  return rows.map(([, json, metrics]) => {
+    const parsed = JSON.parse(json) as Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
+    return { info: parsed.info, data: { metrics: decodeLatestMetrics(metrics), params: parsed.data.params, tags: parsed.data.tags }, inputs: parsed.inputs, outputs: parsed.outputs };
   });
 }
 
-/** A run's stored JSON and latest metrics (see `tables.ts`). */
-interface RunJsonRow {
-  rid: number;
-  json: string;
-  metrics: string | null;
-}
+/**
+ * A run's row id, stored JSON and latest metrics (see `tables.ts`), read as an array (`raw()`:
+ * no object per row).
+ */
+type RunJsonRow = [rid: number, json: string, metrics: string | null];
 
 /**
  * How many runs the driving clause (`r.rid IN (SELECT ...)`) admits, counted up to `cap`;
@@ -453,8 +452,8 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
     const byRid = new Map<number, RunJsonRow>();
     for (let i = 0; i < pageIds.length; i += 500) {
       const chunk = pageIds.slice(i, i + 500);
-      const q = cat.db.prepare(`SELECT rid, json, metrics FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`);
-      for (const r of q.all(...chunk) as RunJsonRow[]) byRid.set(r.rid, r);
+      const q = cat.db.prepare(`SELECT rid, json, metrics FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`).raw();
+      for (const r of q.all(...chunk) as RunJsonRow[]) byRid.set(r[0], r);
     }
     const items = runsFromRows(pageIds.map((rid) => byRid.get(rid) as RunJsonRow));
     lastPath = 'sql';
@@ -473,7 +472,7 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
   };
   for (const e of exps) {
     const w = q(e);
-    const rows = cat.db.prepare(`SELECT r.rid, j.json, j.metrics FROM runs r JOIN run_json j ON j.rid = r.rid WHERE ${w.sql}`).all(...w.params) as RunJsonRow[];
+    const rows = cat.db.prepare(`SELECT r.rid, j.json, j.metrics FROM runs r JOIN run_json j ON j.rid = r.rid WHERE ${w.sql}`).raw().all(...w.params) as RunJsonRow[];
     runs.push(...runsFromRows(rows));
   }
   lastPath = 'hybrid';
