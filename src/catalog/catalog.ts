@@ -158,7 +158,7 @@ export class Catalog {
    * ```
    */
   heartbeat(pid: number = process.pid, now: number = Date.now()): void {
-    this.db.prepare('INSERT OR REPLACE INTO heartbeat(id, pid, ts) VALUES (1, ?, ?)').run(pid, now);
+    this.db.prepare('INSERT OR REPLACE INTO heartbeat(id, pid, ts) VALUES (1, @pid, @ts)').run({ pid, ts: now });
   }
 
   /**
@@ -170,7 +170,7 @@ export class Catalog {
    * ```
    */
   clearHeartbeat(pid: number = process.pid): void {
-    this.db.prepare('DELETE FROM heartbeat WHERE pid = ?').run(pid);
+    this.db.prepare('DELETE FROM heartbeat WHERE pid = @pid').run({ pid });
   }
 
   /**
@@ -198,7 +198,7 @@ export class Catalog {
    * ```
    */
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = @key').get({ key }) as { value: string } | undefined;
     return row?.value;
   }
 
@@ -211,7 +211,7 @@ export class Catalog {
    * ```
    */
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(key, value);
+    this.db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (@key, @value)').run({ key, value });
   }
 
   /**
@@ -304,7 +304,7 @@ function initDb(file: string, busyTimeoutMs: number, integrityCheck: boolean): {
         const again = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
         if (!again) {
           db.exec(CATALOG_SCHEMA);
-          db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run('schema_version', String(CATALOG_SCHEMA_VERSION));
+          db.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (@key, @value)').run({ key: 'schema_version', value: String(CATALOG_SCHEMA_VERSION) });
         }
         db.exec('COMMIT');
       } catch (e) {

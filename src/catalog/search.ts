@@ -13,6 +13,7 @@
  * ```
  */
 import { MODELS, TRASH, isExperimentIdFolderName } from '../store/file/layout.js';
+import type { Location } from '../store/file/layout.js';
 import type { PagedList, Run, ViewType } from '../entities.js';
 import { MlflowError } from '../errors.js';
 import type { WarningCode } from '../errors.js';
@@ -319,19 +320,19 @@ function selectivityRank(c: RunFilter[number]): number {
 }
 
 interface Resolved {
-  loc: number;
+  loc: Location;
   dir: string;
 }
 
 /** `FileStore.experimentDir(id)` answered from the catalog's folder list. */
 function resolveExperiments(cat: Catalog, experimentIds: readonly unknown[]): Resolved[] {
-  const get = cat.db.prepare('SELECT 1 FROM exps WHERE loc = ? AND dir = ?');
+  const get = cat.db.prepare('SELECT 1 FROM exps WHERE loc = @loc AND dir = @dir');
   const out: Resolved[] = [];
   for (const raw of experimentIds) {
     const id = String(raw);
     if (!isExperimentIdFolderName(id)) continue;
-    if (id !== TRASH && id !== MODELS && get.get(0, id)) out.push({ loc: 0, dir: id });
-    else if (get.get(1, id)) out.push({ loc: 1, dir: id });
+    if (id !== TRASH && id !== MODELS && get.get({ loc: 'root', dir: id })) out.push({ loc: 'root', dir: id });
+    else if (get.get({ loc: 'trash', dir: id })) out.push({ loc: 'trash', dir: id });
   }
   return out;
 }
