@@ -25,7 +25,7 @@ import type { SearchRunsOptions } from '../store/tracking-store.js';
 import type { Catalog } from './catalog.js';
 import { isCorruptionError } from './catalog.js';
 import { canonicalRoot } from './location.js';
-import { decodeLatestMetrics } from './tables.js';
+import { decodeLatestMetrics, latestMetricsFromJson } from './tables.js';
 import { catalogWarnings } from './refresh.js';
 
 /**
@@ -351,6 +351,33 @@ function runsFromRows(rows: readonly RunJsonRow[]): Run[] {
   });
 }
 
+type StoredRun = Omit<Run, 'data'> & { data: { params: Record<string, string>; tags: Record<string, string> } };
+
+/**
+ * The runs of a page, in the page's order: each chunk of up to 500 rows read as one JSON text
+ * `[rid, run, metrics, rid, ...]` assembled by SQLite, so a page costs one string and one
+ * JSON.parse per chunk instead of two per run.
+ */
+function readPage(cat: Catalog, pageIds: readonly number[]): Run[] {
+  const byRid = new Map<number, Run>();
+  for (let i = 0; i < pageIds.length; i += 500) {
+    const chunk = pageIds.slice(i, i + 500);
+    const text = cat.db
+      .prepare(
+        `SELECT '[' || group_concat(rid || ',' || json || ',' || coalesce(metrics, 'null'), ',') || ']' FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`,
+      )
+      .pluck()
+      .get(...chunk) as string | null;
+    const flat = (text === null ? [] : JSON.parse(text)) as (number | StoredRun | Record<string, number | string> | null)[];
+    for (let k = 0; k < flat.length; k += 3) {
+      const run = flat[k + 1] as StoredRun;
+      const metrics = latestMetricsFromJson(flat[k + 2] as Record<string, number | string> | null);
+      byRid.set(flat[k] as number, { info: run.info, data: { metrics, params: run.data.params, tags: run.data.tags }, inputs: run.inputs, outputs: run.outputs });
+    }
+  }
+  return pageIds.map((rid) => byRid.get(rid) as Run);
+}
+
 /**
  * A run's row id, stored JSON and latest metrics (see `tables.ts`), read as an array (`raw()`:
  * no object per row).
@@ -449,14 +476,7 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
       ids = (cat.db.prepare(sql).all(...order.joins.params, ...w.params, maxResults + 1, start) as { rid: number }[]).map((r) => r.rid);
     }
     const rows = ids;
-    const pageIds = ids.slice(0, maxResults);
-    const byRid = new Map<number, RunJsonRow>();
-    for (let i = 0; i < pageIds.length; i += 500) {
-      const chunk = pageIds.slice(i, i + 500);
-      const q = cat.db.prepare(`SELECT rid, json, metrics FROM run_json WHERE rid IN (${chunk.map(() => '?').join(',')})`).raw();
-      for (const r of q.all(...chunk) as RunJsonRow[]) byRid.set(r[0], r);
-    }
-    const items = runsFromRows(pageIds.map((rid) => byRid.get(rid) as RunJsonRow));
+    const items = readPage(cat, ids.slice(0, maxResults));
     lastPath = 'sql';
     return { items, runs: items, token: rows.length > maxResults ? createPageToken(start + maxResults) : null } as PagedList<Run>;
   }

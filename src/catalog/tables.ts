@@ -118,8 +118,20 @@ export function encodeLatestMetrics(metrics: [key: string, value: number][]): st
  * ```
  */
 export function decodeLatestMetrics(text: string | null): Record<string, number> {
-  if (text === null) return {};
-  const o = JSON.parse(text) as Record<string, number | string>;
+  return text === null ? {} : latestMetricsFromJson(JSON.parse(text) as Record<string, number | string>);
+}
+
+/**
+ * {@link decodeLatestMetrics} of a `run_json.metrics` text already parsed (null: none); the
+ * object is changed in place and returned.
+ *
+ * @example
+ * ```ts
+ * latestMetricsFromJson({ acc: 0.9, loss: 'NaN' }); // { acc: 0.9, loss: NaN }
+ * ```
+ */
+export function latestMetricsFromJson(o: Record<string, number | string> | null): Record<string, number> {
+  if (o === null) return {};
   for (const k in o) {
     const v = o[k];
     // (defineProperty: a metric named `__proto__` stays an own property.)
