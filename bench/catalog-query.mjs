@@ -4,8 +4,10 @@
  * 'xgboost'` (522 runs) ordered by `metrics.accuracy DESC`, asked by a new `node` process through
  * the public API (`MlflowClient.searchRuns`, the catalog found by `MLRUNS_CATALOG_DIR`), which
  * prints the run ids. Reports p50/p99 of: open + query + print inside that process (from after
- * its imports to the result written), its imports, and spawn → result printed (node's own start
- * included), next to Python MLflow's `search_runs` of the same question on the same folder.
+ * its imports to the result written; better-sqlite3 is loaded by the first catalog open, so its
+ * loading is in this span, not in the imports), its imports, and spawn → result printed (node's
+ * own start included), next to Python MLflow's `search_runs` of the same question on the same
+ * folder.
  * Runnable alone after `npm run build`: `node bench/catalog-query.mjs [runs=5000] [processes=25]`.
  *
  * @example

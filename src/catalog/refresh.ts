@@ -26,6 +26,7 @@ import type { ReadWarning } from '../errors.js';
 import { experimentFromDict } from '../store/file/records.js';
 import { listDir, listSubdirs, walkFiles } from '../store/file/fs.js';
 import { META, RESERVED_EXPERIMENT_FOLDERS, TRASH, leavesRoot, listExperimentFolders as listLayoutExperiments, listRunFolders } from '../store/file/layout.js';
+import type { Location } from '../store/file/layout.js';
 import { SECONDARY_INDEXES, encodeLatestMetrics, metricValue } from './tables.js';
 import { readYaml } from '../store/file/run-folder.js';
 import type { ChangeEvent, MetricPoint } from './events.js';
@@ -53,16 +54,16 @@ import type { MetricState, NewRun, ReadContext, RunJob, RunWarning, WarnScope } 
 
 /**
  * Folders a targeted refresh looks at: experiment folders (their meta and their list of run
- * folders) and run folders (everything in them). `loc` 0 is the root, 1 is `.trash`.
+ * folders) and run folders (everything in them), each in the root or in `.trash` (`loc`).
  *
  * @example
  * ```ts
- * const s: RefreshScope = { experiments: [{ loc: 0, dir: '1' }], runs: [{ loc: 0, dir: '1', folder: 'abc' }] };
+ * const s: RefreshScope = { experiments: [{ loc: 'root', dir: '1' }], runs: [{ loc: 'root', dir: '1', folder: 'abc' }] };
  * ```
  */
 export interface RefreshScope {
-  experiments: { loc: 0 | 1; dir: string }[];
-  runs: { loc: 0 | 1; dir: string; folder: string }[];
+  experiments: { loc: Location; dir: string }[];
+  runs: { loc: Location; dir: string; folder: string }[];
 }
 
 
@@ -107,7 +108,7 @@ function walkSig(dir: string, out: string[], prefix: string): void {
 }
 
 interface ExpRow {
-  loc: number;
+  loc: Location;
   dir: string;
   sig: string;
   ds_sig: string;
@@ -188,16 +189,16 @@ interface RefresherOptions {
 }
 
 /**
- * The experiment folders of a root as FileStore.experimentDir can resolve them: `loc` 0 in the
- * root (not `.trash`, not `models`), 1 in `.trash`.
+ * The experiment folders of a root as FileStore.experimentDir can resolve them: in the root
+ * (not `.trash`, not `models`) and in `.trash`.
  *
  * @example
  * ```ts
- * listExperimentFolders('/abs/mlruns'); // [{ loc: 0, dir: '0' }, { loc: 1, dir: '5' }]
+ * listExperimentFolders('/abs/mlruns'); // [{ loc: 'root', dir: '0' }, { loc: 'trash', dir: '5' }]
  * ```
  */
-export function listExperimentFolders(root: string): { loc: 0 | 1; dir: string }[] {
-  return listLayoutExperiments(root, 'by-id').map((f) => ({ loc: f.location === 'root' ? 0 : 1, dir: f.name }));
+export function listExperimentFolders(root: string): { loc: Location; dir: string }[] {
+  return listLayoutExperiments(root, 'by-id').map((f) => ({ loc: f.location, dir: f.name }));
 }
 
 /**
@@ -261,8 +262,8 @@ class Refresher {
   private readonly created: PendingCreate[] = [];
   private readonly createdByRid = new Map<number, PendingCreate>();
   private readonly removedRuns = new Map<string, { experimentId: string; lifecycle: string }>();
-  private readonly createdExps: { loc: number; dir: string; name: string | null; lifecycle: string | null; valid: boolean }[] = [];
-  private readonly removedExps = new Map<string, { loc: number; name: string | null; lifecycle: string | null; valid: boolean }>();
+  private readonly createdExps: { loc: Location; dir: string; name: string | null; lifecycle: string | null; valid: boolean }[] = [];
+  private readonly removedExps = new Map<string, { loc: Location; name: string | null; lifecycle: string | null; valid: boolean }>();
   private readonly root: string;
   private readonly st: ReturnType<Refresher['prepare']>;
   private readonly ctx: ReadContext;
@@ -292,16 +293,16 @@ class Refresher {
   private prepare() {
     const db = this.cat.db;
     return {
-      expGet: db.prepare('SELECT * FROM exps WHERE loc = ? AND dir = ?'),
+      expGet: db.prepare('SELECT * FROM exps WHERE loc = @loc AND dir = @dir'),
       expAll: db.prepare('SELECT * FROM exps'),
       expUpsert: db.prepare(
-        'INSERT OR REPLACE INTO exps(loc, dir, sig, ds_sig, exp_id, name, lifecycle) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO exps(loc, dir, sig, ds_sig, exp_id, name, lifecycle) VALUES (@loc, @dir, @sig, @ds_sig, @exp_id, @name, @lifecycle)',
       ),
-      expDel: db.prepare('DELETE FROM exps WHERE loc = ? AND dir = ?'),
+      expDel: db.prepare('DELETE FROM exps WHERE loc = @loc AND dir = @dir'),
       // One page of an experiment's runs in folder order (keyset on the runs_folder index).
-      runsOfExpPage: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = ? AND exp_dir = ? AND folder > ? ORDER BY folder LIMIT ?`),
-      runGet: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = ? AND exp_dir = ? AND folder = ?`),
-      foldersOfExp: db.prepare('SELECT folder FROM runs WHERE loc = ? AND exp_dir = ?'),
+      runsOfExpPage: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = @loc AND exp_dir = @dir AND folder > @after ORDER BY folder LIMIT @limit`),
+      runGet: db.prepare(`SELECT ${RUN_COLS} FROM runs WHERE loc = @loc AND exp_dir = @dir AND folder = @folder`),
+      foldersOfExp: db.prepare('SELECT folder FROM runs WHERE loc = @loc AND exp_dir = @dir'),
       runInsert: db.prepare(
         `INSERT INTO runs(rid, loc, exp_dir, folder, probe, sig, msig, ok, has_inputs, ${RUN_ATTRS})
          VALUES (@rid, @loc, @exp_dir, @folder, @probe, @sig, @msig, @ok, @has_inputs, ${RUN_ATTR_PARAMS})`,
@@ -314,39 +315,41 @@ class Refresher {
       jsonNew: db.prepare('INSERT OR REPLACE INTO run_json(rid, json, metrics) VALUES (@rid, @json, @metrics)'),
       latestMetricsOf: db.prepare('SELECT key, value, is_nan FROM metrics WHERE rid = @rid AND present = 1'),
       latestMetricsSet: db.prepare('UPDATE run_json SET metrics = @metrics WHERE rid = @rid'),
-      jsonDel: db.prepare('DELETE FROM run_json WHERE rid = ?'),
-      runSetMsig: db.prepare('UPDATE runs SET msig = ? WHERE rid = ?'),
-      runSetProbe: db.prepare('UPDATE runs SET probe = ? WHERE rid = ?'),
-      runDel: db.prepare('DELETE FROM runs WHERE rid = ?'),
-      paramsDel: db.prepare('DELETE FROM params WHERE rid = ?'),
-      paramsIns: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (?, ?, ?)'),
-      paramsGet: db.prepare('SELECT key, value FROM params WHERE rid = ?'),
-      tagsDel: db.prepare('DELETE FROM tags WHERE rid = ?'),
-      tagsIns: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)'),
-      tagsGet: db.prepare('SELECT key, value FROM tags WHERE rid = ?'),
-      dsDel: db.prepare('DELETE FROM datasets WHERE rid = ?'),
-      dsIns: db.prepare('INSERT INTO datasets(rid, kind, value) VALUES (?, ?, ?)'),
-      mDelRun: db.prepare('DELETE FROM metrics WHERE rid = ?'),
-      mDel: db.prepare('DELETE FROM metrics WHERE rid = ? AND key = ?'),
-      mGet: db.prepare('SELECT * FROM metrics WHERE rid = ?'),
+      jsonDel: db.prepare('DELETE FROM run_json WHERE rid = @rid'),
+      runSetMsig: db.prepare('UPDATE runs SET msig = @msig WHERE rid = @rid'),
+      runSetProbe: db.prepare('UPDATE runs SET probe = @probe WHERE rid = @rid'),
+      runDel: db.prepare('DELETE FROM runs WHERE rid = @rid'),
+      paramsDel: db.prepare('DELETE FROM params WHERE rid = @rid'),
+      paramsIns: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (@rid, @key, @value)'),
+      paramsGet: db.prepare('SELECT key, value FROM params WHERE rid = @rid'),
+      tagsDel: db.prepare('DELETE FROM tags WHERE rid = @rid'),
+      tagsIns: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) VALUES (@rid, @key, @value)'),
+      tagsGet: db.prepare('SELECT key, value FROM tags WHERE rid = @rid'),
+      dsDel: db.prepare('DELETE FROM datasets WHERE rid = @rid'),
+      dsIns: db.prepare('INSERT INTO datasets(rid, kind, value) VALUES (@rid, @kind, @value)'),
+      mDelRun: db.prepare('DELETE FROM metrics WHERE rid = @rid'),
+      mDel: db.prepare('DELETE FROM metrics WHERE rid = @rid AND key = @key'),
+      mGet: db.prepare('SELECT * FROM metrics WHERE rid = @rid'),
       mUpsert: db.prepare(
         `INSERT OR REPLACE INTO metrics(rid, key, present, value, is_nan, step, ts, ino, size, mtime, off, fp, bad, b_has, b_step, b_ts, b_val, b_nan)
          VALUES (@rid, @key, @present, @value, @is_nan, @step, @ts, @ino, @size, @mtime, @off, @fp, @bad, @b_has, @b_step, @b_ts, @b_val, @b_nan)`,
       ),
-      wIns: db.prepare('INSERT INTO warnings(rid, loc, exp_dir, scope, key, code, path, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      wDelRun: db.prepare('DELETE FROM warnings WHERE rid = ?'),
-      wTakeRun: db.prepare("DELETE FROM warnings WHERE rid = ? AND scope IN ('r', 'd') RETURNING scope, key, code, path, message"),
-      wTakeScope: db.prepare('DELETE FROM warnings WHERE rid = ? AND scope = ? RETURNING scope, key, code, path, message'),
-      wTakeKey: db.prepare("DELETE FROM warnings WHERE rid = ? AND scope = 'm' AND key = ? RETURNING scope, key, code, path, message"),
+      wIns: db.prepare(
+        'INSERT INTO warnings(rid, loc, exp_dir, scope, key, code, path, message) VALUES (@rid, @loc, @dir, @scope, @key, @code, @path, @message)',
+      ),
+      wDelRun: db.prepare('DELETE FROM warnings WHERE rid = @rid'),
+      wTakeRun: db.prepare("DELETE FROM warnings WHERE rid = @rid AND scope IN ('r', 'd') RETURNING scope, key, code, path, message"),
+      wTakeScope: db.prepare('DELETE FROM warnings WHERE rid = @rid AND scope = @scope RETURNING scope, key, code, path, message'),
+      wTakeKey: db.prepare("DELETE FROM warnings WHERE rid = @rid AND scope = 'm' AND key = @key RETURNING scope, key, code, path, message"),
     };
   }
 
-  expDirPath(loc: number, dir: string): string {
-    return loc === 0 ? path.join(this.root, dir) : path.join(this.root, TRASH, dir);
+  expDirPath(loc: Location, dir: string): string {
+    return loc === 'root' ? path.join(this.root, dir) : path.join(this.root, TRASH, dir);
   }
 
   /** Experiment folders as FileStore.experimentDir can resolve them. */
-  listExpDirs(): { loc: 0 | 1; dir: string }[] {
+  listExpDirs(): { loc: Location; dir: string }[] {
     return listExperimentFolders(this.root);
   }
 
@@ -361,7 +364,7 @@ class Refresher {
   }
 
   scoped(scope: RefreshScope): void {
-    const expKeys = new Map<string, { loc: 0 | 1; dir: string }>();
+    const expKeys = new Map<string, { loc: Location; dir: string }>();
     for (const e of scope.experiments) expKeys.set(`${e.loc}\0${e.dir}`, e);
     const runsByExp = new Map<string, Set<string>>();
     for (const r of scope.runs) {
@@ -384,11 +387,11 @@ class Refresher {
    * signatures each) are never all in memory at once. Rows of a page may be changed or deleted
    * before the next page is read.
    */
-  private *storedRunPages(loc: number, dir: string): Generator<RunRow[]> {
+  private *storedRunPages(loc: Location, dir: string): Generator<RunRow[]> {
     const size = runPage();
     let after = '';
     for (;;) {
-      const page = this.st.runsOfExpPage.all(loc, dir, after, size) as RunRow[];
+      const page = this.st.runsOfExpPage.all({ loc, dir, after, limit: size }) as RunRow[];
       if (page.length > 0) yield page;
       if (page.length < size) return;
       after = (page[page.length - 1] as RunRow).folder;
@@ -397,7 +400,7 @@ class Refresher {
 
   private removeExp(row: ExpRow): void {
     for (const page of this.storedRunPages(row.loc, row.dir)) for (const r of page) this.removeRun(r);
-    this.st.expDel.run(row.loc, row.dir);
+    this.st.expDel.run({ loc: row.loc, dir: row.dir });
     this.removedExps.set(row.dir, { loc: row.loc, name: row.name, lifecycle: row.lifecycle, valid: row.exp_id !== null });
   }
 
@@ -416,10 +419,10 @@ class Refresher {
   }
 
   /** The experiment folder (or `.trash`) leads outside the root: the scan reads none of its runs. */
-  private expOutside(loc: 0 | 1, expDir: string): boolean {
+  private expOutside(loc: Location, expDir: string): boolean {
     let v = this.outsideExps.get(expDir);
     if (v === undefined) {
-      v = (loc === 1 && this.leavesRoot(path.join(this.root, TRASH))) || this.leavesRoot(expDir);
+      v = (loc === 'trash' && this.leavesRoot(path.join(this.root, TRASH))) || this.leavesRoot(expDir);
       this.outsideExps.set(expDir, v);
     }
     return v;
@@ -434,9 +437,9 @@ class Refresher {
    * One experiment folder. `full`: every run folder is checked; otherwise only new/removed run
    * folders and those in `force`. `only`: restrict the run listing diff to these folders.
    */
-  processExp(loc: 0 | 1, dir: string, full: boolean, only: Set<string> | undefined, force?: Set<string>): void {
+  processExp(loc: Location, dir: string, full: boolean, only: Set<string> | undefined, force?: Set<string>): void {
     const expDir = this.expDirPath(loc, dir);
-    const stored = this.st.expGet.get(loc, dir) as ExpRow | undefined;
+    const stored = this.st.expGet.get({ loc, dir }) as ExpRow | undefined;
     const st = statOf(expDir);
     if (!st || !st.isDirectory()) {
       if (stored) this.removeExp(stored);
@@ -454,12 +457,12 @@ class Refresher {
         if (read && read.ok && read.value.experimentId === dir) {
           expId = read.value.experimentId;
           name = read.value.name;
-          lifecycle = loc === 1 ? 'deleted' : read.value.lifecycleStage;
+          lifecycle = loc === 'trash' ? 'deleted' : read.value.lifecycleStage;
         }
       } catch {
         /* damaged meta: not an experiment for events; its runs are still listed by a scan */
       }
-      this.st.expUpsert.run(loc, dir, sig, ds, expId, name, lifecycle);
+      this.st.expUpsert.run({ loc, dir, sig, ds_sig: ds, exp_id: expId, name, lifecycle });
       if (!stored) {
         this.createdExps.push({ loc, dir, name, lifecycle, valid: expId !== null });
       } else if (this.emit && expId !== null) {
@@ -482,7 +485,7 @@ class Refresher {
       // 100k runs, and a watcher refreshes one run per metric append).
       for (const folder of only) {
         if (RESERVED_EXPERIMENT_FOLDERS.has(folder)) continue;
-        const r = this.st.runGet.get(loc, dir, folder) as RunRow | undefined;
+        const r = this.st.runGet.get({ loc, dir, folder }) as RunRow | undefined;
         const runDir = path.join(expDir, folder);
         if (!statOf(runDir)?.isDirectory()) {
           if (r) this.removeRun(r);
@@ -495,12 +498,12 @@ class Refresher {
     if (stored && !full && !dsChanged && !only && !force) {
       // New and removed run folders only (a watcher's sweep looks at every experiment each
       // cycle): compare folder names, without loading every row of a 100k-run experiment.
-      const known = new Set((this.st.foldersOfExp.all(loc, dir) as { folder: string }[]).map((r) => r.folder));
+      const known = new Set((this.st.foldersOfExp.all({ loc, dir }) as { folder: string }[]).map((r) => r.folder));
       const listed = this.runFolders(expDir, expOutside);
       const present = new Set(listed.map((f) => f.name));
       for (const folder of known) {
         if (present.has(folder)) continue;
-        const r = this.st.runGet.get(loc, dir, folder) as RunRow | undefined;
+        const r = this.st.runGet.get({ loc, dir, folder }) as RunRow | undefined;
         if (r) this.removeRun(r);
       }
       for (const f of listed) if (!known.has(f.name)) this.processRun(loc, dir, expDir, f, undefined, false);
@@ -568,9 +571,9 @@ class Refresher {
   }
 
   private removeRun(r: RunRow): void {
-    this.st.runDel.run(r.rid);
+    this.st.runDel.run({ rid: r.rid });
     this.clearRunData(r.rid);
-    this.st.wDelRun.run(r.rid);
+    this.st.wDelRun.run({ rid: r.rid });
     this.runsChanged = true;
     if (r.ok === 1 && r.run_id !== null) {
       this.removedRuns.set(r.run_id, { experimentId: r.experiment_id ?? '', lifecycle: r.lifecycle ?? 'active' });
@@ -578,23 +581,23 @@ class Refresher {
   }
 
   private clearRunData(rid: number): void {
-    this.st.jsonDel.run(rid);
-    this.st.paramsDel.run(rid);
-    this.st.tagsDel.run(rid);
-    this.st.mDelRun.run(rid);
-    this.st.dsDel.run(rid);
-    this.st.wTakeScope.all(rid, 'k');
-    this.st.wTakeScope.all(rid, 'm');
+    this.st.jsonDel.run({ rid });
+    this.st.paramsDel.run({ rid });
+    this.st.tagsDel.run({ rid });
+    this.st.mDelRun.run({ rid });
+    this.st.dsDel.run({ rid });
+    this.st.wTakeScope.all({ rid, scope: 'k' });
+    this.st.wTakeScope.all({ rid, scope: 'm' });
   }
 
   /**
    * Stores a run's warnings; reports those not among `before` (the ones they replace, as
    * returned by a `wTake*` statement): a file read again unchanged in its damage is not reported twice.
    */
-  private addWarnings(rid: number, loc: number, dir: string, ws: readonly RunWarning[], before: readonly RunWarning[] = []): void {
+  private addWarnings(rid: number, loc: Location, dir: string, ws: readonly RunWarning[], before: readonly RunWarning[] = []): void {
     const seen = new Set(before.map(warnKey));
     for (const w of ws) {
-      this.st.wIns.run(rid, loc, dir, w.scope, w.key, w.code, w.path, w.message);
+      this.st.wIns.run({ rid, loc, dir, scope: w.scope, key: w.key, code: w.code, path: w.path, message: w.message });
       if (!seen.has(warnKey(w))) this.options.onWarning?.({ code: w.code, path: w.path, message: w.message });
     }
   }
@@ -603,7 +606,7 @@ class Refresher {
    * A run folder: new ones are queued for {@link flushNew}; known ones re-read as far as they
    * changed (`probed`: already known to have changed).
    */
-  processRun(loc: 0 | 1, dir: string, expDir: string, folder: Folder, stored: RunRow | undefined, forceRead: boolean, probed = false): void {
+  processRun(loc: Location, dir: string, expDir: string, folder: Folder, stored: RunRow | undefined, forceRead: boolean, probed = false): void {
     const job: RunJob = { loc, dir, expDir, folder: folder.name, outside: folder.outside };
     if (!stored) {
       this.pendingNew.push(job);
@@ -631,7 +634,7 @@ class Refresher {
       this.runsChanged = true;
       const core = readRunCore(this.ctx, job, runDir, entries, [], true);
       sig = core.sig;
-      this.addWarnings(rid, loc, dir, core.warnings, this.st.wTakeRun.all(rid) as RunWarning[]);
+      this.addWarnings(rid, loc, dir, core.warnings, this.st.wTakeRun.all({ rid }) as RunWarning[]);
       const wasOk = stored.ok === 1;
       if (!core.info || !core.run) {
         if (wasOk && stored.run_id !== null) {
@@ -640,25 +643,25 @@ class Refresher {
         this.st.runUpdate.run({ rid, sig, msig: NO_MSIG, ok: 0, has_inputs: 0, ...runAttrs(null) });
         this.clearRunData(rid);
         const probe = dirs.join('\n');
-        if (probe !== stored.probe) this.st.runSetProbe.run(probe, rid);
+        if (probe !== stored.probe) this.st.runSetProbe.run({ probe, rid });
         return;
       }
       const run = core.run;
       let oldParams: Record<string, string> = {};
       let oldTags: Record<string, string> = {};
       if (this.emit && wasOk) {
-        oldParams = Object.fromEntries((this.st.paramsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
-        oldTags = Object.fromEntries((this.st.tagsGet.all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+        oldParams = Object.fromEntries((this.st.paramsGet.all({ rid }) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+        oldTags = Object.fromEntries((this.st.tagsGet.all({ rid }) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
       }
       this.st.runUpdate.run({ rid, sig, msig: wasOk ? stored.msig : NO_MSIG, ok: 1, has_inputs: entries.has('inputs') ? 1 : 0, ...runAttrs(colsOf(run)) });
-      this.st.paramsDel.run(rid);
-      this.st.tagsDel.run(rid);
-      this.st.dsDel.run(rid);
+      this.st.paramsDel.run({ rid });
+      this.st.tagsDel.run({ rid });
+      this.st.dsDel.run({ rid });
       this.st.jsonSet.run({ rid, json: runJson(run) });
-      for (const [k, v] of Object.entries(run.data.params)) this.st.paramsIns.run(rid, k, v);
-      for (const [k, v] of Object.entries(run.data.tags)) this.st.tagsIns.run(rid, k, v);
+      for (const [k, v] of Object.entries(run.data.params)) this.st.paramsIns.run({ rid, key: k, value: v });
+      for (const [k, v] of Object.entries(run.data.tags)) this.st.tagsIns.run({ rid, key: k, value: v });
       const ds = datasetRows(run);
-      for (let i = 0; i < ds.length; i += 2) this.st.dsIns.run(rid, ds[i], ds[i + 1]);
+      for (let i = 0; i < ds.length; i += 2) this.st.dsIns.run({ rid, kind: ds[i], value: ds[i + 1] });
       becameOk = !wasOk;
       ok = true;
       runId = run.info.runId;
@@ -669,7 +672,7 @@ class Refresher {
       this.processMetrics(rid, loc, dir, runDir, entries.get('metrics'), becameOk ? NO_MSIG : stored.msig, runId, experimentId, dirs);
     }
     const probe = dirs.join('\n');
-    if (probe !== stored.probe) this.st.runSetProbe.run(probe, rid);
+    if (probe !== stored.probe) this.st.runSetProbe.run({ probe, rid });
   }
 
   private runEvents(
@@ -732,7 +735,7 @@ class Refresher {
 
   private processMetrics(
     rid: number,
-    loc: number,
+    loc: Location,
     dir: string,
     runDir: string,
     entry: fs.Dirent | undefined,
@@ -744,15 +747,15 @@ class Refresher {
     // Nothing indexed yet: read each file with its stat through one descriptor.
     const ml = metricLayout(this.ctx, runDir, entry, storedMsig === NO_MSIG, dirs);
     if (ml.msig === storedMsig) return;
-    this.addWarnings(rid, loc, dir, ml.warnings, this.st.wTakeScope.all(rid, 'k') as RunWarning[]);
+    this.addWarnings(rid, loc, dir, ml.warnings, this.st.wTakeScope.all({ rid, scope: 'k' }) as RunWarning[]);
     const storedRows = new Map<string, MRow>();
-    if (storedMsig !== NO_MSIG) for (const r of this.st.mGet.all(rid) as MRow[]) storedRows.set(r.key, r);
+    if (storedMsig !== NO_MSIG) for (const r of this.st.mGet.all({ rid }) as MRow[]) storedRows.set(r.key, r);
     const present = new Set(ml.files.map((f) => f.key));
     for (const key of storedRows.keys()) {
       if (!present.has(key)) {
-        this.st.mDel.run(rid, key);
+        this.st.mDel.run({ rid, key });
         this.latestChanged.add(rid);
-        this.st.wTakeKey.all(rid, key);
+        this.st.wTakeKey.all({ rid, key });
       }
     }
     const pc = this.createdByRid.get(rid);
@@ -783,7 +786,7 @@ class Refresher {
         b_nan: row.b_nan,
       });
       this.latestChanged.add(rid);
-      const before = stored ? (this.st.wTakeKey.all(rid, f.key) as RunWarning[]) : [];
+      const before = stored ? (this.st.wTakeKey.all({ rid, key: f.key }) as RunWarning[]) : [];
       if (row.warning !== null) this.addWarnings(rid, loc, dir, [{ scope: 'm', key: f.key, code: 'MALFORMED_METRIC', path: f.abs, message: row.warning }], before);
       if (this.emit && row.points.length > 0) {
         const e: ChangeEvent = { type: 'metrics_appended', experimentId, runId, key: f.key, points: row.points, rewritten: row.rewritten };
@@ -791,7 +794,7 @@ class Refresher {
         else this.events.push(e);
       }
     }
-    this.st.runSetMsig.run(ml.msig, rid);
+    this.st.runSetMsig.run({ msig: ml.msig, rid });
   }
 
   /** Reads the queued new run folders (in workers when there are many) and writes them in order. */
@@ -838,7 +841,7 @@ class Refresher {
     const t = nr.tags;
     this.insertKv('tags', rid, t);
     const ds = nr.ds;
-    for (let i = 0; i < ds.length; i += 2) st.dsIns.run(rid, ds[i], ds[i + 1]);
+    for (let i = 0; i < ds.length; i += 2) st.dsIns.run({ rid, kind: ds[i], value: ds[i + 1] });
     const nums = nr.mnum;
     const nul = (v: number): number | null => (Number.isNaN(v) ? null : v);
     for (let k = 0; k < nr.mkeys.length; k++) {
@@ -880,7 +883,10 @@ class Refresher {
     });
   }
 
-  /** `INSERT INTO <table>(rid, key, value)` of `n` rows in one statement (cached per n). */
+  /**
+   * `INSERT INTO <table>(rid, key, value)` of `n` rows in one statement (cached per n); its
+   * parameters are positional, three per row in column order (`@name`s cannot repeat per row).
+   */
   private kvInsert(table: 'params' | 'tags', n: number): Statement {
     const k = `${table}${n}`;
     let s = this.multi.get(k);
@@ -989,19 +995,19 @@ const DATA_SCOPES: ReadonlySet<WarnScope> = new Set(['d', 'k', 'm']);
  *
  * @example
  * ```ts
- * catalogWarnings(cat, [{ loc: 0, dir: '1' }], 'ACTIVE_ONLY'); // [{ code: 'EMPTY_META', path: ..., message: ... }]
+ * catalogWarnings(cat, [{ loc: 'root', dir: '1' }], 'ACTIVE_ONLY'); // [{ code: 'EMPTY_META', path: ..., message: ... }]
  * ```
  */
-export function catalogWarnings(cat: RefreshTarget, exps: readonly { loc: number; dir: string }[], view: string): ReadWarning[] {
+export function catalogWarnings(cat: RefreshTarget, exps: readonly { loc: Location; dir: string }[], view: string): ReadWarning[] {
   const out: ReadWarning[] = [];
   if (exps.length === 0) return out;
   const any = cat.db.prepare('SELECT 1 FROM warnings LIMIT 1').get();
   if (!any) return out;
   const q = cat.db.prepare(
-    'SELECT w.scope, w.code, w.path, w.message, r.ok, r.lifecycle FROM warnings w JOIN runs r ON r.rid = w.rid WHERE w.loc = ? AND w.exp_dir = ? ORDER BY w.rowid',
+    'SELECT w.scope, w.code, w.path, w.message, r.ok, r.lifecycle FROM warnings w JOIN runs r ON r.rid = w.rid WHERE w.loc = @loc AND w.exp_dir = @dir ORDER BY w.rowid',
   );
   for (const e of exps) {
-    for (const w of q.all(e.loc, e.dir) as { scope: WarnScope; code: ReadWarning['code']; path: string; message: string; ok: number; lifecycle: string | null }[]) {
+    for (const w of q.all({ loc: e.loc, dir: e.dir }) as { scope: WarnScope; code: ReadWarning['code']; path: string; message: string; ok: number; lifecycle: string | null }[]) {
       if (DATA_SCOPES.has(w.scope)) {
         if (w.ok !== 1) continue;
         if (view === 'ACTIVE_ONLY' && w.lifecycle !== 'active') continue;

@@ -13,7 +13,7 @@
  *
  * @example
  * ```ts
- * const nr = readNewRun({ root, trustBefore: Date.now() - RACY_MS, emit: false }, { loc: 0, dir: '1', expDir, folder: 'abc', outside: false });
+ * const nr = readNewRun({ root, trustBefore: Date.now() - RACY_MS, emit: false }, { loc: 'root', dir: '1', expDir, folder: 'abc', outside: false });
  * ```
  */
 import type { Run } from '../entities.js';
@@ -32,6 +32,7 @@ import {
   dirVal,
 } from '../store/file/run-folder.js';
 import type { ReadContext as StoreReadContext, RunFolder, RunWarning } from '../store/file/run-folder.js';
+import type { Location } from '../store/file/layout.js';
 import type { MetricPoint } from './events.js';
 
 export { NO_MSIG, dirVal, fileVal, metricLayout, readRunCore, statOf };
@@ -57,15 +58,15 @@ export interface ReadContext extends StoreReadContext {
 }
 
 /**
- * One run folder to read, and where its experiment folder is (`loc` 0: the root, 1: `.trash`).
+ * One run folder to read, and where its experiment folder is (`loc`: the root or `.trash`).
  *
  * @example
  * ```ts
- * const j: RunJob = { loc: 0, dir: '1', expDir: '/data/mlruns/1', folder: 'abc', outside: false };
+ * const j: RunJob = { loc: 'root', dir: '1', expDir: '/data/mlruns/1', folder: 'abc', outside: false };
  * ```
  */
 export interface RunJob extends RunFolder {
-  loc: 0 | 1;
+  loc: Location;
 }
 
 /** `runs` columns from run_id to lifecycle. */

@@ -10,17 +10,20 @@
  * @module
  */
 
+import type { Location } from '../store/file/layout.js';
+
 /**
  * Version of the catalog's tables; a catalog with another version is rebuilt.
  *
  * @example
  * ```ts
- * CATALOG_SCHEMA_VERSION; // 4
+ * CATALOG_SCHEMA_VERSION; // 5
  * ```
  */
 // 4: run_json.metrics (the run's latest metric values, so a search builds its page's runs from
 // one row each instead of reading every metric row of the page).
-export const CATALOG_SCHEMA_VERSION = 4;
+// 5: `loc` holds the folder's Location as text ('root', 'trash'), not 0/1.
+export const CATALOG_SCHEMA_VERSION = 5;
 
 /**
  * The indexes that serve queries only (no lookups of a refresh): a cold build drops them and
@@ -39,6 +42,8 @@ export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
   metrics_kv: 'CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present)',
 };
 
+// loc (exps, runs, warnings): where the experiment folder is, a Location ('root': in the root,
+// 'trash': in `.trash`).
 // runs: probe/sig/msig are the signatures of the run folder (see run-folder.ts).
 // metrics: per metric file, the latest value a scan shows (present = 0: the scan drops it) and
 // the file state for incremental reads (ino/size/mtime as stat'ed, off = bytes folded into
@@ -49,9 +54,9 @@ export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, ts INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS exps(loc INTEGER NOT NULL, dir TEXT NOT NULL, sig TEXT NOT NULL, ds_sig TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS exps(loc TEXT NOT NULL, dir TEXT NOT NULL, sig TEXT NOT NULL, ds_sig TEXT NOT NULL,
   exp_id TEXT, name TEXT, lifecycle TEXT, PRIMARY KEY(loc, dir)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, folder TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS runs(rid INTEGER PRIMARY KEY, loc TEXT NOT NULL, exp_dir TEXT NOT NULL, folder TEXT NOT NULL,
   probe TEXT NOT NULL, sig TEXT NOT NULL, msig TEXT NOT NULL, ok INTEGER NOT NULL, has_inputs INTEGER NOT NULL,
   run_id TEXT, experiment_id TEXT, run_name TEXT, user_id TEXT, status TEXT, start_time, end_time, artifact_uri TEXT,
   lifecycle TEXT);
@@ -66,7 +71,7 @@ CREATE TABLE IF NOT EXISTS metrics(rid INTEGER NOT NULL, key TEXT NOT NULL,
   PRIMARY KEY(rid, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS datasets(rid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS datasets_rid ON datasets(rid);
-CREATE TABLE IF NOT EXISTS warnings(rid INTEGER NOT NULL, loc INTEGER NOT NULL, exp_dir TEXT NOT NULL, scope TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS warnings(rid INTEGER NOT NULL, loc TEXT NOT NULL, exp_dir TEXT NOT NULL, scope TEXT NOT NULL,
   key TEXT NOT NULL, code TEXT NOT NULL, path TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS warnings_rid ON warnings(rid);
 CREATE INDEX IF NOT EXISTS warnings_exp ON warnings(loc, exp_dir);
@@ -113,8 +118,20 @@ export function encodeLatestMetrics(metrics: [key: string, value: number][]): st
  * ```
  */
 export function decodeLatestMetrics(text: string | null): Record<string, number> {
-  if (text === null) return {};
-  const o = JSON.parse(text) as Record<string, number | string>;
+  return text === null ? {} : latestMetricsFromJson(JSON.parse(text) as Record<string, number | string>);
+}
+
+/**
+ * {@link decodeLatestMetrics} of a `run_json.metrics` text already parsed (null: none); the
+ * object is changed in place and returned.
+ *
+ * @example
+ * ```ts
+ * latestMetricsFromJson({ acc: 0.9, loss: 'NaN' }); // { acc: 0.9, loss: NaN }
+ * ```
+ */
+export function latestMetricsFromJson(o: Record<string, number | string> | null): Record<string, number> {
+  if (o === null) return {};
   for (const k in o) {
     const v = o[k];
     // (defineProperty: a metric named `__proto__` stays an own property.)
@@ -127,15 +144,16 @@ export function decodeLatestMetrics(text: string | null): Record<string, number>
 const BY_ACTIVITY = "(status = 'RUNNING') DESC, COALESCE(end_time, start_time) DESC";
 
 /**
- * A run folder as the catalog knows it (`loc` 0: in the root, 1: in `.trash`).
+ * A run folder as the catalog knows it: its experiment folder `dir`, in the root or in `.trash`
+ * (`loc`).
  *
  * @example
  * ```ts
- * const r: RunFolderRow = { loc: 0, dir: '1', folder: 'abc' };
+ * const r: RunFolderRow = { loc: 'root', dir: '1', folder: 'abc' };
  * ```
  */
 export interface RunFolderRow {
-  loc: 0 | 1;
+  loc: Location;
   dir: string;
   folder: string;
 }
@@ -173,8 +191,8 @@ export class CatalogQueries {
   }
 
   /** Every experiment folder the catalog knows. */
-  experimentFolders(): { loc: 0 | 1; dir: string }[] {
-    return this.sql('SELECT loc, dir FROM exps').all() as { loc: 0 | 1; dir: string }[];
+  experimentFolders(): { loc: Location; dir: string }[] {
+    return this.sql('SELECT loc, dir FROM exps').all() as { loc: Location; dir: string }[];
   }
 
   /** True when the catalog has a row for this run folder. */
@@ -183,7 +201,7 @@ export class CatalogQueries {
   }
 
   /** The `limit` most active run folders of one experiment folder. */
-  runFoldersOfExperiment(loc: 0 | 1, dir: string, limit: number): string[] {
+  runFoldersOfExperiment(loc: Location, dir: string, limit: number): string[] {
     const rows = this.sql(`SELECT folder FROM runs WHERE loc = @loc AND exp_dir = @dir ORDER BY ${BY_ACTIVITY} LIMIT @limit`).all({ loc, dir, limit }) as { folder: string }[];
     return rows.map((r) => r.folder);
   }

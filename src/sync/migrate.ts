@@ -24,7 +24,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MlflowError } from '../errors.js';
 import { formatMetricLine, formatModelMetricLine } from '../format/metric-line.js';
 import { md5Hex } from '../format/names.js';
@@ -34,6 +34,7 @@ import type { YamlMap } from '../format/yaml.js';
 import { metaFromText } from '../store/file/meta-read.js';
 import { resolveArtifactPath } from '../store/portable.js';
 import { openMlflowDatabase, pathToSqliteUri, sqliteUriToPath } from '../store/sqlite/db.js';
+import { openSqliteFile } from '../store/sqlite/native.js';
 import { isLocalUri, localFileUriToPath, pathToLocalFileUri, resolveUriIfLocal, uriScheme } from '../store/uri.js';
 
 /**
@@ -437,7 +438,7 @@ function openTempDatabase(tmp: string, info: JournalInfo, summary: MigrateSummar
   if (fs.existsSync(tmp)) {
     let db: Database.Database;
     try {
-      db = new Database(tmp, { fileMustExist: true });
+      db = openSqliteFile(tmp, { fileMustExist: true });
     } catch (e) {
       throw new MlflowError('INVALID_STATE', `An interrupted migration left '${tmp}', which cannot be opened (${(e as Error).message}); remove it to start again`, { path: tmp });
     }
@@ -1393,7 +1394,7 @@ async function sqliteToSqlite(from: { path: string; uri: string }, to: { path: s
   } finally {
     db.close();
   }
-  const out = new Database(tmp);
+  const out = openSqliteFile(tmp);
   try {
     for (const t of ['experiments', 'runs', 'metrics', 'params', 'tags', 'registered_models', 'model_versions']) {
       if (hasTable(out, t)) add(summary.migrated, t, (out.prepare(`SELECT COUNT(*) AS n FROM "${t}"`).get() as { n: number }).n);

@@ -39,7 +39,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import chokidar from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { openCatalog } from '../catalog/catalog.js';
 import type { Catalog, CatalogOptions, RefreshResult } from '../catalog/catalog.js';
@@ -48,6 +47,7 @@ import { GrowthCollector, collectIfLarge } from '../catalog/memory.js';
 import { listExperimentFolders } from '../catalog/refresh.js';
 import type { RefreshScope } from '../catalog/refresh.js';
 import { statOf } from '../catalog/run-folder.js';
+import type { Location } from '../store/file/layout.js';
 
 /**
  * Options of {@link watch}.
@@ -137,7 +137,7 @@ const RUN_SUBDIRS = ['metrics', 'params', 'tags'] as const;
 const SLICE_MS = 8;
 
 interface RunRef {
-  loc: 0 | 1;
+  loc: Location;
   dir: string;
   folder: string;
 }
@@ -149,7 +149,7 @@ interface HotRun extends RunRef {
   subs: Map<string, { w: fs.FSWatcher; ino: number }>;
 }
 
-const runKey = (loc: number, dir: string, folder: string): string => `${loc}\0${dir}\0${folder}`;
+const runKey = (loc: Location, dir: string, folder: string): string => `${loc}\0${dir}\0${folder}`;
 
 /** Half of Linux's inotify watch limit, at most 50,000 (elsewhere 50,000). */
 function defaultMaxWatches(): number {
@@ -358,7 +358,10 @@ export class Watcher extends EventEmitter {
   // ---------------------------------------------------------------------------------------------
   // Structure: chokidar over the root, .trash, experiment folders and their tags/ and datasets/.
 
-  private startStructure(): Promise<void> {
+  private async startStructure(): Promise<void> {
+    // Loaded on the first watch, not when the library is imported.
+    const { default: chokidar } = await import('chokidar');
+    if (this.closed) return;
     const root = this.root;
     const ignored = (p: string, stats?: fs.Stats): boolean => {
       if (stats?.isFile()) return true;
@@ -492,8 +495,8 @@ export class Watcher extends EventEmitter {
     this.hot.delete(runKey(h.loc, h.dir, h.folder));
   }
 
-  private runDirOf(loc: number, dir: string, folder: string): string {
-    return loc === 0 ? path.join(this.root, dir, folder) : path.join(this.root, '.trash', dir, folder);
+  private runDirOf(loc: Location, dir: string, folder: string): string {
+    return loc === 'root' ? path.join(this.root, dir, folder) : path.join(this.root, '.trash', dir, folder);
   }
 
   /** Watches `name` ('' = the run folder) of a watched run, re-arming it if the folder was replaced. */
@@ -527,7 +530,7 @@ export class Watcher extends EventEmitter {
    * Makes a run folder watched (and most recently active). `evict`: make room by unwatching the
    * least recently active run. Returns false when it could not be watched.
    */
-  private watchRun(loc: 0 | 1, dir: string, folder: string, evict: boolean): boolean {
+  private watchRun(loc: Location, dir: string, folder: string, evict: boolean): boolean {
     if (this.pollingMode || this.closed) return false;
     const key = runKey(loc, dir, folder);
     const runDir = this.runDirOf(loc, dir, folder);
@@ -596,7 +599,7 @@ export class Watcher extends EventEmitter {
   private allExperiments(): RefreshScope['experiments'] {
     const seen = new Set<string>();
     const out: RefreshScope['experiments'] = [];
-    const add = (loc: 0 | 1, dir: string): void => {
+    const add = (loc: Location, dir: string): void => {
       const k = `${loc}\0${dir}`;
       if (seen.has(k)) return;
       seen.add(k);
@@ -627,18 +630,18 @@ export class Watcher extends EventEmitter {
         continue;
       }
       const parts = rel.split(path.sep);
-      let loc: 0 | 1 = 0;
+      let loc: Location = 'root';
       let i = 0;
       if (parts[0] === '.trash') {
         if (parts.length === 1) {
           structure = true;
           continue;
         }
-        loc = 1;
+        loc = 'trash';
         i = 1;
       }
       const dir = parts[i]!;
-      if (loc === 0 && (dir === 'models' || dir === '.git')) continue;
+      if (loc === 'root' && (dir === 'models' || dir === '.git')) continue;
       const rest = parts.slice(i + 1);
       const first = rest[0];
       if (first === undefined || first === 'meta.yaml' || first === 'tags' || first === 'datasets' || first === 'traces' || first === 'models') {

@@ -63,4 +63,20 @@ describe('FileStore.searchRuns with the catalog', () => {
       delete process.env['MLRUNS_CATALOG'];
     }
   });
+
+  it("a deleted experiment's runs (its folder in .trash) are found through the catalog as by the scan", async () => {
+    const root = path.join(tmp, 'trash', 'mlruns');
+    const catalogDir = path.join(tmp, 'catalogs-trash');
+    const e = await seed(root);
+    await new MlflowClient(root, { catalog: 'off' }).deleteExperiment(e);
+    expect(fs.existsSync(path.join(root, '.trash', e))).toBe(true);
+    for (const runViewType of ['ALL', 'ACTIVE_ONLY', 'DELETED_ONLY'] as const) {
+      const scan = await new MlflowClient(root, { catalog: 'off' }).searchRuns([e], QUERY.filter, { orderBy: QUERY.orderBy, runViewType });
+      if (runViewType === 'ALL') expect(scan.runs.length).toBe(8);
+      const on = new MlflowClient(root, { catalog: 'on', catalogDir });
+      expect(await on.searchRuns([e], QUERY.filter, { orderBy: QUERY.orderBy, runViewType })).toEqual(scan);
+      expect(lastSearchPath()).toBe('sql');
+      on.store.close();
+    }
+  });
 });

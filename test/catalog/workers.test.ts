@@ -141,7 +141,7 @@ describe('cold build in worker threads', () => {
         {},
       ],
     ];
-    const job = (folder: string): RunJob => ({ loc: 0, dir: '1', expDir: root, folder, outside: false });
+    const job = (folder: string): RunJob => ({ loc: 'root', dir: '1', expDir: root, folder, outside: false });
     const tasks = [[job('a'), job('b')], [job('c')], [job('d')], [job('e')]].map((jobs) => ({ kind: 'read' as const, jobs }));
     for (const [url, limits] of cases) {
       const pool = new SyncPool(2, url, { root, trustBefore: Date.now() - 3000 }, limits);

@@ -8,8 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MlflowError } from '../../errors.js';
+import { openSqliteFile } from './native.js';
 import { HEAD_REVISION, REVISION_CHAIN, SCHEMA_DDL, SCHEMA_MLFLOW_VERSION, WORKSPACE_COLUMNS, WORKSPACE_ROWS } from './schema-ddl.js';
 
 /** MLflow's `PRAGMA busy_timeout = 20000` (ms), set on every session. */
@@ -255,7 +256,7 @@ export function openMlflowDatabase(uri: string, options: { create?: boolean; rea
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
     try {
-      const fresh = new Database(tmp);
+      const fresh = openSqliteFile(tmp);
       try {
         configure(fresh);
         createSchema(fresh);
@@ -277,7 +278,7 @@ export function openMlflowDatabase(uri: string, options: { create?: boolean; rea
   }
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: busy, fileMustExist: true, ...(options.readonly ? { readonly: true } : {}) });
+    db = openSqliteFile(file, { timeout: busy, fileMustExist: true, ...(options.readonly ? { readonly: true } : {}) });
   } catch (e) {
     throw sqliteError(e, file, 'opening the database', busy);
   }
