@@ -25,6 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { isDirectory, isFile } from '../store/file/fs.js';
 import { MlflowError } from '../errors.js';
 import { formatMetricLine, formatModelMetricLine } from '../format/metric-line.js';
 import { md5Hex } from '../format/names.js';
@@ -142,27 +143,12 @@ function resolveMlruns(source: string): string {
   if (!fs.existsSync(source)) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `The source folder '${source}' does not exist`, { path: source });
   if (!fs.statSync(source).isDirectory()) throw new MlflowError('INVALID_PARAMETER_VALUE', `The source '${source}' is not a folder (a database needs a sqlite: URI)`, { path: source });
   const inner = path.join(source, 'mlruns');
-  if (isDir(inner)) return inner;
-  const looks = fs.readdirSync(source, { withFileTypes: true }).some((d) => isDir(path.join(source, d.name)) && (/^\d+$/.test(d.name) || d.name === '.trash' || d.name === 'models'));
+  if (isDirectory(inner)) return inner;
+  const looks = fs.readdirSync(source, { withFileTypes: true }).some((d) => isDirectory(path.join(source, d.name)) && (/^\d+$/.test(d.name) || d.name === '.trash' || d.name === 'models'));
   if (looks) return source;
   throw new MlflowError('INVALID_PARAMETER_VALUE', `Cannot find an mlruns store in '${source}': it has no experiment folders, no .trash and no models folder`, { path: source });
 }
 
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Python's `list_subdirs`: sorted names of sub-folders (links followed). */
 function listSubdirs(p: string): string[] {
@@ -172,7 +158,7 @@ function listSubdirs(p: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => isDir(path.join(p, n))).sort(cmp);
+  return names.filter((n) => isDirectory(path.join(p, n))).sort(cmp);
 }
 
 function listFiles(p: string): string[] {
@@ -206,7 +192,7 @@ function readTagFiles(dir: string): [string, string][] {
     for (const e of entries) {
       const p = `${d}/${e.name}`;
       const key = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) walk(p, key);
+      if (e.isDirectory() || (e.isSymbolicLink() && isDirectory(p))) walk(p, key);
       else if (e.isFile() || (e.isSymbolicLink() && isFile(p))) out.push([key, readText(p)]);
     }
   };
@@ -328,7 +314,7 @@ function checkTarget(p: string, kind: 'folder' | 'sqlite'): void {
   try {
     st = fs.statSync(p);
   } catch {
-    if (!isDir(path.dirname(p))) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `The target's parent folder '${path.dirname(p)}' does not exist`, { path: p });
+    if (!isDirectory(path.dirname(p))) throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `The target's parent folder '${path.dirname(p)}' does not exist`, { path: p });
     return;
   }
   if (kind === 'sqlite') {
@@ -342,7 +328,7 @@ function checkTarget(p: string, kind: 'folder' | 'sqlite'): void {
 
 /** Copies a folder of artifacts; the number of files copied. */
 function copyTree(src: string, dst: string): number {
-  if (!isDir(src)) return 0;
+  if (!isDirectory(src)) return 0;
   let n = 0;
   fs.mkdirSync(dst, { recursive: true });
   for (const e of fs.readdirSync(src, { withFileTypes: true })) {
@@ -353,7 +339,7 @@ function copyTree(src: string, dst: string): number {
       fs.copyFileSync(s, d);
       n++;
     } else if (e.isSymbolicLink()) {
-      if (isDir(s)) n += copyTree(s, d);
+      if (isDirectory(s)) n += copyTree(s, d);
       else if (isFile(s)) {
         fs.copyFileSync(s, d);
         n++;
@@ -523,7 +509,7 @@ function readTagFiles(dir) {
     for (const e of entries) {
       const p = d + '/' + e.name;
       const key = prefix ? prefix + '/' + e.name : e.name;
-      if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) walk(p, key);
+      if (e.isDirectory() || (e.isSymbolicLink() && isDirectory(p))) walk(p, key);
       else if (e.isFile() || (e.isSymbolicLink() && isFile(p))) out.push([key, readText(p)]);
     }
   };
@@ -607,7 +593,7 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
     for (const name of names) {
       const dir = path.join(base, name);
       const id = pythonIntName(name);
-      if (id === null || !isDir(dir)) continue;
+      if (id === null || !isDirectory(dir)) continue;
       const meta = readMeta(path.join(dir, 'meta.yaml'), w);
       if (meta === null) {
         // As MLflow's tool: no experiment row, but its runs, datasets and models are migrated
@@ -851,7 +837,7 @@ async function folderToSqlite(source: string, to: { path: string; uri: string },
     }
     if (artTmp && artRoot) {
       if (fs.existsSync(artTmp)) {
-        if (isDir(artRoot)) fs.rmdirSync(artRoot); // empty (checked)
+        if (isDirectory(artRoot)) fs.rmdirSync(artRoot); // empty (checked)
         fs.renameSync(artTmp, artRoot);
       }
     }
@@ -1371,7 +1357,7 @@ async function sqliteToFolder(from: { path: string; uri: string }, dst: string, 
     }
     db.close();
     fs.rmSync(journalPath);
-    if (isDir(dst)) fs.rmdirSync(dst); // empty (checked)
+    if (isDirectory(dst)) fs.rmdirSync(dst); // empty (checked)
     fs.renameSync(tmp, dst);
   } finally {
     if (db.open) db.close();
@@ -1424,7 +1410,7 @@ async function sqliteToSqlite(from: { path: string; uri: string }, to: { path: s
         }
       })();
       if (fs.existsSync(artTmp)) {
-        if (isDir(artRoot)) fs.rmdirSync(artRoot);
+        if (isDirectory(artRoot)) fs.rmdirSync(artRoot);
         fs.renameSync(artTmp, artRoot);
       }
     }

@@ -72,7 +72,12 @@ async function watchDatabaseCli(ctx: Ctx, opts: WatchCliOptions): Promise<void> 
   });
   await w.ready;
   process.stderr.write(`mlruns watch: watching the database ${w.file} (${w.stats().runs} runs) by polling its data version\n`);
-  await new Promise<void>((resolve) => {
+  await closeOnSignal(w);
+}
+
+/** Waits for SIGINT or SIGTERM, then closes the watcher. */
+function closeOnSignal(w: { close(): Promise<void> }): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -154,15 +159,7 @@ export const watchCommand: CommandModule = {
               ? `${ws.watchedRuns} of ${ws.runs} runs by OS events, the rest by a background sweep`
               : 'by polling';
         process.stderr.write(`mlruns watch: watching ${w.root} (catalog ${w.catalog.file}): ${how}\n`);
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            void w.close().then(resolve);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await closeOnSignal(w);
       });
   },
 };
