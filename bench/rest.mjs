@@ -55,7 +55,8 @@ async function startServer() {
       // uvicorn kills a worker that misses a 5 s health check: on a loaded machine every worker
       // then dies while starting, over and over (seen at load average 50 on 2 cores).
       ...(Number(WORKERS) > 1 ? ['--uvicorn-opts', '--timeout-worker-healthcheck 300'] : [])],
-    { cwd: dir, stdio: ['ignore', log, log], detached: true },
+    // No background job runners (huey consumers polling next to the server): neither side uses them.
+    { cwd: dir, stdio: ['ignore', log, log], detached: true, env: { ...process.env, MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' } },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {

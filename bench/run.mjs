@@ -9,6 +9,7 @@
  *      BENCH_UI=0 (skip the web UI's bench, bench/ui.mjs)
  *      BENCH_WATCHER_MAX_WATCHES=N (the watcher's run-watch budget; below 4 x runs measures the partial mode)
  *      BENCH_CATALOG_QUERY_RUNS=5000 (the fresh-process query while mlruns watch runs, bench/catalog-query.mjs; 0 skips it)
+ *      BENCH_SQLITE=0 (skip the SQLite store's rows, bench/sqlite.mjs: a rollback-journal and a WAL database)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { benchCatalog, floorRead as floor } from './catalog.mjs';
 import { benchServe } from './serve.mjs';
 import { benchCatalogQuery } from './catalog-query.mjs';
 import { benchMigrate } from './migrate.mjs';
+import { benchSqlite } from './sqlite.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -266,6 +268,17 @@ async function main() {
   // mlruns serve / predict vs mlflow models serve / predict (bench/serve.mjs; BENCH_SERVE=0 skips)
   if (process.env.BENCH_SERVE !== '0') {
     for (const r of await benchServe({ log: (m) => console.log(m) })) rows.push({ name: r.name, ours: r.ours, python: r.python, vsPython: r.ratio, vsFloor: '—', note: r.note, raw: r.raw });
+  }
+  // SqliteStore vs SqlAlchemyStore on the same mlflow.db, in both journal modes (bench/sqlite.mjs; BENCH_SQLITE=0 skips)
+  if (process.env.BENCH_SQLITE !== '0') {
+    for (const wal of [false, true]) {
+      const r = await benchSqlite({ reps, wal, log: (m) => console.log(m) });
+      for (const row of r.rows) {
+        const note = row.unit === 'ms' ? (r.sameCount ? `same ${r.count} runs` : 'COUNTS DIFFER') : '';
+        if (row.unit === 'ms') addTimeRow(`SQLite ${row.name}`, stats([row.ours / 1000]), stats([row.python / 1000]), null, note);
+        else addRateRow(`SQLite ${row.name}`, row.ours, row.python, note);
+      }
+    }
   }
   // mlruns migrate vs mlflow migrate-filestore (bench/migrate.mjs; BENCH_MIGRATE=0 skips)
   if (process.env.BENCH_MIGRATE !== '0') {

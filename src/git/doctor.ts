@@ -1315,6 +1315,7 @@ function isSymlink(p: string): boolean {
   }
 }
 
+/** A real folder (a symlink to one is not: doctor never follows links out of the store). */
 function isDir(p: string): boolean {
   try {
     return fs.lstatSync(p).isDirectory();

@@ -22,6 +22,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDirectory as isDir } from './file/fs.js';
 import { localFileUriToPath, pathToLocalFileUri, uriScheme } from './uri.js';
 
 /** The trash folder of a root. */
@@ -479,14 +480,6 @@ function looksLikeStoreCopy(p: string, target: LayoutTarget): boolean {
   // experiment: <p>/meta.yaml; run: <p>/../meta.yaml (the run's meta); model: <p>/../meta.yaml
   const meta = target.kind === 'experiment' ? path.join(p, 'meta.yaml') : path.join(p, '..', 'meta.yaml');
   return fs.existsSync(meta);
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function exists(p: string): boolean {

@@ -22,6 +22,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDirectory as isDir, isFile } from '../store/file/fs.js';
 
 /**
  * Where a repository's files are.
@@ -67,22 +68,6 @@ function readText(p: string): string | undefined {
     return fs.readFileSync(p, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
   }
 }
 

@@ -35,6 +35,7 @@ import type Database from 'better-sqlite3';
 import type { ChangeEvent, MetricPoint } from '../catalog/events.js';
 import type { RunStatus } from '../entities.js';
 import { openMlflowDatabase } from '../store/sqlite/db.js';
+import { EventFeed } from './event-feed.js';
 
 /**
  * Options of {@link watchDatabase}.
@@ -133,8 +134,7 @@ export class DbWatcher extends EventEmitter {
   private closed = false;
   private readonly counters = { polls: 0, scans: 0, fullScans: 0, lastScanMs: 0 };
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly queue: ChangeEvent[] = [];
-  private readonly waiters: ((r: IteratorResult<ChangeEvent>) => void)[] = [];
+  private readonly feed = new EventFeed<ChangeEvent>();
   private lastError = '';
 
   /** @internal use {@link watchDatabase}. */
@@ -442,13 +442,7 @@ export class DbWatcher extends EventEmitter {
   private publish(e: ChangeEvent): void {
     this.emit('change', e);
     this.emit(e.type, e);
-    const w = this.waiters.shift();
-    if (w) w({ value: e, done: false });
-    else {
-      // Kept for the async iterator (the newest 100,000 when nobody reads them).
-      this.queue.push(e);
-      if (this.queue.length > 100_000) this.queue.shift();
-    }
+    this.feed.push(e);
   }
 
   /**
@@ -460,18 +454,7 @@ export class DbWatcher extends EventEmitter {
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
-    return {
-      next: () => {
-        const e = this.queue.shift();
-        if (e) return Promise.resolve({ value: e, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => this.waiters.push(resolve));
-      },
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return this.feed.iterator(() => this.close());
   }
 
   /**
@@ -489,7 +472,7 @@ export class DbWatcher extends EventEmitter {
     await this.ready.catch(() => undefined);
     this.statements.clear();
     this.db.close();
-    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
+    this.feed.end();
   }
 }
 

@@ -48,6 +48,7 @@ import { listExperimentFolders } from '../catalog/refresh.js';
 import type { RefreshScope } from '../catalog/refresh.js';
 import { statOf } from '../catalog/run-folder.js';
 import type { Location } from '../store/file/layout.js';
+import { EventFeed } from './event-feed.js';
 
 /**
  * Options of {@link watch}.
@@ -196,8 +197,8 @@ export class Watcher extends EventEmitter {
   private hbTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
-  private readonly queue: ChangeEvent[] = [];
-  private readonly waiters: ((r: IteratorResult<ChangeEvent>) => void)[] = [];
+  /** Events kept for the async iterator (the newest 100,000 when nobody reads them). */
+  private readonly feed = new EventFeed<ChangeEvent>();
   /** Watched run folders, least recently active first. */
   private readonly hot = new Map<string, HotRun>();
   private watchCount = 0;
@@ -749,9 +750,7 @@ export class Watcher extends EventEmitter {
   private deliver(e: ChangeEvent): void {
     this.emit('change', e);
     this.emit(e.type, e);
-    const w = this.waiters.shift();
-    if (w) w({ value: e, done: false });
-    else this.queue.push(e);
+    this.feed.push(e);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -837,15 +836,7 @@ export class Watcher extends EventEmitter {
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
-    return {
-      next: () => {
-        const e = this.queue.shift();
-        if (e) return Promise.resolve({ value: e, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => this.waiters.push(resolve));
-      },
-      return: () => Promise.resolve({ value: undefined, done: true }),
-    };
+    return this.feed.iterator(async () => undefined);
   }
 
   /**
@@ -869,7 +860,7 @@ export class Watcher extends EventEmitter {
       /* ignore */
     }
     this.catalog.close();
-    for (const w of this.waiters.splice(0)) w({ value: undefined, done: true });
+    this.feed.end();
   }
 }
 

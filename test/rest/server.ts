@@ -212,7 +212,15 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers', '1',
     ...(options.args ?? []),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true', ...(options.env ?? {}) };
+  // MLflow 3's server starts background job runners (huey consumers: a few more Python processes
+  // importing mlflow, then polling) unless told not to; the tests use no server-side jobs.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONDONTWRITEBYTECODE: '1',
+    MLFLOW_ALLOW_FILE_STORE: 'true',
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+    ...(options.env ?? {}),
+  };
   for (const k of Object.keys(env)) if (k.startsWith('MLFLOW_TRACKING_') || k === 'MLFLOW_REGISTRY_URI') delete env[k];
   let child: ChildProcess;
   const launch = async () => {

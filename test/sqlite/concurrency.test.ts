@@ -80,3 +80,20 @@ s.close();
     store.close();
   }, 300_000);
 });
+
+describe('durability as Python commits', () => {
+  test('a WAL database (as `mlflow migrate-filestore` leaves it) is written with synchronous=FULL, as Python sqlite3 does', async () => {
+    const file = path.join(dir, 'wal.db');
+    const uri = sqliteUri(file);
+    const made = new SqliteStore(uri, { artifactRoot: path.join(dir, 'wal-artifacts') });
+    made.db.pragma('journal_mode = WAL');
+    made.close();
+    const store = new SqliteStore(uri, { artifactRoot: path.join(dir, 'wal-artifacts') });
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // 2 = FULL: the WAL is synced at every commit (better-sqlite3's own default there is 1, NORMAL).
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    const py = await run(oraclePython(SQL_ORACLES['3']), ['-c', `import sqlite3; c = sqlite3.connect(${JSON.stringify(file)}); print(c.execute('pragma synchronous').fetchone()[0])`]);
+    expect(Number(py.trim())).toBe(2);
+    store.close();
+  });
+});

@@ -157,6 +157,11 @@ function configure(db: Database.Database, busyTimeoutMs: number = BUSY_TIMEOUT_M
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('case_sensitive_like = true');
+  // Python's sqlite3 commits with synchronous=FULL in every journal mode; the SQLite inside
+  // better-sqlite3 defaults to NORMAL in WAL mode (SQLITE_DEFAULT_WAL_SYNCHRONOUS=1), which would
+  // acknowledge commits that a power loss can undo on a WAL database (`mlflow migrate-filestore`
+  // leaves its databases in WAL mode). Same durability as Python's, whatever the file's mode.
+  db.pragma('synchronous = FULL');
   // MLflow's REGEXP (Python's re.search); JavaScript's RegExp is close enough for RLIKE filters.
   db.function('regexp', { deterministic: true }, (pattern: unknown, value: unknown) => {
     if (pattern === null || value === null) return 0;
