@@ -3,8 +3,8 @@
  * data frame) in chunks, predicts them in worker threads (one model session each, several
  * chunks in flight, output kept in input order), and writes the predictions as JSON (MLflow's
  * `{"predictions": ...}`), JSON Lines, CSV or Parquet, optionally with input columns kept.
- * Memory stays bounded by the chunk size, not the input size (except for whole-file JSON, which is
- * refused over {@link PREDICT_JSON_LIMIT} with a message pointing to JSON Lines). The
+ * Memory stays bounded by the chunk size, not the input size (a JSON document up to
+ * {@link PREDICT_JSON_LIMIT} is parsed whole, a larger one streamed one batch of rows at a time). The
  * output is written to a temporary file renamed at the end: a stop leaves no half-written file.
  * A bad row stops the run with its row number, or is skipped and reported (`skipBadRows`).
  *
@@ -31,6 +31,7 @@ import { predictBatch } from './batch.js';
 import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
 import os from 'node:os';
+import { jsonFrameBatches } from './json-stream.js';
 import { parsePyJson } from './pyjson.js';
 import { parseJsonRequest } from './scoring.js';
 
@@ -90,14 +91,17 @@ export interface PredictFileResult {
 const defaultPredictWorkers = (): number => Math.min(8, Math.max(1, os.availableParallelism() - 1));
 
 /**
- * The largest JSON (not JSON Lines) input of {@link predictFile}, in bytes: it is parsed whole.
+ * The largest JSON (not JSON Lines) input of {@link predictFile} parsed whole, in bytes, exactly
+ * as the scoring server parses a request body (every request form, MLflow's errors). A larger
+ * JSON data frame is streamed (`jsonFrameBatches`): a list of records, `dataframe_records` or
+ * `dataframe_split`, one batch of rows in memory at a time.
  *
  * @example
  * ```ts
- * if (fs.statSync('frame.json').size > PREDICT_JSON_LIMIT) console.log('convert it to JSON Lines');
+ * const streamed = fs.statSync('frame.json').size > PREDICT_JSON_LIMIT;
  * ```
  */
-export const PREDICT_JSON_LIMIT = 64 * 1024 * 1024;
+export const PREDICT_JSON_LIMIT = 8 * 1024 * 1024;
 
 const formatOf = (file: string, fallback: PredictFormat): PredictFormat => {
   const ext = path.extname(file).toLowerCase();
@@ -229,10 +233,8 @@ async function* jsonlChunks(file: string, batchSize: number): AsyncGenerator<Chu
 async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncModel, 'schema'>): AsyncGenerator<Chunk> {
   const size = fs.statSync(file).size;
   if (size > PREDICT_JSON_LIMIT) {
-    throw new MlflowError(
-      'INVALID_PARAMETER_VALUE',
-      `'${file}' is ${(size / 1048576).toFixed(1)} MiB of JSON: a JSON input (dataframe_split, dataframe_records or a list of records) is read whole and is limited to ${PREDICT_JSON_LIMIT / 1048576} MiB. Write one record per line (JSON Lines, .jsonl or -t jsonl), CSV or Parquet: those are read in chunks, any size.`,
-    );
+    yield* jsonFrameBatches(file, batchSize);
+    return;
   }
   const text = fs.readFileSync(file, 'utf8');
   let frame: Frame;

@@ -150,20 +150,39 @@ describe('mlruns predict', () => {
     expect(fs.readFileSync(ours, 'utf8')).toBe(want);
   }, 360_000);
 
-  it('a JSON (not JSON Lines) input over the limit is refused with a message pointing to JSON Lines; nothing is written', () => {
-    const big = path.join(dir, 'huge.json');
-    const fd = fs.openSync(big, 'w');
-    fs.writeSync(fd, '{"dataframe_split": {"columns": ["a", "b", "c"], "data": [[1, 2, 3]]}}');
-    fs.writeSync(fd, Buffer.alloc(PREDICT_JSON_LIMIT, 0x20)); // JSON allows trailing spaces
-    fs.closeSync(fd);
-    const out = path.join(dir, 'huge.out.json');
-    const r = cli(['-m', uri, '-i', big, '-o', out]);
+  it('a JSON data frame over PREDICT_JSON_LIMIT is streamed: the same predictions as its JSON Lines twin, for each JSON form', () => {
+    // The rows, then padding (JSON allows white space) past the whole-parse limit, so the reader
+    // walks the document in 1 MiB reads instead of parsing it whole.
+    const pad = ' '.repeat(PREDICT_JSON_LIMIT + 1);
+    const recs = xs.map((x, i) => JSON.stringify({ id: i, a: x[0], b: x[1], c: x[2] }));
+    const forms: Record<string, string> = {
+      list: `[${recs.join(',\n')}]${pad}`,
+      records: `{"dataframe_records": [${recs.join(', ')}]${pad}}`,
+      split: `{"dataframe_split": {"columns": ["id", "a", "b", "c"], "index": [${xs.map((_, i) => i).join(',')}], "data": [${xs.map((x, i) => `[${i}, ${x.join(', ')}]`).join(',')}]}}${pad}`,
+    };
+    for (const [form, text] of Object.entries(forms)) {
+      const input = path.join(dir, `big-${form}.json`);
+      fs.writeFileSync(input, text);
+      expect(fs.statSync(input).size).toBeGreaterThan(PREDICT_JSON_LIMIT);
+      const out = path.join(dir, `big-${form}.out.jsonl`);
+      const r = cli(['-m', 'models:/lin/1', '-i', input, '-o', out, '-k', 'id', '--workers', '2', '--batch-size', '300']);
+      expect(r.status, `${form}: ${r.stderr}`).toBe(0);
+      const rows = readJsonl(out);
+      expect(rows.map((row) => row.id)).toEqual(xs.map((_, i) => i));
+      expect(rows.map((row) => row.y)).toEqual(expected.map((v) => [v]));
+      fs.rmSync(input);
+    }
+    // A tensor document that large is refused with a clear message, and nothing is written.
+    const tensor = path.join(dir, 'big-tensor.json');
+    fs.writeFileSync(tensor, `{"inputs": [[1, 2, 3]]}${pad}`);
+    const out = path.join(dir, 'big-tensor.out.json');
+    const r = cli(['-m', uri, '-i', tensor, '-o', out]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/huge\.json' is 64\.0 MiB of JSON: .* is read whole and is limited to 64 MiB\. Write one record per line \(JSON Lines/);
+    expect(r.stderr).toMatch(/big-tensor\.json' is not a JSON data frame: 'inputs' \(tensor input\) is not a data frame/);
     expect(fs.existsSync(out)).toBe(false);
-    expect(fs.readdirSync(dir).filter((f) => f.includes('huge.out'))).toEqual([]);
-    fs.rmSync(big);
-  }, 120_000);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('big-tensor.out'))).toEqual([]);
+    fs.rmSync(tensor);
+  }, 240_000);
 
   it('a SIGINT mid-run leaves no output file and no temporary file', async () => {
     const big = path.join(dir, 'big.csv');
