@@ -383,6 +383,9 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
   const n = buf.length;
   let i = 0;
   let rows = 0;
+  // numbers of more than 15 digits are read by Number() from one latin1 string of the chunk
+  // (a slice of it is much cheaper than a Buffer.toString per field)
+  let text: string | null = null;
   while (i < n) {
     let c = buf[i] as number;
     if (c === LF || c === CR) {
@@ -437,7 +440,10 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
       if (simple && digits + frac <= 15) {
         v = frac === 0 ? m : m / (POW10[frac] as number);
         if (neg) v = -v;
-      } else v = Number(buf.toString('latin1', s, i));
+      } else {
+        text ??= buf.toString('latin1');
+        v = Number(text.slice(s, i));
+      }
       (values[j] as number[]).push(v);
       if (!isInt) ints[j] = false;
       i++;

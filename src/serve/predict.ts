@@ -115,10 +115,24 @@ interface Chunk {
 }
 
 /** How many row ends (line breaks outside quotes) `buf` holds from `st.pos` on, stopping at `want`: `st.cut` is after the last one counted. */
-function countRows(buf: Uint8Array, st: { pos: number; rows: number; inQuotes: boolean; cut: number }, want: number): void {
+function countRows(buf: Buffer, st: { pos: number; rows: number; inQuotes: boolean; cut: number }, want: number): void {
   let inQ = st.inQuotes;
   let rows = st.rows;
   let i = st.pos;
+  if (!inQ) {
+    // up to the next quote or CR (usually the whole buffer), a row ends at each LF
+    let end = buf.length;
+    const q = buf.indexOf(0x22, i);
+    if (q >= 0) end = q;
+    const r = buf.indexOf(0x0d, i);
+    if (r >= 0 && r < end) end = r;
+    for (; i < end && rows < want; i++) {
+      if (buf[i] === 0x0a) {
+        rows++;
+        st.cut = i + 1;
+      }
+    }
+  }
   for (; i < buf.length && rows < want; i++) {
     const c = buf[i] as number;
     if (c === 0x22) inQ = !inQ;
@@ -308,14 +322,14 @@ class BatchRunner {
         }),
       );
     }
-    try {
-      await Promise.all(ready);
-    } catch (err) {
-      await r.stop();
-      throw err;
-    }
+    // not awaited here: the input is read and parsed while the workers load the model
+    r.ready = Promise.all(ready).then(() => undefined);
+    r.ready.catch(() => undefined);
     return r;
   }
+
+  /** Settles when every worker has loaded the model (rejects with the load error). */
+  ready: Promise<void> = Promise.resolve();
 
   get size(): number {
     return Math.max(1, this.workers.length);
@@ -497,6 +511,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
     const depth = runner.size * 2;
     const drainOne = async (): Promise<void> => {
       const { chunk, result } = inflight.shift() as { chunk: Chunk; result: Promise<BatchResult> };
+      await runner.ready;
       const r = await result;
       if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
       if (r.error) throw new MlflowError('INVALID_PARAMETER_VALUE', r.error);
@@ -534,6 +549,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       if (inflight.length >= depth) await drainOne();
     }
     while (inflight.length > 0) await drainOne();
+    await runner.ready;
     await sink.finish();
     if (fd !== null) {
       fs.closeSync(fd);
@@ -543,6 +559,8 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
     return { rows, bad, output };
   } catch (err) {
     cleanup();
+    // a model that fails to load is the error to report, as when the run waited for it first
+    await runner.ready;
     throw err;
   } finally {
     await runner.stop();

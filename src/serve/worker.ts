@@ -25,7 +25,9 @@ const port = parentPort;
 if (port) {
   const init = workerData as Init;
   let model: PyfuncModel | null = null;
-  loadPyfunc(init.uri, { root: init.root, ...(init.sessionOptions ? { sessionOptions: init.sessionOptions } : {}) }).then(
+  // predict posts its first batches while the model loads (they wait for it); the server waits for 'ready'
+  const loading = loadPyfunc(init.uri, { root: init.root, ...(init.sessionOptions ? { sessionOptions: init.sessionOptions } : {}) });
+  loading.then(
     (m) => {
       model = m;
       port.postMessage({ type: 'ready', version: m.version });
@@ -39,6 +41,16 @@ if (port) {
       if (!m) process.exit(0);
       return;
     }
+    if (msg.type === 'batch') {
+      loading.then(
+        (lm) => predictBatch(lm, msg.batch as BatchRequest),
+        (err: Error) => ({ rows: [], kept: [], bad: [], error: `the model failed to load: ${err.message}` }),
+      ).then(
+        (r) => port.postMessage({ type: 'batch', id: msg.id, ...r }),
+        (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
+      );
+      return;
+    }
     if (!m) {
       port.postMessage({ type: 'result', id: msg.id, status: 503, body: 'model not loaded', mimetype: 'text/plain' });
       return;
@@ -47,11 +59,6 @@ if (port) {
       invocations(Buffer.from(msg.body as Uint8Array), msg.contentType, m).then(
         (r) => port.postMessage({ type: 'result', id: msg.id, ...r }),
         (err: Error) => port.postMessage({ type: 'result', id: msg.id, status: 500, body: err.message, mimetype: 'text/plain' }),
-      );
-    } else if (msg.type === 'batch') {
-      predictBatch(m, msg.batch as BatchRequest).then(
-        (r) => port.postMessage({ type: 'batch', id: msg.id, ...r }),
-        (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
       );
     }
   });
