@@ -27,12 +27,11 @@ import type { Frame, Series } from './data.js';
 import { frameFromRecords } from './data.js';
 import { csvFrameFromBytes, csvHeaderFromBytes } from './csv.js';
 import type { BatchRequest, BatchResult, BatchText } from './batch.js';
-import { predictBatch } from './batch.js';
-import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
 import os from 'node:os';
 import { parsePyJson } from './pyjson.js';
-import { parseJsonRequest } from './scoring.js';
+// the model code (pyfunc, batch, scoring) is imported when this thread needs it: with worker
+// threads (the default) only the workers load it, and this thread starts reading sooner
 
 /**
  * A file format of {@link predictFile}'s input and output.
@@ -253,6 +252,7 @@ async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncMo
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) frame = frameFromRecords(parsePyJson(text) as unknown[]);
   else {
+    const { parseJsonRequest } = await import('./scoring.js');
     const { data } = parseJsonRequest(text, { schema: null });
     if (data.kind !== 'frame') throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}': batch prediction reads data frames (dataframe_split, dataframe_records, or a list of records); use the server for tensor inputs`);
     frame = data;
@@ -291,6 +291,7 @@ async function* parquetChunks(file: string, batchSize: number): AsyncGenerator<C
 class BatchRunner {
   private workers: Worker[] = [];
   private inline: PyfuncModel | null = null;
+  private predictInline: ((m: PyfuncModel, req: BatchRequest) => Promise<BatchResult>) | null = null;
   private next = 1;
   private readonly waiting = new Map<number, (r: BatchResult) => void>();
   private rr = 0;
@@ -300,7 +301,9 @@ class BatchRunner {
     let script: URL | undefined = new URL('./worker.js', import.meta.url);
     if (script.protocol !== 'file:' || !fs.existsSync(fileURLToPath(script))) script = undefined;
     if (count <= 0 || !script) {
+      const [{ loadPyfunc }, { predictBatch }] = await Promise.all([import('./pyfunc.js'), import('./batch.js')]);
       r.inline = await loadPyfunc(uri, { root });
+      r.predictInline = predictBatch;
       return r;
     }
     const ready: Array<Promise<void>> = [];
@@ -336,7 +339,7 @@ class BatchRunner {
   }
 
   run(req: BatchRequest): Promise<BatchResult> {
-    if (this.inline) return predictBatch(this.inline, req);
+    if (this.inline && this.predictInline) return this.predictInline(this.inline, req);
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length] as Worker;
     return new Promise((resolve) => {
@@ -359,10 +362,11 @@ interface Sink {
 }
 
 function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: string): Sink {
-  const out = (s: string): void => {
+  const out = (s: string | Uint8Array): void => {
     if (s.length === 0) return;
     if (fd === null) process.stdout.write(s);
-    else fs.writeSync(fd, s);
+    else if (typeof s === 'string') fs.writeSync(fd, s);
+    else for (let off = 0; off < s.length; ) off += fs.writeSync(fd, s, off);
   };
   let first = true;
   let header = false;
@@ -373,18 +377,21 @@ function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: 
       throw new Error('a text output takes text');
     },
     async writeText(t) {
-      if (format === 'jsonl') return out(t.text);
+      // a worker sends its text as UTF-8 bytes (transferred, not copied)
+      const body = t.bytes ?? t.text;
+      if (format === 'jsonl') return out(body);
       if (format === 'csv') {
         if (!header && t.n > 0) {
           header = true;
           out(`${t.header}\n`);
         }
-        return out(t.text);
+        return out(body);
       }
       if (t.n === 0) return;
       if (first) kind = t.kind;
       if (kind === 'frame') {
-        out(`${first ? '{"predictions": [' : ', '}${t.text}`);
+        out(first ? '{"predictions": [' : ', ');
+        out(body);
         first = false;
         return;
       }

@@ -13,7 +13,7 @@ import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
 import { invocations } from './scoring.js';
 import { predictBatch } from './batch.js';
-import type { BatchRequest } from './batch.js';
+import type { BatchRequest, BatchResult } from './batch.js';
 
 interface Init {
   uri: string;
@@ -22,6 +22,7 @@ interface Init {
 }
 
 const port = parentPort;
+const encoder = new TextEncoder();
 if (port) {
   const init = workerData as Init;
   let model: PyfuncModel | null = null;
@@ -44,9 +45,16 @@ if (port) {
     if (msg.type === 'batch') {
       loading.then(
         (lm) => predictBatch(lm, msg.batch as BatchRequest),
-        (err: Error) => ({ rows: [], kept: [], bad: [], error: `the model failed to load: ${err.message}` }),
+        (err: Error): BatchResult => ({ rows: [], kept: [], bad: [], error: `the model failed to load: ${err.message}` }),
       ).then(
-        (r) => port.postMessage({ type: 'batch', id: msg.id, ...r }),
+        (r) => {
+          // the text goes back as bytes in a transferred buffer: no copy of a large string on either side
+          const bytes = r.text && r.text.text.length > 0 ? encoder.encode(r.text.text) : null;
+          if (r.text && bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+            r.text = { ...r.text, text: '', bytes };
+            port.postMessage({ type: 'batch', id: msg.id, ...r }, [bytes.buffer]);
+          } else port.postMessage({ type: 'batch', id: msg.id, ...r });
+        },
         (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
       );
       return;
