@@ -287,6 +287,27 @@ async function* parquetChunks(file: string, batchSize: number): AsyncGenerator<C
   }
 }
 
+/**
+ * A frame for a worker: each column of plain numbers travels as a Float64Array (transferred,
+ * not cloned number by number); the worker turns it back into an array ({@link unpackFrame}).
+ */
+function packFrame(f: Frame): { frame: Frame; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const cols = f.cols.map((c) => {
+    if ((c.dtype !== 'float64' && c.dtype !== 'int64') || c.values.length !== f.nrows) return c;
+    const v = c.values;
+    const packed = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') return c;
+      packed[i] = x;
+    }
+    transfer.push(packed.buffer);
+    return { dtype: c.dtype, values: [], packed } as Series;
+  });
+  return { frame: transfer.length ? { ...f, cols } : f, transfer };
+}
+
 /** Runs chunks on worker threads (or in this thread), a few in flight, results in order. */
 class BatchRunner {
   private workers: Worker[] = [];
@@ -342,9 +363,10 @@ class BatchRunner {
     if (this.inline && this.predictInline) return this.predictInline(this.inline, req);
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length] as Worker;
+    const { frame, transfer } = packFrame(req.frame);
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      w.postMessage({ type: 'batch', id, batch: req });
+      w.postMessage({ type: 'batch', id, batch: { ...req, frame } }, transfer);
     });
   }
 

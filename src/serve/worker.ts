@@ -14,6 +14,7 @@ import type { PyfuncModel } from './pyfunc.js';
 import { invocations } from './scoring.js';
 import { predictBatch } from './batch.js';
 import type { BatchRequest, BatchResult } from './batch.js';
+import type { Series } from './data.js';
 
 interface Init {
   uri: string;
@@ -43,8 +44,19 @@ if (port) {
       return;
     }
     if (msg.type === 'batch') {
+      const batch = msg.batch as BatchRequest;
+      // columns of numbers come as Float64Arrays (see predict.ts' packFrame)
+      for (const c of batch.frame.cols as Array<Series & { packed?: Float64Array }>) {
+        const p = c.packed;
+        if (p) {
+          const values: number[] = [];
+          for (let i = 0; i < p.length; i++) values.push(p[i] as number);
+          c.values = values;
+          delete c.packed;
+        }
+      }
       loading.then(
-        (lm) => predictBatch(lm, msg.batch as BatchRequest),
+        (lm) => predictBatch(lm, batch),
         (err: Error): BatchResult => ({ rows: [], kept: [], bad: [], error: `the model failed to load: ${err.message}` }),
       ).then(
         (r) => {
