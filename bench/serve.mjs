@@ -13,8 +13,13 @@
  * sockets), the same for both servers. predict's wall and CPU time (user+sys of the process
  * tree, /usr/bin/time) are measured the same way, alternating, BENCH_PREDICT_ROUNDS times.
  *
+ * Bounded memory: each predict round also runs mlruns predict on the first tenth of the CSV
+ * (100,000 rows by default), and both peak RSS figures are reported side by side (memory bounded
+ * by the chunk size: the large run's peak is nowhere near 10x the small one's).
+ *
  * Env: BENCH_SERVE_SECONDS=8  BENCH_SERVE_ROUNDS=3  BENCH_SERVE_CLIENTS=32
  *      BENCH_PREDICT_ROWS=1000000  BENCH_PREDICT_ROUNDS=3
+ *      BENCH_SERVE_ONLY=serve|predict (run only the serve rounds, or only the predict rounds)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,6 +42,25 @@ const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
 const PREDICT_ROUNDS = Number(process.env.BENCH_PREDICT_ROUNDS ?? 3);
 const CLIENTS = Number(process.env.BENCH_SERVE_CLIENTS ?? 32);
 const ROWS = Number(process.env.BENCH_PREDICT_ROWS ?? 1_000_000);
+const SMALL_ROWS = Math.max(1, Math.round(ROWS / 10));
+const ONLY = process.env.BENCH_SERVE_ONLY ?? '';
+if (ONLY !== '' && ONLY !== 'serve' && ONLY !== 'predict') throw new Error(`BENCH_SERVE_ONLY must be serve or predict, got '${ONLY}'`);
+
+/** The bench's CSV: `rows` rows of three float columns (a header a,b,c). */
+function writeCsv(file, rows) {
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, 'a,b,c\n');
+  let buf = '';
+  for (let i = 0; i < rows; i++) {
+    buf += `${(i % 1000) / 7},${(i % 13) * 0.5},${(i % 101) / 3}\n`;
+    if (buf.length > 1 << 20) {
+      fs.writeSync(fd, buf);
+      buf = '';
+    }
+  }
+  fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+}
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -173,6 +197,56 @@ function runTimed(cmd, args, env) {
   });
 }
 
+/** mlflow models predict vs mlruns predict on ROWS rows, alternating rounds, plus mlruns on SMALL_ROWS rows (peak RSS). */
+async function benchPredict(work, root, log) {
+  const rows = [];
+  const csv = path.join(work, 'big.csv');
+  writeCsv(csv, ROWS);
+  const smallCsv = path.join(work, 'small.csv');
+  writeCsv(smallCsv, SMALL_ROWS);
+  const preds = [];
+  for (let i = 0; i < PREDICT_ROUNDS; i++) {
+    log(`predict round ${i + 1}/${PREDICT_ROUNDS}: Python, then mlruns, on ${ROWS} rows…`);
+    const pyP = await runTimed(path.join(venv, 'bin/mlflow'), ['models', 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'py.json'), '-t', 'csv', '--env-manager', 'local'], pyEnv(root));
+    const ourP = await runTimed(process.execPath, [cli, '--root', root, 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'ours.json')], process.env);
+    const small = await runTimed(process.execPath, [cli, '--root', root, 'predict', '-m', 'models:/lin-nosig/1', '-i', smallCsv, '-o', path.join(work, 'small.json')], process.env);
+    log(`  Python ${pyP.seconds.toFixed(1)} s (CPU ${pyP.cpuSeconds.toFixed(1)} s); mlruns ${ourP.seconds.toFixed(1)} s (CPU ${ourP.cpuSeconds.toFixed(1)} s, peak ${ourP.peakMiB.toFixed(0)} MiB; ${SMALL_ROWS} rows: peak ${small.peakMiB.toFixed(0)} MiB); load ${os.loadavg()[0].toFixed(1)}`);
+    preds.push({ ourP, pyP, small, ratio: pyP.seconds / ourP.seconds });
+  }
+  const pm = [...preds].sort((x, y) => x.ratio - y.ratio)[Math.floor(preds.length / 2)];
+  const { ourP, pyP } = pm;
+  const a = JSON.parse(fs.readFileSync(path.join(work, 'ours.json'), 'utf8')).predictions;
+  const b = JSON.parse(fs.readFileSync(path.join(work, 'py.json'), 'utf8')).predictions;
+  const identical = fs.readFileSync(path.join(work, 'ours.json')).equals(fs.readFileSync(path.join(work, 'py.json')));
+  const same = a.length === b.length && a.every((x, i) => Math.abs(x.y - b[i].y) <= 1e-6 * Math.max(1, Math.abs(x.y)));
+  rows.push({
+    name: `predict: ${ROWS.toLocaleString('en')}-row CSV, wall s (median of ${preds.length} alternating rounds)`,
+    ours: ourP.seconds.toFixed(1),
+    python: pyP.seconds.toFixed(1),
+    ratio: `${(pyP.seconds / ourP.seconds).toFixed(1)}x`,
+    note: `rounds: ${preds.map((r) => `${r.ratio.toFixed(1)}x`).join(', ')}; byte-identical output: ${identical}; same predictions: ${same}; peak RSS ${ourP.peakMiB.toFixed(0)} MiB vs ${pyP.peakMiB.toFixed(0)} MiB (largest process of each tree)`,
+    raw: { preds },
+  });
+  rows.push({
+    name: `predict: ${ROWS.toLocaleString('en')}-row CSV, CPU s (user+sys, process tree)`,
+    ours: ourP.cpuSeconds.toFixed(1),
+    python: pyP.cpuSeconds.toFixed(1),
+    ratio: `${(pyP.cpuSeconds / ourP.cpuSeconds).toFixed(1)}x less`,
+    note: 'same round as the wall time',
+  });
+  const medPeak = (f) => [...preds].map(f).sort((x, y) => x - y)[Math.floor(preds.length / 2)];
+  const peakBig = medPeak((r) => r.ourP.peakMiB);
+  const peakSmall = medPeak((r) => r.small.peakMiB);
+  rows.push({
+    name: `predict: mlruns peak RSS (MiB), ${SMALL_ROWS.toLocaleString('en')} vs ${ROWS.toLocaleString('en')} rows (median of ${preds.length} rounds)`,
+    ours: `${peakSmall.toFixed(0)} / ${peakBig.toFixed(0)}`,
+    python: '—',
+    ratio: `${(peakBig / peakSmall).toFixed(2)}x the memory for ${(ROWS / SMALL_ROWS).toFixed(0)}x the rows`,
+    note: `bounded by the chunk size, not the input; per round: ${preds.map((r) => `${r.small.peakMiB.toFixed(0)}/${r.ourP.peakMiB.toFixed(0)}`).join(', ')} MiB`,
+  });
+  return rows;
+}
+
 export async function benchServe({ log = console.log } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-bench-serve-'));
   const root = path.join(work, 'mlruns');
@@ -199,95 +273,56 @@ onnx.save(m, ${JSON.stringify(onnxFile)})`], { encoding: 'utf8' });
   const rows = [];
 
   // --- serve: both up at once, loaded in alternating rounds
-  const pyPort = await freePort();
-  const py = spawn(path.join(venv, 'bin/mlflow'), ['models', 'serve', '-m', 'models:/lin/1', '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(pyPort)], { env: pyEnv(root), stdio: 'ignore' });
-  const ourPort = await freePort();
-  const ours = spawn(process.execPath, [cli, '--root', root, 'serve', 'models:/lin/1', '--port', String(ourPort), '--quiet'], { stdio: 'ignore' });
-  const rounds = [];
-  try {
-    await Promise.all([waitUp(`http://127.0.0.1:${pyPort}`, py, 'mlflow models serve'), waitUp(`http://127.0.0.1:${ourPort}`, ours, 'mlruns serve')]);
-    for (let i = 0; i < ROUNDS; i++) {
-      log(`serve round ${i + 1}/${ROUNDS}: Python, then mlruns (${SECONDS}s each, ${CLIENTS} clients)…`);
-      const p = await load(pyPort, SECONDS, py.pid);
-      const o = await load(ourPort, SECONDS, ours.pid);
-      log(`  Python ${p.rps.toFixed(0)}/s p99 ${p.p99.toFixed(1)} ms ${p.cpuMs.toFixed(2)} CPU ms/req; mlruns ${o.rps.toFixed(0)}/s p99 ${o.p99.toFixed(1)} ms ${o.cpuMs.toFixed(2)} CPU ms/req; load ${o.load.toFixed(1)}`);
-      rounds.push({ python: p, ours: o, ratio: o.rps / p.rps });
+  if (ONLY !== 'predict') {
+      const pyPort = await freePort();
+    const py = spawn(path.join(venv, 'bin/mlflow'), ['models', 'serve', '-m', 'models:/lin/1', '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(pyPort)], { env: pyEnv(root), stdio: 'ignore' });
+    const ourPort = await freePort();
+    const ours = spawn(process.execPath, [cli, '--root', root, 'serve', 'models:/lin/1', '--port', String(ourPort), '--quiet'], { stdio: 'ignore' });
+    const rounds = [];
+    try {
+      await Promise.all([waitUp(`http://127.0.0.1:${pyPort}`, py, 'mlflow models serve'), waitUp(`http://127.0.0.1:${ourPort}`, ours, 'mlruns serve')]);
+      for (let i = 0; i < ROUNDS; i++) {
+        log(`serve round ${i + 1}/${ROUNDS}: Python, then mlruns (${SECONDS}s each, ${CLIENTS} clients)…`);
+        const p = await load(pyPort, SECONDS, py.pid);
+        const o = await load(ourPort, SECONDS, ours.pid);
+        log(`  Python ${p.rps.toFixed(0)}/s p99 ${p.p99.toFixed(1)} ms ${p.cpuMs.toFixed(2)} CPU ms/req; mlruns ${o.rps.toFixed(0)}/s p99 ${o.p99.toFixed(1)} ms ${o.cpuMs.toFixed(2)} CPU ms/req; load ${o.load.toFixed(1)}`);
+        rounds.push({ python: p, ours: o, ratio: o.rps / p.rps });
+      }
+    } finally {
+      await Promise.all([stopChild(py), stopChild(ours)]);
     }
-  } finally {
-    await Promise.all([stopChild(py), stopChild(ours)]);
+    const med = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)];
+    const ourRes = med.ours;
+    const pyRes = med.python;
+    const all = rounds.map((r) => `${r.ratio.toFixed(1)}x`).join(', ');
+    rows.push({
+      name: `serve: requests/s, ${CLIENTS} clients, 1-row JSON (median of ${rounds.length} alternating rounds)`,
+      ours: ourRes.rps.toFixed(0),
+      python: pyRes.rps.toFixed(0),
+      ratio: `${(ourRes.rps / pyRes.rps).toFixed(1)}x`,
+      note: `rounds: ${all}; errors ${ourRes.errors}/${pyRes.errors}; load avg ${ourRes.load.toFixed(1)}`,
+      raw: { rounds },
+    });
+    rows.push({
+      name: 'serve: p99 latency (ms), same round',
+      ours: ourRes.p99.toFixed(1),
+      python: pyRes.p99.toFixed(1),
+      ratio: `${(pyRes.p99 / ourRes.p99).toFixed(1)}x lower`,
+      note: `p50 ${ourRes.p50.toFixed(1)} vs ${pyRes.p50.toFixed(1)} ms`,
+    });
+    const cpuO = rounds.map((r) => r.ours.cpuMs).sort((x, y) => x - y)[Math.floor(rounds.length / 2)];
+    const cpuP = rounds.map((r) => r.python.cpuMs).sort((x, y) => x - y)[Math.floor(rounds.length / 2)];
+    rows.push({
+      name: 'serve: server CPU ms per request (process tree, median round)',
+      ours: cpuO.toFixed(3),
+      python: cpuP.toFixed(3),
+      ratio: `${(cpuP / cpuO).toFixed(1)}x less`,
+      note: 'user+sys from /proc over the timed window',
+    });
   }
-  const med = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)];
-  const ourRes = med.ours;
-  const pyRes = med.python;
-  const all = rounds.map((r) => `${r.ratio.toFixed(1)}x`).join(', ');
-  rows.push({
-    name: `serve: requests/s, ${CLIENTS} clients, 1-row JSON (median of ${rounds.length} alternating rounds)`,
-    ours: ourRes.rps.toFixed(0),
-    python: pyRes.rps.toFixed(0),
-    ratio: `${(ourRes.rps / pyRes.rps).toFixed(1)}x`,
-    note: `rounds: ${all}; errors ${ourRes.errors}/${pyRes.errors}; load avg ${ourRes.load.toFixed(1)}`,
-    raw: { rounds },
-  });
-  rows.push({
-    name: 'serve: p99 latency (ms), same round',
-    ours: ourRes.p99.toFixed(1),
-    python: pyRes.p99.toFixed(1),
-    ratio: `${(pyRes.p99 / ourRes.p99).toFixed(1)}x lower`,
-    note: `p50 ${ourRes.p50.toFixed(1)} vs ${pyRes.p50.toFixed(1)} ms`,
-  });
-  const cpuO = rounds.map((r) => r.ours.cpuMs).sort((x, y) => x - y)[Math.floor(rounds.length / 2)];
-  const cpuP = rounds.map((r) => r.python.cpuMs).sort((x, y) => x - y)[Math.floor(rounds.length / 2)];
-  rows.push({
-    name: 'serve: server CPU ms per request (process tree, median round)',
-    ours: cpuO.toFixed(3),
-    python: cpuP.toFixed(3),
-    ratio: `${(cpuP / cpuO).toFixed(1)}x less`,
-    note: 'user+sys from /proc over the timed window',
-  });
 
   // --- predict
-  const csv = path.join(work, 'big.csv');
-  const fd = fs.openSync(csv, 'w');
-  fs.writeSync(fd, 'a,b,c\n');
-  let buf = '';
-  for (let i = 0; i < ROWS; i++) {
-    buf += `${(i % 1000) / 7},${(i % 13) * 0.5},${(i % 101) / 3}\n`;
-    if (buf.length > 1 << 20) {
-      fs.writeSync(fd, buf);
-      buf = '';
-    }
-  }
-  fs.writeSync(fd, buf);
-  fs.closeSync(fd);
-  const preds = [];
-  for (let i = 0; i < PREDICT_ROUNDS; i++) {
-    log(`predict round ${i + 1}/${PREDICT_ROUNDS}: Python, then mlruns, on ${ROWS} rows…`);
-    const pyP = await runTimed(path.join(venv, 'bin/mlflow'), ['models', 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'py.json'), '-t', 'csv', '--env-manager', 'local'], pyEnv(root));
-    const ourP = await runTimed(process.execPath, [cli, '--root', root, 'predict', '-m', 'models:/lin-nosig/1', '-i', csv, '-o', path.join(work, 'ours.json')], process.env);
-    log(`  Python ${pyP.seconds.toFixed(1)} s (CPU ${pyP.cpuSeconds.toFixed(1)} s); mlruns ${ourP.seconds.toFixed(1)} s (CPU ${ourP.cpuSeconds.toFixed(1)} s, peak ${ourP.peakMiB.toFixed(0)} MiB); load ${os.loadavg()[0].toFixed(1)}`);
-    preds.push({ ourP, pyP, ratio: pyP.seconds / ourP.seconds });
-  }
-  const pm = [...preds].sort((x, y) => x.ratio - y.ratio)[Math.floor(preds.length / 2)];
-  const { ourP, pyP } = pm;
-  const a = JSON.parse(fs.readFileSync(path.join(work, 'ours.json'), 'utf8')).predictions;
-  const b = JSON.parse(fs.readFileSync(path.join(work, 'py.json'), 'utf8')).predictions;
-  const identical = fs.readFileSync(path.join(work, 'ours.json')).equals(fs.readFileSync(path.join(work, 'py.json')));
-  const same = a.length === b.length && a.every((x, i) => Math.abs(x.y - b[i].y) <= 1e-6 * Math.max(1, Math.abs(x.y)));
-  rows.push({
-    name: `predict: ${ROWS.toLocaleString('en')}-row CSV, wall s (median of ${preds.length} alternating rounds)`,
-    ours: ourP.seconds.toFixed(1),
-    python: pyP.seconds.toFixed(1),
-    ratio: `${(pyP.seconds / ourP.seconds).toFixed(1)}x`,
-    note: `rounds: ${preds.map((r) => `${r.ratio.toFixed(1)}x`).join(', ')}; byte-identical output: ${identical}; same predictions: ${same}; peak RSS ${ourP.peakMiB.toFixed(0)} MiB vs ${pyP.peakMiB.toFixed(0)} MiB (largest process of each tree)`,
-    raw: { preds },
-  });
-  rows.push({
-    name: `predict: ${ROWS.toLocaleString('en')}-row CSV, CPU s (user+sys, process tree)`,
-    ours: ourP.cpuSeconds.toFixed(1),
-    python: pyP.cpuSeconds.toFixed(1),
-    ratio: `${(pyP.cpuSeconds / ourP.cpuSeconds).toFixed(1)}x less`,
-    note: 'same round as the wall time',
-  });
+  if (ONLY !== 'serve') rows.push(...(await benchPredict(work, root, log)));
   fs.rmSync(work, { recursive: true, force: true });
   return rows;
 }

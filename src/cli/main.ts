@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `mlruns`: the command line over MLflow's file store. Every command lives in its own module
- * under `commands/` and is registered here; add a command by adding its module to COMMANDS.
+ * under `commands/` and is registered here; add a command by adding its module to LOADERS.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,53 +12,60 @@ import { CliError, EXIT, exitCodeOf, openedClients } from './context.js';
 import { Style, colorEnabled } from './output.js';
 import { summarizeWarnings } from './warnings.js';
 import type { CommandModule } from './commands/module.js';
-import { experimentsCommand } from './commands/experiments.js';
-import { runsCommand } from './commands/runs.js';
-import { showCommand } from './commands/show.js';
-import { metricsCommand } from './commands/metrics.js';
-import { compareCommand } from './commands/compare.js';
-import { bestCommand } from './commands/best.js';
-import { artifactsCommand } from './commands/artifacts.js';
-import { gcCommand } from './commands/gc.js';
-import { runCommand } from './commands/run.js';
-import { doctorCommand } from './commands/doctor.js';
-import { gitSetupCommand } from './commands/git-setup.js';
-import { modelsCommand } from './commands/models.js';
-import { watchCommand } from './commands/watch.js';
-import { serveCommand } from './commands/serve.js';
-import { predictCommand } from './commands/predict.js';
-import { uiCommand } from './commands/ui.js';
-import { tagCommand } from './commands/tag.js';
-import { catalogCommand } from './commands/catalog.js';
-import { reportCommand } from './commands/report.js';
-import { pullCommand, pushCommand } from './commands/push.js';
-import { migrateCommand } from './commands/migrate.js';
 
-/** The command modules, in help order. `watch` and `doctor` will join this list. */
-export const COMMANDS: readonly CommandModule[] = [
-  experimentsCommand,
-  runsCommand,
-  showCommand,
-  metricsCommand,
-  compareCommand,
-  bestCommand,
-  reportCommand,
-  tagCommand,
-  artifactsCommand,
-  modelsCommand,
-  gcCommand,
-  runCommand,
-  watchCommand,
-  uiCommand,
-  catalogCommand,
-  doctorCommand,
-  gitSetupCommand,
-  serveCommand,
-  predictCommand,
-  pushCommand,
-  pullCommand,
-  migrateCommand,
+/**
+ * The command modules, in help order, each loaded on demand: a run of one command (the usual
+ * case) loads only that command's module, so `mlruns predict` does not load the UI, the catalog,
+ * git or SQLite code first. Help, a version request, an unknown word or an import as a library
+ * load them all.
+ */
+const LOADERS: ReadonlyArray<readonly [string, () => Promise<CommandModule>]> = [
+  ['experiments', async () => (await import('./commands/experiments.js')).experimentsCommand],
+  ['runs', async () => (await import('./commands/runs.js')).runsCommand],
+  ['show', async () => (await import('./commands/show.js')).showCommand],
+  ['metrics', async () => (await import('./commands/metrics.js')).metricsCommand],
+  ['compare', async () => (await import('./commands/compare.js')).compareCommand],
+  ['best', async () => (await import('./commands/best.js')).bestCommand],
+  ['report', async () => (await import('./commands/report.js')).reportCommand],
+  ['tag', async () => (await import('./commands/tag.js')).tagCommand],
+  ['artifacts', async () => (await import('./commands/artifacts.js')).artifactsCommand],
+  ['models', async () => (await import('./commands/models.js')).modelsCommand],
+  ['gc', async () => (await import('./commands/gc.js')).gcCommand],
+  ['run', async () => (await import('./commands/run.js')).runCommand],
+  ['watch', async () => (await import('./commands/watch.js')).watchCommand],
+  ['ui', async () => (await import('./commands/ui.js')).uiCommand],
+  ['catalog', async () => (await import('./commands/catalog.js')).catalogCommand],
+  ['doctor', async () => (await import('./commands/doctor.js')).doctorCommand],
+  ['git-setup', async () => (await import('./commands/git-setup.js')).gitSetupCommand],
+  ['serve', async () => (await import('./commands/serve.js')).serveCommand],
+  ['predict', async () => (await import('./commands/predict.js')).predictCommand],
+  ['push', async () => (await import('./commands/push.js')).pushCommand],
+  ['pull', async () => (await import('./commands/push.js')).pullCommand],
+  ['migrate', async () => (await import('./commands/migrate.js')).migrateCommand],
 ];
+
+/** The command word of argv (after the global options), or null when there is none before another option. */
+export function commandWord(argv: readonly string[]): string | null {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--root') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--root=') || a === '--no-color' || a === '--debug') continue;
+    if (a.startsWith('-')) return null;
+    return a;
+  }
+  return null;
+}
+
+async function loadCommands(only: string | null): Promise<CommandModule[]> {
+  const one = LOADERS.filter(([name]) => name === only);
+  return Promise.all((one.length === 1 ? one : LOADERS).map(([, load]) => load()));
+}
+
+/** The command modules registered by {@link buildProgram}, in help order (all of them unless this file runs as the CLI for one command). */
+export const COMMANDS: CommandModule[] = await loadCommands(isEntry() ? commandWord(process.argv) : null);
 
 function packageVersion(): string {
   try {

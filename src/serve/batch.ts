@@ -42,6 +42,8 @@ export interface BatchText {
   kind: 'frame' | 'dict';
   /** JSON Lines / CSV lines, or the JSON records joined by `, ` (no brackets). */
   text: string;
+  /** `text` as UTF-8, when a worker sent it (then `text` is empty). */
+  bytes?: Uint8Array;
   /** The CSV header line (names of the first row). */
   header: string;
   /** `dict` kind: per output name, its values joined by `, `. */

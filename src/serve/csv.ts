@@ -371,6 +371,59 @@ export function csvFrameFromBytes(buf: Buffer, header: string[], firstLine: numb
   return { kind: 'frame', columns: header, cols, nrows };
 }
 
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+const SPLIT = 134217729; // 2^27 + 1, Veltkamp's split of a double into two 26-bit halves
+
+/**
+ * The double nearest to the decimal (mh·10^k + ml) / 10^f, where mh holds the first 15 digits
+ * and ml the next k (k <= 4, f <= 22): an estimate in double arithmetic, then the exact
+ * residual (mh·10^k + ml) − v·10^f from Dekker's exact products, compared with half the gap
+ * between v and its neighbours. The estimate (or its neighbour on the residual's side) is
+ * accepted only when the residual is clearly below that half gap, which makes it the correctly
+ * rounded value, the one Number() gives; anything else (a power of two, a near tie, a tiny
+ * value) is NaN and the caller reads the text with Number().
+ */
+export function decimalValue(mh: number, ml: number, k: number, f: number): number {
+  const T = POW10[k] as number;
+  const F = POW10[f] as number;
+  let v = (mh * T + ml) / F;
+  if (!(v > 0) || v === Infinity) return NaN;
+  const ph = mh * T;
+  let c = SPLIT * mh;
+  const mhh = c - (c - mh);
+  const mhl = mh - mhh;
+  c = SPLIT * T;
+  const th = c - (c - T);
+  const tl = T - th;
+  const pl = mhh * th - ph + mhh * tl + mhl * th + mhl * tl; // mh·T = ph + pl exactly
+  c = SPLIT * F;
+  const fh = c - (c - F);
+  const fl = F - fh;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    f64[0] = v;
+    const hi = f64Words[1] as number;
+    if ((hi & 0xfffff) === 0 && f64Words[0] === 0) return NaN; // a power of two: the gap below is half the gap above
+    const e = (hi >>> 20) & 0x7ff;
+    if (e < 60) return NaN;
+    f64Words[1] = (e - 52) << 20;
+    f64Words[0] = 0;
+    const ulp = f64[0] as number;
+    const qh = v * F;
+    c = SPLIT * v;
+    const vh = c - (c - v);
+    const vl = v - vh;
+    const ql = vh * fh - qh + vh * fl + vl * fh + vl * fl; // v·F = qh + ql exactly
+    const r = ph - qh + (pl - ql) + ml;
+    const half = 0.5 * ulp * F;
+    const ar = r < 0 ? -r : r;
+    if (ar < half * (1 - 1e-9)) return v;
+    if (ar < half * (1 + 1e-9)) return NaN;
+    v = r > 0 ? v + ulp : v - ulp;
+  }
+  return NaN;
+}
+
 /**
  * The common case in one pass: every row has every field and every field is a plain number
  * (no quotes, no empty cells). Null as soon as something else shows up (the caller then reads
@@ -383,6 +436,9 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
   const n = buf.length;
   let i = 0;
   let rows = 0;
+  // numbers of more than 15 digits are read by Number() from one latin1 string of the chunk
+  // (a slice of it is much cheaper than a Buffer.toString per field)
+  let text: string | null = null;
   while (i < n) {
     let c = buf[i] as number;
     if (c === LF || c === CR) {
@@ -397,7 +453,10 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
         neg = c === 0x2d;
         i++;
       }
+      // m: the first 15 digits (exact); ml: the next ones (k of them)
       let m = 0;
+      let ml = 0;
+      let k = 0;
       let digits = 0;
       let frac = 0;
       let isInt = true;
@@ -405,7 +464,11 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
       while (i < n) {
         const d = (buf[i] as number) - 0x30;
         if (d < 0 || d > 9) break;
-        m = m * 10 + d;
+        if (digits < 15) m = m * 10 + d;
+        else if (k < 4) {
+          ml = ml * 10 + d;
+          k++;
+        } else simple = false;
         digits++;
         i++;
       }
@@ -415,7 +478,11 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
         while (i < n) {
           const d = (buf[i] as number) - 0x30;
           if (d < 0 || d > 9) break;
-          m = m * 10 + d;
+          if (digits + frac < 15) m = m * 10 + d;
+          else if (k < 4) {
+            ml = ml * 10 + d;
+            k++;
+          } else simple = false;
           frac++;
           i++;
         }
@@ -437,7 +504,14 @@ function plainFrame(buf: Buffer, header: string[]): Frame | null {
       if (simple && digits + frac <= 15) {
         v = frac === 0 ? m : m / (POW10[frac] as number);
         if (neg) v = -v;
-      } else v = Number(buf.toString('latin1', s, i));
+      } else {
+        // 16 to 19 digits: checked exact in double arithmetic (else Number() of the text)
+        v = simple && frac <= 22 ? decimalValue(m, ml, k, frac) : NaN;
+        if (Number.isNaN(v)) {
+          text ??= buf.toString('latin1');
+          v = Number(text.slice(s, i));
+        } else if (neg) v = -v;
+      }
       (values[j] as number[]).push(v);
       if (!isInt) ints[j] = false;
       i++;

@@ -27,13 +27,12 @@ import type { Frame, Series } from './data.js';
 import { frameFromRecords } from './data.js';
 import { csvFrameFromBytes, csvHeaderFromBytes } from './csv.js';
 import type { BatchRequest, BatchResult, BatchText } from './batch.js';
-import { predictBatch } from './batch.js';
-import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
 import os from 'node:os';
 import { jsonFrameBatches } from './json-stream.js';
 import { parsePyJson } from './pyjson.js';
-import { parseJsonRequest } from './scoring.js';
+// the model code (pyfunc, batch, scoring) is imported when this thread needs it: with worker
+// threads (the default) only the workers load it, and this thread starts reading sooner
 
 /**
  * A file format of {@link predictFile}'s input and output.
@@ -119,10 +118,24 @@ interface Chunk {
 }
 
 /** How many row ends (line breaks outside quotes) `buf` holds from `st.pos` on, stopping at `want`: `st.cut` is after the last one counted. */
-function countRows(buf: Uint8Array, st: { pos: number; rows: number; inQuotes: boolean; cut: number }, want: number): void {
+function countRows(buf: Buffer, st: { pos: number; rows: number; inQuotes: boolean; cut: number }, want: number): void {
   let inQ = st.inQuotes;
   let rows = st.rows;
   let i = st.pos;
+  if (!inQ) {
+    // up to the next quote or CR (usually the whole buffer), a row ends at each LF
+    let end = buf.length;
+    const q = buf.indexOf(0x22, i);
+    if (q >= 0) end = q;
+    const r = buf.indexOf(0x0d, i);
+    if (r >= 0 && r < end) end = r;
+    for (; i < end && rows < want; i++) {
+      if (buf[i] === 0x0a) {
+        rows++;
+        st.cut = i + 1;
+      }
+    }
+  }
   for (; i < buf.length && rows < want; i++) {
     const c = buf[i] as number;
     if (c === 0x22) inQ = !inQ;
@@ -241,6 +254,7 @@ async function* jsonChunks(file: string, batchSize: number, model: Pick<PyfuncMo
   const trimmed = text.trimStart();
   if (trimmed.startsWith('[')) frame = frameFromRecords(parsePyJson(text) as unknown[]);
   else {
+    const { parseJsonRequest } = await import('./scoring.js');
     const { data } = parseJsonRequest(text, { schema: null });
     if (data.kind !== 'frame') throw new MlflowError('INVALID_PARAMETER_VALUE', `'${file}': batch prediction reads data frames (dataframe_split, dataframe_records, or a list of records); use the server for tensor inputs`);
     frame = data;
@@ -275,10 +289,32 @@ async function* parquetChunks(file: string, batchSize: number): AsyncGenerator<C
   }
 }
 
+/**
+ * A frame for a worker: each column of plain numbers travels as a Float64Array (transferred,
+ * not cloned number by number); the worker turns it back into an array ({@link unpackFrame}).
+ */
+function packFrame(f: Frame): { frame: Frame; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const cols = f.cols.map((c) => {
+    if ((c.dtype !== 'float64' && c.dtype !== 'int64') || c.values.length !== f.nrows) return c;
+    const v = c.values;
+    const packed = new Float64Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') return c;
+      packed[i] = x;
+    }
+    transfer.push(packed.buffer);
+    return { dtype: c.dtype, values: [], packed } as Series;
+  });
+  return { frame: transfer.length ? { ...f, cols } : f, transfer };
+}
+
 /** Runs chunks on worker threads (or in this thread), a few in flight, results in order. */
 class BatchRunner {
   private workers: Worker[] = [];
   private inline: PyfuncModel | null = null;
+  private predictInline: ((m: PyfuncModel, req: BatchRequest) => Promise<BatchResult>) | null = null;
   private next = 1;
   private readonly waiting = new Map<number, (r: BatchResult) => void>();
   private rr = 0;
@@ -288,7 +324,9 @@ class BatchRunner {
     let script: URL | undefined = new URL('./worker.js', import.meta.url);
     if (script.protocol !== 'file:' || !fs.existsSync(fileURLToPath(script))) script = undefined;
     if (count <= 0 || !script) {
+      const [{ loadPyfunc }, { predictBatch }] = await Promise.all([import('./pyfunc.js'), import('./batch.js')]);
       r.inline = await loadPyfunc(uri, { root });
+      r.predictInline = predictBatch;
       return r;
     }
     const ready: Array<Promise<void>> = [];
@@ -310,26 +348,27 @@ class BatchRunner {
         }),
       );
     }
-    try {
-      await Promise.all(ready);
-    } catch (err) {
-      await r.stop();
-      throw err;
-    }
+    // not awaited here: the input is read and parsed while the workers load the model
+    r.ready = Promise.all(ready).then(() => undefined);
+    r.ready.catch(() => undefined);
     return r;
   }
+
+  /** Settles when every worker has loaded the model (rejects with the load error). */
+  ready: Promise<void> = Promise.resolve();
 
   get size(): number {
     return Math.max(1, this.workers.length);
   }
 
   run(req: BatchRequest): Promise<BatchResult> {
-    if (this.inline) return predictBatch(this.inline, req);
+    if (this.inline && this.predictInline) return this.predictInline(this.inline, req);
     const id = this.next++;
     const w = this.workers[this.rr++ % this.workers.length] as Worker;
+    const { frame, transfer } = packFrame(req.frame);
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      w.postMessage({ type: 'batch', id, batch: req });
+      w.postMessage({ type: 'batch', id, batch: { ...req, frame } }, transfer);
     });
   }
 
@@ -347,10 +386,11 @@ interface Sink {
 }
 
 function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: string): Sink {
-  const out = (s: string): void => {
+  const out = (s: string | Uint8Array): void => {
     if (s.length === 0) return;
     if (fd === null) process.stdout.write(s);
-    else fs.writeSync(fd, s);
+    else if (typeof s === 'string') fs.writeSync(fd, s);
+    else for (let off = 0; off < s.length; ) off += fs.writeSync(fd, s, off);
   };
   let first = true;
   let header = false;
@@ -361,18 +401,21 @@ function textSink(fd: number | null, format: 'json' | 'jsonl' | 'csv', tmpBase: 
       throw new Error('a text output takes text');
     },
     async writeText(t) {
-      if (format === 'jsonl') return out(t.text);
+      // a worker sends its text as UTF-8 bytes (transferred, not copied)
+      const body = t.bytes ?? t.text;
+      if (format === 'jsonl') return out(body);
       if (format === 'csv') {
         if (!header && t.n > 0) {
           header = true;
           out(`${t.header}\n`);
         }
-        return out(t.text);
+        return out(body);
       }
       if (t.n === 0) return;
       if (first) kind = t.kind;
       if (kind === 'frame') {
-        out(`${first ? '{"predictions": [' : ', '}${t.text}`);
+        out(first ? '{"predictions": [' : ', ');
+        out(body);
         first = false;
         return;
       }
@@ -499,6 +542,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
     const depth = runner.size * 2;
     const drainOne = async (): Promise<void> => {
       const { chunk, result } = inflight.shift() as { chunk: Chunk; result: Promise<BatchResult> };
+      await runner.ready;
       const r = await result;
       if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
       if (r.error) throw new MlflowError('INVALID_PARAMETER_VALUE', r.error);
@@ -536,6 +580,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       if (inflight.length >= depth) await drainOne();
     }
     while (inflight.length > 0) await drainOne();
+    await runner.ready;
     await sink.finish();
     if (fd !== null) {
       fs.closeSync(fd);
@@ -545,6 +590,8 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
     return { rows, bad, output };
   } catch (err) {
     cleanup();
+    // a model that fails to load is the error to report, as when the run waited for it first
+    await runner.ready;
     throw err;
   } finally {
     await runner.stop();

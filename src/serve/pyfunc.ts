@@ -19,7 +19,7 @@ import path from 'node:path';
 import { MlflowError } from '../errors.js';
 import { loadModel, openOnnxSession } from '../models/index.js';
 import type { LoadedModel, OnnxSession } from '../models/index.js';
-import type { Dtype, Nd, PyData } from './data.js';
+import type { Dtype, Frame, Nd, PyData } from './data.js';
 import { castNd, frameValues, seriesValues } from './data.js';
 import type { Schema } from './schema.js';
 import { MAX_TENSOR_ELEMENTS, parseInputSchema } from './schema.js';
@@ -111,6 +111,28 @@ function typedData(nd: Nd): { type: string; data: unknown } {
   }
 }
 
+/**
+ * `frame.values` cast to float32 straight into a Float32Array (what frameValues, castNd and
+ * typedData give for a frame of float64 columns holding plain numbers), or null for any other
+ * frame. The float32 rounding of a JS number is the same in both ways.
+ */
+function float32Frame(f: Frame): (Nd & { f32: Float32Array }) | null {
+  const w = f.cols.length;
+  if (w === 0 || !f.cols.every((c) => c.dtype === 'float64')) return null;
+  const n = f.nrows;
+  const out = new Float32Array(n * w);
+  for (let j = 0; j < w; j++) {
+    const v = (f.cols[j] as { values: unknown[] }).values;
+    if (v.length < n) return null;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (typeof x !== 'number') return null;
+      out[i * w + j] = x;
+    }
+  }
+  return { kind: 'nd', dtype: 'float32', shape: [n, w], data: [], f32: out };
+}
+
 function onnxRuntime(session: OnnxSession): (data: PyData) => Promise<PyOutput> {
   const inputs = session.inputs;
   return async (data) => {
@@ -132,7 +154,11 @@ function onnxRuntime(session: OnnxSession): (data: PyData) => Promise<PyOutput> 
           if (j < 0) throw new ModelRuntimeError(`KeyError: '${i.name}'`);
           feeds.set(i.name, seriesValues(data.cols[j] as (typeof data.cols)[number]));
         }
-      } else feeds.set((inputs[0] as { name: string }).name, frameValues(data));
+      } else {
+        const name = (inputs[0] as { name: string; type: string }).name;
+        const f32 = (inputs[0] as { type: string }).type === 'float32' ? float32Frame(data) : null;
+        feeds.set(name, f32 ?? frameValues(data));
+      }
     } else throw new ModelRuntimeError(`Input should be a dictionary or a numpy array or a pandas.DataFrame, got '<class '${data.typeName}'>'`);
     const ortFeeds: Record<string, { type: string; data: unknown; dims: number[] }> = {};
     for (const [name, v] of feeds) {
@@ -140,6 +166,11 @@ function onnxRuntime(session: OnnxSession): (data: PyData) => Promise<PyOutput> 
       let nd = v as Nd;
       const info = inputs.find((i) => i.name === name);
       if (!info) throw new ModelRuntimeError(`Invalid input name: ${name}`);
+      const ready = (nd as Nd & { f32?: Float32Array }).f32;
+      if (ready && info.type === 'float32') {
+        ortFeeds[name] = { type: 'float32', data: ready, dims: nd.shape };
+        continue;
+      }
       if (info.type === 'float32' && nd.dtype === 'float64') nd = castNd(nd, 'float32');
       const t = typedData(nd);
       if (t.type !== info.type) throw new ModelRuntimeError(`Unexpected input data type. Actual: (tensor(${t.type})) , expected: (tensor(${info.type}))`);

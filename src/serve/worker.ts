@@ -13,7 +13,8 @@ import { loadPyfunc } from './pyfunc.js';
 import type { PyfuncModel } from './pyfunc.js';
 import { invocations } from './scoring.js';
 import { predictBatch } from './batch.js';
-import type { BatchRequest } from './batch.js';
+import type { BatchRequest, BatchResult } from './batch.js';
+import type { Series } from './data.js';
 
 interface Init {
   uri: string;
@@ -22,10 +23,13 @@ interface Init {
 }
 
 const port = parentPort;
+const encoder = new TextEncoder();
 if (port) {
   const init = workerData as Init;
   let model: PyfuncModel | null = null;
-  loadPyfunc(init.uri, { root: init.root, ...(init.sessionOptions ? { sessionOptions: init.sessionOptions } : {}) }).then(
+  // predict posts its first batches while the model loads (they wait for it); the server waits for 'ready'
+  const loading = loadPyfunc(init.uri, { root: init.root, ...(init.sessionOptions ? { sessionOptions: init.sessionOptions } : {}) });
+  loading.then(
     (m) => {
       model = m;
       port.postMessage({ type: 'ready', version: m.version });
@@ -39,6 +43,34 @@ if (port) {
       if (!m) process.exit(0);
       return;
     }
+    if (msg.type === 'batch') {
+      const batch = msg.batch as BatchRequest;
+      // columns of numbers come as Float64Arrays (see predict.ts' packFrame)
+      for (const c of batch.frame.cols as Array<Series & { packed?: Float64Array }>) {
+        const p = c.packed;
+        if (p) {
+          const values: number[] = [];
+          for (let i = 0; i < p.length; i++) values.push(p[i] as number);
+          c.values = values;
+          delete c.packed;
+        }
+      }
+      loading.then(
+        (lm) => predictBatch(lm, batch),
+        (err: Error): BatchResult => ({ rows: [], kept: [], bad: [], error: `the model failed to load: ${err.message}` }),
+      ).then(
+        (r) => {
+          // the text goes back as bytes in a transferred buffer: no copy of a large string on either side
+          const bytes = r.text && r.text.text.length > 0 ? encoder.encode(r.text.text) : null;
+          if (r.text && bytes && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+            r.text = { ...r.text, text: '', bytes };
+            port.postMessage({ type: 'batch', id: msg.id, ...r }, [bytes.buffer]);
+          } else port.postMessage({ type: 'batch', id: msg.id, ...r });
+        },
+        (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
+      );
+      return;
+    }
     if (!m) {
       port.postMessage({ type: 'result', id: msg.id, status: 503, body: 'model not loaded', mimetype: 'text/plain' });
       return;
@@ -47,11 +79,6 @@ if (port) {
       invocations(Buffer.from(msg.body as Uint8Array), msg.contentType, m).then(
         (r) => port.postMessage({ type: 'result', id: msg.id, ...r }),
         (err: Error) => port.postMessage({ type: 'result', id: msg.id, status: 500, body: err.message, mimetype: 'text/plain' }),
-      );
-    } else if (msg.type === 'batch') {
-      predictBatch(m, msg.batch as BatchRequest).then(
-        (r) => port.postMessage({ type: 'batch', id: msg.id, ...r }),
-        (err: Error) => port.postMessage({ type: 'batch', id: msg.id, error: err.message }),
       );
     }
   });

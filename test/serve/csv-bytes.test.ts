@@ -3,10 +3,11 @@
  * numeric fast path); the request path reads text (parseCsvFrame, checked against pandas by
  * protocol.test.ts). Both must give the same frame for the same input: quotes, quoted line
  * breaks, CRLF and CR, blank lines, short rows, NA spellings, long mantissas, exponents, signs.
- * Also: formatPythonFloat's fixed-notation fast path gives the digits of the general path.
+ * Also: formatPythonFloat's fixed-notation fast path gives the digits of the general path, and
+ * decimalValue (16 to 19 digit decimals) gives what Number() gives.
  */
 import { describe, expect, it } from 'vitest';
-import { csvFrameFromBytes, csvHeaderFromBytes, parseCsvFrame } from '../../src/serve/csv.js';
+import { csvFrameFromBytes, csvHeaderFromBytes, decimalValue, parseCsvFrame } from '../../src/serve/csv.js';
 import { formatPythonFloat } from '../../src/format/float.js';
 
 const CELLS = ['1', '-2', '+3', '1.5', '.5', '5.', '1e5', '1E-3', '-0', '0.14285714285714285', '3.0000000000000004', '12345678901234567', '007',
@@ -92,5 +93,30 @@ describe('formatPythonFloat fast path', () => {
     }
     expect(checked).toBeGreaterThan(200000);
     expect([1e-4, 1e15, 9999999999999998, 0.1, -2, 1.5e-4].map(formatPythonFloat)).toEqual(['0.0001', '1000000000000000.0', '9999999999999998.0', '0.1', '-2.0', '0.00015']);
+  });
+});
+
+describe('decimalValue (16 to 19 digits read in double arithmetic)', () => {
+  it('is Number() of the text, or NaN (then the caller uses Number()), for 200000 generated decimals', () => {
+    const rnd = lcg(17);
+    let checked = 0;
+    for (let n = 0; n < 200_000; n++) {
+      const nd = 16 + Math.floor(rnd() * 4);
+      let s = '';
+      for (let i = 0; i < nd; i++) s += String(Math.floor(rnd() * 10));
+      const dot = Math.floor(rnd() * (nd + 1));
+      const text = n % 3 === 0 ? String((n % 1000) / 7 + (n % 101) / 3) : `${s.slice(0, dot)}.${s.slice(dot)}`;
+      const digits = text.replace('.', '');
+      if (digits.length < 16 || digits.length > 19 || text.includes('e')) continue;
+      const frac = text.includes('.') ? text.length - text.indexOf('.') - 1 : 0;
+      const mh = Number(digits.slice(0, 15));
+      const rest = digits.slice(15);
+      const v = decimalValue(mh, Number(rest), rest.length, frac);
+      if (!Number.isNaN(v)) {
+        checked++;
+        expect(v, text).toBe(Number(text));
+      }
+    }
+    expect(checked).toBeGreaterThan(150_000);
   });
 });
