@@ -14,6 +14,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { forEachMetricLine } from '../../format/metric-bytes.js';
 
 /** One run's points of one metric, in file order (x arrays are derived per request). */
 export interface Series {
@@ -71,82 +72,12 @@ function grow(a: Float64Array, need: number): Float64Array {
   return b;
 }
 
-/** Python's `float()` spellings MLflow writes (nan, inf, -inf and ordinary numbers). */
-function pyFloat(s: string): number {
-  const n = Number(s);
-  if (!Number.isNaN(n) || s === 'NaN') return n;
-  const l = s.toLowerCase();
-  if (l === 'nan' || l === '+nan' || l === '-nan') return NaN;
-  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity;
-  if (l === '-inf' || l === '-infinity') return -Infinity;
-  return NaN;
-}
-
-/** A plain decimal integer of bytes [a, b) (optional '-'), else NaN (then the slow path decides). */
-function intAt(buf: Buffer, a: number, b: number): number {
-  let neg = false;
-  if (a < b && buf[a] === 45) {
-    neg = true;
-    a++;
-  }
-  if (a >= b || b - a > 15) return NaN;
-  let n = 0;
-  for (let i = a; i < b; i++) {
-    const c = buf[i]! - 48;
-    if (c < 0 || c > 9) return NaN;
-    n = n * 10 + c;
-  }
-  return neg ? -n : n;
-}
-
 /**
- * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines: `ts value [step]`
- * or `ts value step dataset digest`; as MLflow reads them, only a 3-field line carries its step).
- * Works on bytes: integers are read digit by digit, only the value goes through `Number`.
+ * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines, read leniently:
+ * see {@link forEachMetricLine}).
  */
 function parseInto(s: Series, buf: Buffer, end: number): void {
-  let i = 0;
-  const sp: number[] = [0, 0, 0, 0, 0];
-  while (i < end) {
-    let j = buf.indexOf(10, i);
-    if (j === -1 || j > end) j = end;
-    // Trim (spaces, \r, tabs) like Python's strip().
-    let a = i;
-    let b = j;
-    while (a < b && (buf[a] === 32 || buf[a] === 9 || buf[a] === 13)) a++;
-    while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
-    i = j + 1;
-    if (a === b) continue;
-    let k = 0;
-    let bad = false;
-    for (let c = a; c < b; c++) {
-      if (buf[c] === 32) {
-        if (k === 5) {
-          bad = true;
-          break;
-        }
-        sp[k++] = c;
-      }
-    }
-    const fields = k + 1;
-    if (bad || (fields !== 2 && fields !== 3 && fields !== 5)) {
-      s.skipped++;
-      continue;
-    }
-    let ts = intAt(buf, a, sp[0]!);
-    if (Number.isNaN(ts)) ts = Number(buf.toString('latin1', a, sp[0]!));
-    const vEnd = fields === 2 ? b : sp[1]!;
-    const vText = buf.toString('latin1', sp[0]! + 1, vEnd);
-    const v = pyFloat(vText);
-    let step = 0;
-    if (fields === 3) {
-      step = intAt(buf, sp[1]! + 1, b);
-      if (Number.isNaN(step)) step = Number(buf.toString('latin1', sp[1]! + 1, b));
-    }
-    if (!Number.isFinite(ts) || !Number.isFinite(step) || (Number.isNaN(v) && !/nan/i.test(vText))) {
-      s.skipped++;
-      continue;
-    }
+  s.skipped += forEachMetricLine(buf, 0, end, (ts, v, step) => {
     const at = s.length;
     if (at > 0) {
       if (step < s.steps[at - 1]!) s.stepsSorted = false;
@@ -161,7 +92,7 @@ function parseInto(s: Series, buf: Buffer, end: number): void {
     s.values[at] = v;
     s.timestamps[at] = ts;
     s.length = at + 1;
-  }
+  });
 }
 
 /**
@@ -428,6 +359,11 @@ export interface XY {
   sorted?: boolean;
   /** A min/max summary of `ys` (then `ys` must be the Float64Array it was built on). */
   pyramid?: Pyramid;
+  /**
+   * The points stand for this many points of the series in the range (a catalog summary's
+   * block points): the answer is then decimated, and counts these as the run's points in range.
+   */
+  count?: number;
 }
 
 /** A decimated chart answer: one shared x grid and per run its y values (null = no point). */
@@ -555,7 +491,13 @@ export function decimateTyped(runs: XY[], opts: { width: number; from?: number |
   });
   const idxAt = (k: number, p: number): number => (lists[k] ? lists[k]![p]! : p);
   const maxPoints = opts.maxPoints ?? 4 * width * Math.max(1, runs.length);
-  if (opts.all || inRange <= Math.min(maxPoints, 4 * width)) {
+  // Summary points stand for more points than they are: counted as such, never sent as real points.
+  const summarized = runs.some((r) => r.count !== undefined);
+  if (summarized) {
+    inRange = 0;
+    runs.forEach((r, k) => (inRange += r.count ?? ranges[k]![1] - ranges[k]![0]));
+  }
+  if (!summarized && (opts.all || inRange <= Math.min(maxPoints, 4 * width))) {
     // Real points: union of x values.
     const xsSet = new Set<number>();
     runs.forEach((r, k) => {
