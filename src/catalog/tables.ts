@@ -23,7 +23,8 @@ import type { Location } from '../store/file/layout.js';
 // 4: run_json.metrics (the run's latest metric values, so a search builds its page's runs from
 // one row each instead of reading every metric row of the page).
 // 5: `loc` holds the folder's Location as text ('root', 'trash'), not 0/1.
-// 6: msum, the series summaries of the metric files (charts drawn without reading them).
+// 6: msum, the series summaries of the metric files (charts drawn without reading them); the
+// runs_page index (covering counts and default-order pages) replaces runs_start.
 export const CATALOG_SCHEMA_VERSION = 6;
 
 /**
@@ -32,12 +33,14 @@ export const CATALOG_SCHEMA_VERSION = 6;
  *
  * @example
  * ```ts
- * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_start', 'params_kv', ...]
+ * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_page', 'params_kv', ...]
  * ```
  */
 export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
   runs_run_id: 'CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id)',
-  runs_start: 'CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time)',
+  // Covering for a runs page in the default order and for counts (ok and run_id in the index:
+  // neither reads a table row per run).
+  runs_page: 'CREATE INDEX IF NOT EXISTS runs_page ON runs(loc, exp_dir, lifecycle, start_time, ok, run_id)',
   params_kv: 'CREATE INDEX IF NOT EXISTS params_kv ON params(key, value)',
   tags_kv: 'CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value)',
   metrics_kv: 'CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present)',
