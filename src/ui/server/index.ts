@@ -26,7 +26,7 @@ import { watch } from '../../watch/watcher.js';
 import type { Watcher } from '../../watch/watcher.js';
 import { watchDatabase } from '../../watch/db-watcher.js';
 import type { DbWatcher } from '../../watch/db-watcher.js';
-import { catalogCountRuns } from '../../catalog/search.js';
+import { catalogCountRuns, catalogSearchRunIds } from '../../catalog/search.js';
 import { summarySeries } from '../../catalog/series-read.js';
 import { MlflowError } from '../../errors.js';
 import type { ReadWarning } from '../../errors.js';
@@ -565,8 +565,10 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         } catch (e) {
           syntaxError(e, 'filter', filter);
         }
-        const page = await client.searchRuns(exps, filter, { maxResults: intParam(u, 'limit', 1000, 1, 5000), orderBy: u.searchParams.getAll('order_by') });
-        runs = page.runs.map((r) => r.info.runId);
+        const searchOpts = { filterString: filter, maxResults: intParam(u, 'limit', 1000, 1, 5000), orderBy: u.searchParams.getAll('order_by') };
+        // The ids alone from the catalog when it answers in SQL (no Run built), else a search.
+        const ids = catalog ? catalogSearchRunIds(catalog, exps, searchOpts) : undefined;
+        runs = ids ?? (await client.searchRuns(exps, filter, { maxResults: searchOpts.maxResults, orderBy: searchOpts.orderBy })).runs.map((r) => r.info.runId);
       }
       const key = u.searchParams.get('key') ?? '';
       if (!key) throw new HttpError(400, 'key= is required');
