@@ -76,7 +76,7 @@ export function summarySeries(
   sources?: Map<string, SummarySource>,
 ): Map<string, SummarySeries> {
   const out = new Map<string, SummarySeries>();
-  const heads = new Map<string, { rid: number; head: SummaryHead | null; file: string }>();
+  const heads = new Map<string, { rid: number; head: SummaryHead | null; file: () => string }>();
   for (let i = 0; i < runIds.length; i += 500) {
     const ids = runIds.slice(i, i + 500);
     const rows = db
@@ -90,7 +90,7 @@ export function summarySeries(
         heads.delete(r.id); // the same run id in two folders: not ours to pick
         continue;
       }
-      const file = path.join(root, r.loc === 'trash' ? TRASH : '', r.dir, r.folder, 'metrics', key);
+      const file = (): string => path.join(root, r.loc === 'trash' ? TRASH : '', r.dir, r.folder, 'metrics', key);
       heads.set(r.id, { rid: r.rid, head: r.data ? decodeHead({ x0: r.x0, x1: r.x1, data: r.data }) : null, file });
     }
   }
@@ -188,7 +188,7 @@ export function summarySeries(
       const r = one.get(h.rid, key, 0, Math.floor(next / SUM_CHUNK)) as { data: Buffer } | undefined;
       if (r) end = f64(r.data)[(next % SUM_CHUNK) * SUM_FIELDS + B.off] ?? head.end;
     }
-    const buf = readBytes(h.file, start, end);
+    const buf = readBytes(h.file(), start, end);
     if (!buf) continue;
     const xs: number[] = [];
     const ys: number[] = [];

@@ -527,6 +527,37 @@ export function decimateTyped(runs: XY[], opts: { width: number; from?: number |
     const [p0, p1] = ranges[k]!;
     const list = lists[k];
     const pyr = !list && r.pyramid && r.ys instanceof Float64Array ? r.pyramid : null;
+    if (!list && !pyr) {
+      // Sorted, no summary: one pass, bucket by bucket (the same slots as below).
+      const xs = r.xs;
+      const vs = r.ys;
+      let p = p0;
+      while (p < p1) {
+        const b = Math.min(width - 1, Math.floor((xs[p]! - from) * inv));
+        let iMin = -1;
+        let iMax = -1;
+        let q = p;
+        for (; q < p1; q++) {
+          if (q > p && Math.min(width - 1, Math.floor((xs[q]! - from) * inv)) !== b) break;
+          const v = vs[q]!;
+          if (v === v) {
+            if (iMin < 0 || v < vs[iMin]!) iMin = q;
+            if (iMax < 0 || v > vs[iMax]!) iMax = q;
+          }
+        }
+        if (q - p === 1) y[b * 4] = vs[p]!;
+        else {
+          const a1 = iMin >= 0 && iMax >= 0 ? (iMin <= iMax ? iMin : iMax) : p;
+          const a2 = iMin >= 0 && iMax >= 0 ? (iMin <= iMax ? iMax : iMin) : p;
+          y[b * 4] = vs[p]!;
+          y[b * 4 + 1] = vs[a1]!;
+          y[b * 4 + 2] = vs[a2]!;
+          y[b * 4 + 3] = vs[q - 1]!;
+        }
+        p = q;
+      }
+      return y;
+    }
     let p = p0;
     while (p < p1) {
       const b = bucketOf(r.xs[idxAt(k, p)]!);
