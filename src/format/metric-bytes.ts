@@ -75,7 +75,7 @@ function valueAt(buf: Buffer, a: number, b: number): number {
     if (d < 0 || d > 9) return pyFloatText(latin1(buf, a, b));
     n = n * 10 + d;
     any++;
-    if (n !== 0) digits++;
+    if (n !== 0 && ++digits > 16) return pyFloatText(latin1(buf, a, b));
     if (k >= 0) k++;
   }
   if (any === 0 || digits > 16 || n > 9007199254740992 || k > 22) return pyFloatText(latin1(buf, a, b));

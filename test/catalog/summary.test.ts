@@ -18,7 +18,7 @@ import type { SummaryRow } from '../../src/catalog/summary.js';
 import { summarySeries } from '../../src/catalog/series-read.js';
 import type { SummarySource } from '../../src/catalog/series-read.js';
 import { forEachMetricLine } from '../../src/format/metric-bytes.js';
-import { decimateTyped } from '../../src/ui/server/series.js';
+import { SeriesCache, decimateTyped } from '../../src/ui/server/series.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-summary-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -218,6 +218,15 @@ describe('in the catalog', () => {
       cat.close();
       fs.writeFileSync(file, lines(20_000, 0, rng(5)));
     }
+  });
+
+  it("reads the points the UI's series cache reads (damaged lines skipped, NaN kept)", () => {
+    const bytes = fs.readFileSync(file);
+    const p = points(bytes);
+    const s = new SeriesCache(64 * 1024 * 1024, null).read(file);
+    expect(s.skipped).toBeGreaterThan(0);
+    expect(Array.from(s.steps.subarray(0, s.length))).toEqual(p.xs);
+    expect(Array.from(s.values.subarray(0, s.length))).toEqual(p.ys);
   });
 
   it('chart series: summary points keep every spike; a small range is the real points, read from the file', () => {

@@ -14,7 +14,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { forEachMetricLine } from '../../format/metric-bytes.js';
 
 /** One run's points of one metric, in file order (x arrays are derived per request). */
 export interface Series {
@@ -72,12 +71,84 @@ function grow(a: Float64Array, need: number): Float64Array {
   return b;
 }
 
+/** Python's `float()` spellings MLflow writes (nan, inf, -inf and ordinary numbers). */
+function pyFloat(s: string): number {
+  const n = Number(s);
+  if (!Number.isNaN(n) || s === 'NaN') return n;
+  const l = s.toLowerCase();
+  if (l === 'nan' || l === '+nan' || l === '-nan') return NaN;
+  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity;
+  if (l === '-inf' || l === '-infinity') return -Infinity;
+  return NaN;
+}
+
+/** A plain decimal integer of bytes [a, b) (optional '-'), else NaN (then the slow path decides). */
+function intAt(buf: Buffer, a: number, b: number): number {
+  let neg = false;
+  if (a < b && buf[a] === 45) {
+    neg = true;
+    a++;
+  }
+  if (a >= b || b - a > 15) return NaN;
+  let n = 0;
+  for (let i = a; i < b; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return neg ? -n : n;
+}
+
 /**
- * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines, read leniently:
- * see {@link forEachMetricLine}).
+ * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines: `ts value [step]`
+ * or `ts value step dataset digest`; as MLflow reads them, only a 3-field line carries its step).
+ * Works on bytes: integers are read digit by digit, only the value goes through `Number`. The
+ * same lines as `forEachMetricLine` (format/metric-bytes.ts, the catalog's summaries) reads,
+ * inlined here: this loop is the series cache's hot path.
  */
 function parseInto(s: Series, buf: Buffer, end: number): void {
-  s.skipped += forEachMetricLine(buf, 0, end, (ts, v, step) => {
+  let i = 0;
+  const sp: number[] = [0, 0, 0, 0, 0];
+  while (i < end) {
+    let j = buf.indexOf(10, i);
+    if (j === -1 || j > end) j = end;
+    // Trim (spaces, \r, tabs) like Python's strip().
+    let a = i;
+    let b = j;
+    while (a < b && (buf[a] === 32 || buf[a] === 9 || buf[a] === 13)) a++;
+    while (b > a && (buf[b - 1] === 32 || buf[b - 1] === 9 || buf[b - 1] === 13)) b--;
+    i = j + 1;
+    if (a === b) continue;
+    let k = 0;
+    let bad = false;
+    for (let c = a; c < b; c++) {
+      if (buf[c] === 32) {
+        if (k === 5) {
+          bad = true;
+          break;
+        }
+        sp[k++] = c;
+      }
+    }
+    const fields = k + 1;
+    if (bad || (fields !== 2 && fields !== 3 && fields !== 5)) {
+      s.skipped++;
+      continue;
+    }
+    let ts = intAt(buf, a, sp[0]!);
+    if (Number.isNaN(ts)) ts = Number(buf.toString('latin1', a, sp[0]!));
+    const vEnd = fields === 2 ? b : sp[1]!;
+    const vText = buf.toString('latin1', sp[0]! + 1, vEnd);
+    const v = pyFloat(vText);
+    let step = 0;
+    if (fields === 3) {
+      step = intAt(buf, sp[1]! + 1, b);
+      if (Number.isNaN(step)) step = Number(buf.toString('latin1', sp[1]! + 1, b));
+    }
+    if (!Number.isFinite(ts) || !Number.isFinite(step) || (Number.isNaN(v) && !/nan/i.test(vText))) {
+      s.skipped++;
+      continue;
+    }
     const at = s.length;
     if (at > 0) {
       if (step < s.steps[at - 1]!) s.stepsSorted = false;
@@ -92,7 +163,7 @@ function parseInto(s: Series, buf: Buffer, end: number): void {
     s.values[at] = v;
     s.timestamps[at] = ts;
     s.length = at + 1;
-  });
+  }
 }
 
 /**
