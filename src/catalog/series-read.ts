@@ -111,6 +111,54 @@ export function summarySeries(
   const chunks = db.prepare('SELECT chunk, data FROM msum WHERE rid = ? AND key = ? AND level = ? AND x1 >= ? AND x0 <= ? ORDER BY chunk');
   const one = db.prepare('SELECT data FROM msum WHERE rid = ? AND key = ? AND level = ? AND chunk = ?');
   const width = Math.max(1, opts.width);
+  // The coarsest level with a block per two buckets (a block's points are drawn at their x).
+  const need = width / 2;
+  const levelOf = (head: SummaryHead): number => {
+    const est = estimate(head);
+    let level = 0;
+    while (level + 1 < head.counts.length && est / blockSize(level + 1) >= need) level++;
+    return level;
+  };
+  const concat = (rows: { chunk: number; data: Buffer }[]): { blocks: Float64Array; first: number } => {
+    if (rows.length === 0) return { blocks: new Float64Array(0), first: 0 };
+    const parts = rows.map((r) => f64(r.data));
+    const blocks = parts.length === 1 ? parts[0]! : new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+    if (parts.length > 1) {
+      let at = 0;
+      for (const p of parts) {
+        blocks.set(p, at);
+        at += p.length;
+      }
+    }
+    return { blocks, first: rows[0]!.chunk * SUM_CHUNK };
+  };
+  // Each level's chunks of the range for many runs in one statement.
+  const pre = new Map<number, { level: number; got: { blocks: Float64Array; first: number } }>();
+  {
+    const byLevel = new Map<number, number[]>();
+    for (const h of heads.values()) {
+      if (!h.head || h.head.n === 0 || !h.head.sorted) continue;
+      const l = levelOf(h.head);
+      const list = byLevel.get(l) ?? [];
+      list.push(h.rid);
+      byLevel.set(l, list);
+    }
+    for (const [level, rids] of byLevel) {
+      for (let i = 0; i < rids.length; i += 500) {
+        const part = rids.slice(i, i + 500);
+        const rows = db
+          .prepare(`SELECT rid, chunk, data FROM msum WHERE key = ? AND level = ? AND x1 >= ? AND x0 <= ? AND rid IN (${part.map(() => '?').join(',')}) ORDER BY rid, chunk`)
+          .all(key, level, opts.from ?? -Number.MAX_VALUE, opts.to ?? Number.MAX_VALUE, ...part) as { rid: number; chunk: number; data: Buffer }[];
+        let a = 0;
+        while (a < rows.length) {
+          let b = a;
+          while (b < rows.length && rows[b]!.rid === rows[a]!.rid) b++;
+          pre.set(rows[a]!.rid, { level, got: concat(rows.slice(a, b)) });
+          a = b;
+        }
+      }
+    }
+  }
   for (const id of runIds) {
     const h = heads.get(id);
     if (!h) continue;
@@ -129,26 +177,10 @@ export function summarySeries(
       sources?.set(id, 'empty');
       continue;
     }
-    const est = estimate(head);
-    // The coarsest level with a block per two buckets (a block's points are drawn at their x).
-    const need = width / 2;
-    let level = 0;
-    while (level + 1 < head.counts.length && est / blockSize(level + 1) >= need) level++;
-    const read = (l: number): { blocks: Float64Array; first: number } => {
-      const rows = chunks.all(h.rid, key, l, lo, hi) as { chunk: number; data: Buffer }[];
-      if (rows.length === 0) return { blocks: new Float64Array(0), first: 0 };
-      const parts = rows.map((r) => f64(r.data));
-      const blocks = parts.length === 1 ? parts[0]! : new Float64Array(parts.reduce((a, p) => a + p.length, 0));
-      if (parts.length > 1) {
-        let at = 0;
-        for (const p of parts) {
-          blocks.set(p, at);
-          at += p.length;
-        }
-      }
-      return { blocks, first: rows[0]!.chunk * SUM_CHUNK };
-    };
-    let got = read(level);
+    const read = (l: number): { blocks: Float64Array; first: number } => concat(chunks.all(h.rid, key, l, lo, hi) as { chunk: number; data: Buffer }[]);
+    const early = pre.get(h.rid);
+    let level = early?.level ?? levelOf(head);
+    let got = early?.got ?? read(level);
     // Blocks in the range: finer until there is one per bucket, if any level has.
     const inRange = (blocks: Float64Array): number => {
       let k = 0;
