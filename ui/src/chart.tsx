@@ -365,6 +365,13 @@ export function Chart(p: ChartProps) {
             ctx.clip();
             ctx.lineWidth = Math.max(1, devicePixelRatio);
             ctx.lineJoin = 'round';
+            // A linear y scale: the pixel of a value computed here (valToPos otherwise).
+            const ys = u.scales['y']!;
+            const y0 = ys.min ?? 0;
+            const y1 = ys.max ?? 1;
+            const linear = !p.logY && y1 > y0;
+            const k = linear ? bh / (y1 - y0) : 0;
+            const ypx = (v: number): number => (linear ? top + (y1 - v) * k : u.valToPos(v, 'y', true));
             for (let c = 0; c < PALETTE.length; c++) {
               const path = new Path2D();
               for (let k = c; k < runs; k += PALETTE.length) {
@@ -373,7 +380,7 @@ export function Chart(p: ChartProps) {
                 for (let i = 0; i < n; i++) {
                   const v = flat[o + i]!;
                   if (v !== v || (p.logY && v <= 0)) continue;
-                  const y = u.valToPos(v, 'y', true);
+                  const y = ypx(v);
                   if (open) path.lineTo(px[i]!, y);
                   else {
                     path.moveTo(px[i]!, y);
