@@ -307,8 +307,8 @@ export function Chart(p: ChartProps) {
   function drawMany(d: SeriesAnswer, flat: Float32Array | Float64Array, range: [number, number] | null): void {
     const n = d.x.length;
     const runs = n ? Math.floor(flat.length / n) : 0;
-    const lo: (number | null)[] = new Array(n).fill(null);
-    const hi: (number | null)[] = new Array(n).fill(null);
+    const loF = new Float64Array(n).fill(Infinity);
+    const hiF = new Float64Array(n).fill(-Infinity);
     let count = 0;
     let xmax = -Infinity;
     let ymax = -Infinity;
@@ -319,13 +319,21 @@ export function Chart(p: ChartProps) {
         const v = flat[o + i]!;
         if (v !== v || (p.logY && v <= 0)) continue;
         count++;
-        const l = lo[i];
-        if (l === null || l === undefined || v < l) lo[i] = v;
-        const h = hi[i];
-        if (h === null || h === undefined || v > h) hi[i] = v;
+        if (v < loF[i]!) loF[i] = v;
+        if (v > hiF[i]!) hiF[i] = v;
+      }
+    }
+    const lo: (number | null)[] = new Array(n);
+    const hi: (number | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = loF[i]!;
+      const h = hiF[i]!;
+      lo[i] = l <= h ? l : null;
+      hi[i] = l <= h ? h : null;
+      if (l <= h) {
         if (d.x[i]! > xmax) xmax = d.x[i]!;
-        if (v > ymax) ymax = v;
-        if (v < ymin) ymin = v;
+        if (h > ymax) ymax = h;
+        if (l < ymin) ymin = l;
       }
     }
     const xs = p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x;
