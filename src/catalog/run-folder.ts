@@ -34,7 +34,7 @@ import {
 import type { ReadContext as StoreReadContext, RunFolder, RunWarning } from '../store/file/run-folder.js';
 import type { Location } from '../store/file/layout.js';
 import type { MetricPoint } from './events.js';
-import { SummaryBuilder } from './summary.js';
+import { SUMMARY_MIN_BYTES, SummaryBuilder } from './summary.js';
 import type { SummaryRow } from './summary.js';
 
 export { NO_MSIG, dirVal, fileVal, metricLayout, readRunCore, statOf };
@@ -267,14 +267,19 @@ export function computeMetricFile(
   const fp = Buffer.from((all as Buffer).subarray(fpFrom, off - allStart));
   // The series summary: extended by the appended lines when the stored one ends where they
   // start, else built from every complete line of the file.
+  // A file under SUMMARY_MIN_BYTES gets none: a chart reads its few points from the file, and a
+  // cold build of many short histories parses no line for it.
   let summary: SummaryBuilder | undefined = append ? storedSummary?.() : undefined;
   let fresh = false;
   if (summary && summary.end === start) summary.feed(complete, 0, complete.length, start);
-  else {
+  else if (off >= SUMMARY_MIN_BYTES) {
     fresh = true;
     summary = new SummaryBuilder();
     const whole = append ? readRange(p, 0, off) : d;
     if (whole) summary.feed(whole, 0, Math.min(whole.length, off), 0);
+  } else {
+    fresh = true;
+    summary = undefined;
   }
   let points: MetricPoint[] = [];
   const opts = { allowEmpty: true, runId, experimentId };
@@ -347,7 +352,7 @@ export function computeMetricFile(
     warning,
     points,
     rewritten: stored !== undefined && !append,
-    summary: { fresh, rows: summary.rows() },
+    summary: { fresh, rows: summary ? summary.rows() : [] },
   };
 }
 

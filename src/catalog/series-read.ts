@@ -81,13 +81,22 @@ export function summarySeries(
     const ids = runIds.slice(i, i + 500);
     const rows = db
       .prepare(
-        `SELECT r.run_id AS id, r.rid AS rid, r.loc AS loc, r.exp_dir AS dir, r.folder AS folder, s.x0 AS x0, s.x1 AS x1, s.data AS data FROM runs r LEFT JOIN msum s ON s.rid = r.rid AND s.key = ? AND s.level = -1 AND s.chunk = 0
+        `SELECT r.run_id AS id, r.rid AS rid, r.loc AS loc, r.exp_dir AS dir, r.folder AS folder, s.x0 AS x0, s.x1 AS x1, s.data AS data,
+           EXISTS (SELECT 1 FROM metrics m WHERE m.rid = r.rid AND m.key = ?) AS has
+         FROM runs r LEFT JOIN msum s ON s.rid = r.rid AND s.key = ? AND s.level = -1 AND s.chunk = 0
          WHERE r.ok = 1 AND r.run_id IN (${ids.map(() => '?').join(',')})`,
       )
-      .all(key, ...ids) as { id: string; rid: number; loc: Location; dir: string; folder: string; x0: number | null; x1: number | null; data: Buffer | null }[];
+      .all(key, key, ...ids) as { id: string; rid: number; loc: Location; dir: string; folder: string; x0: number | null; x1: number | null; data: Buffer | null; has: number }[];
+    const unsummarized = new Set<string>();
     for (const r of rows) {
-      if (heads.has(r.id)) {
+      if (heads.has(r.id) || unsummarized.has(r.id)) {
         heads.delete(r.id); // the same run id in two folders: not ours to pick
+        continue;
+      }
+      if (!r.data && r.has) {
+        // A metric with no summary (a short history, see SUMMARY_MIN_BYTES): left to the caller,
+        // which reads its file.
+        unsummarized.add(r.id);
         continue;
       }
       const file = (): string => path.join(root, r.loc === 'trash' ? TRASH : '', r.dir, r.folder, 'metrics', key);

@@ -23,6 +23,14 @@
 import { forEachMetricLine } from '../format/metric-bytes.js';
 
 /** Points per block of level 0. */
+
+/**
+ * The size (bytes of complete lines) from which a metric file gets a series summary: about a
+ * thousand points. A shorter history is read whole from its file when charted (cheaper than
+ * keeping and reading blocks for it), so a catalog of many short histories costs what it did.
+ */
+export const SUMMARY_MIN_BYTES = 32 * 1024;
+
 export const SUM_BLOCK = 16;
 /** Blocks of level `l - 1` per block of level `l`. */
 export const SUM_FAN = 4;
