@@ -33,6 +33,8 @@ import type { ChangeEvent, MetricPoint } from './events.js';
 import { defaultWorkers, startPool } from './pool.js';
 import type { ProbeItem, SyncPool } from './pool.js';
 import { GrowthCollector } from './memory.js';
+import { SUM_CHUNK, SummaryBuilder, decodeHead, f64 } from './summary.js';
+import type { SummaryRow } from './summary.js';
 import {
   FP_LEN,
   M,
@@ -330,6 +332,10 @@ class Refresher {
       mDelRun: db.prepare('DELETE FROM metrics WHERE rid = @rid'),
       mDel: db.prepare('DELETE FROM metrics WHERE rid = @rid AND key = @key'),
       mGet: db.prepare('SELECT * FROM metrics WHERE rid = @rid'),
+      sumDelRun: db.prepare('DELETE FROM msum WHERE rid = @rid'),
+      sumDel: db.prepare('DELETE FROM msum WHERE rid = @rid AND key = @key'),
+      sumPut: db.prepare('INSERT OR REPLACE INTO msum(rid, key, level, chunk, x0, x1, data) VALUES (@rid, @key, @level, @chunk, @x0, @x1, @data)'),
+      sumGet: db.prepare('SELECT x0, x1, data FROM msum WHERE rid = @rid AND key = @key AND level = @level AND chunk = @chunk'),
       mUpsert: db.prepare(
         `INSERT OR REPLACE INTO metrics(rid, key, present, value, is_nan, step, ts, ino, size, mtime, off, fp, bad, b_has, b_step, b_ts, b_val, b_nan)
          VALUES (@rid, @key, @present, @value, @is_nan, @step, @ts, @ino, @size, @mtime, @off, @fp, @bad, @b_has, @b_step, @b_ts, @b_val, @b_nan)`,
@@ -585,6 +591,7 @@ class Refresher {
     this.st.paramsDel.run({ rid });
     this.st.tagsDel.run({ rid });
     this.st.mDelRun.run({ rid });
+    this.st.sumDelRun.run({ rid });
     this.st.dsDel.run({ rid });
     this.st.wTakeScope.all({ rid, scope: 'k' });
     this.st.wTakeScope.all({ rid, scope: 'm' });
@@ -754,6 +761,7 @@ class Refresher {
     for (const key of storedRows.keys()) {
       if (!present.has(key)) {
         this.st.mDel.run({ rid, key });
+        this.st.sumDel.run({ rid, key });
         this.latestChanged.add(rid);
         this.st.wTakeKey.all({ rid, key });
       }
@@ -763,8 +771,9 @@ class Refresher {
       const stored = storedRows.get(f.key);
       if (stored && stored.ino === f.st.ino && stored.size === f.st.size && stored.mtime === f.st.mtimeMs) continue;
       this.metricFilesRead++;
-      const row = computeMetricFile(f.abs, f.key, f.st, stored, runId, experimentId, this.emit, f.buf);
+      const row = computeMetricFile(f.abs, f.key, f.st, stored, runId, experimentId, this.emit, f.buf, () => this.storedSummary(rid, f.key));
       if (!row) continue;
+      this.writeSummary(rid, f.key, row.summary.fresh, row.summary.rows);
       this.st.mUpsert.run({
         rid,
         key: f.key,
@@ -795,6 +804,26 @@ class Refresher {
       }
     }
     this.st.runSetMsig.run({ msig: ml.msig, rid });
+  }
+
+  /** The stored series summary of a metric, ready to be extended (undefined: none, or damaged). */
+  private storedSummary(rid: number, key: string): SummaryBuilder | undefined {
+    const h = this.st.sumGet.get({ rid, key, level: -1, chunk: 0 }) as Pick<SummaryRow, 'x0' | 'x1' | 'data'> | undefined;
+    if (!h) return undefined;
+    const head = decodeHead(h);
+    const last = new Map<number, Float64Array>();
+    head.counts.forEach((count, level) => {
+      if (count === 0) return;
+      const r = this.st.sumGet.get({ rid, key, level, chunk: Math.floor((count - 1) / SUM_CHUNK) }) as { data: Uint8Array } | undefined;
+      if (r) last.set(level, f64(r.data));
+    });
+    return SummaryBuilder.resume(head, last);
+  }
+
+  /** Writes a metric's summary rows (`fresh`: replacing every stored row of it). */
+  private writeSummary(rid: number, key: string, fresh: boolean, rows: readonly SummaryRow[]): void {
+    if (fresh) this.st.sumDel.run({ rid, key });
+    for (const r of rows) this.st.sumPut.run({ rid, key, level: r.level, chunk: r.chunk, x0: r.x0, x1: r.x1, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) });
   }
 
   /** Reads the queued new run folders (in workers when there are many) and writes them in order. */
@@ -870,6 +899,8 @@ class Refresher {
         b_val: nul(nums[b + M.bVal] as number),
         b_nan: nums[b + M.bNan],
       });
+      const rows = nr.msum[k];
+      if (rows) this.writeSummary(rid, nr.mkeys[k] as string, false, rows);
     }
     st.jsonNew.run({ rid, json: nr.json, metrics: encodeLatestMetrics(latest) });
     this.metricFilesRead += nr.metricFilesRead;

@@ -34,6 +34,8 @@ import {
 import type { ReadContext as StoreReadContext, RunFolder, RunWarning } from '../store/file/run-folder.js';
 import type { Location } from '../store/file/layout.js';
 import type { MetricPoint } from './events.js';
+import { SUMMARY_MIN_BYTES, SummaryBuilder } from './summary.js';
+import type { SummaryRow } from './summary.js';
 
 export { NO_MSIG, dirVal, fileVal, metricLayout, readRunCore, statOf };
 export type { RunWarning, WarnScope } from '../store/file/run-folder.js';
@@ -126,6 +128,8 @@ export interface NewRun {
   mkeys: string[];
   mnum: Float64Array;
   mfp: Uint8Array;
+  /** The series summary rows of each metric (same order as mkeys). */
+  msum: SummaryRow[][];
   warnings: RunWarning[];
   metricFilesRead: number;
   /** Only when the context emits events: the metric points of each metric (same order as mkeys). */
@@ -202,6 +206,11 @@ export interface MetricRow extends MetricState {
   warning: string | null;
   points: MetricPoint[];
   rewritten: boolean;
+  /**
+   * The series summary rows to write (see `summary.ts`); `fresh`: a new summary (the stored
+   * rows of this metric are replaced), else the changed chunks of the stored one.
+   */
+  summary: { fresh: boolean; rows: SummaryRow[] };
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
@@ -220,6 +229,7 @@ export function computeMetricFile(
   experimentId: string,
   emit: boolean,
   preRead?: Buffer,
+  storedSummary?: () => SummaryBuilder | undefined,
 ): MetricRow | undefined {
   if (stored && stored.ino === st.ino && stored.size === st.size && stored.mtime === st.mtimeMs) return undefined;
   let data: Buffer | undefined;
@@ -255,6 +265,22 @@ export function computeMetricFile(
   const off = start + lastNl + 1;
   const fpFrom = Math.max(allStart, off - FP_LEN) - allStart;
   const fp = Buffer.from((all as Buffer).subarray(fpFrom, off - allStart));
+  // The series summary: extended by the appended lines when the stored one ends where they
+  // start, else built from every complete line of the file.
+  // A file under SUMMARY_MIN_BYTES gets none: a chart reads its few points from the file, and a
+  // cold build of many short histories parses no line for it.
+  let summary: SummaryBuilder | undefined = append ? storedSummary?.() : undefined;
+  let fresh = false;
+  if (summary && summary.end === start) summary.feed(complete, 0, complete.length, start);
+  else if (off >= SUMMARY_MIN_BYTES) {
+    fresh = true;
+    summary = new SummaryBuilder();
+    const whole = append ? readRange(p, 0, off) : d;
+    if (whole) summary.feed(whole, 0, Math.min(whole.length, off), 0);
+  } else {
+    fresh = true;
+    summary = undefined;
+  }
   let points: MetricPoint[] = [];
   const opts = { allowEmpty: true, runId, experimentId };
   if (!bad && complete.length > 0) {
@@ -326,6 +352,7 @@ export function computeMetricFile(
     warning,
     points,
     rewritten: stored !== undefined && !append,
+    summary: { fresh, rows: summary ? summary.rows() : [] },
   };
 }
 
@@ -408,6 +435,7 @@ export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
     mkeys: [] as string[],
     mnum: new Float64Array(0),
     mfp: new Uint8Array(0),
+    msum: [] as SummaryRow[][],
     metricFilesRead: 0,
   };
   if (!core.info || !core.run) {
@@ -423,6 +451,7 @@ export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
   const mnum = new Float64Array(ml.files.length * M_STRIDE);
   const mfp = new Uint8Array(ml.files.length * FP_LEN);
   const points: MetricPoint[][] | undefined = ctx.emit ? [] : undefined;
+  const msum: SummaryRow[][] = [];
   let read = 0;
   for (const f of ml.files) {
     const row = computeMetricFile(f.abs, f.key, f.st, undefined, runId, experimentId, ctx.emit, f.buf);
@@ -430,6 +459,7 @@ export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
     read++;
     packMetric(row, mnum, mfp, mkeys.length);
     mkeys.push(f.key);
+    msum.push(row.summary.rows);
     if (points) points.push(row.points);
     if (row.warning !== null) warnings.push({ scope: 'm', key: f.key, code: 'MALFORMED_METRIC', path: f.abs, message: row.warning });
   }
@@ -444,6 +474,7 @@ export function readNewRun(ctx: ReadContext, job: RunJob): NewRun | undefined {
     tags: flat(run.data.tags),
     ds: datasetRows(run),
     mkeys,
+    msum,
     mnum: mkeys.length === ml.files.length ? mnum : mnum.slice(0, mkeys.length * M_STRIDE),
     mfp: mkeys.length === ml.files.length ? mfp : mfp.slice(0, mkeys.length * FP_LEN),
     warnings,

@@ -396,7 +396,7 @@ function drivingCount(cat: Catalog, clause: Sql, cap: number): number {
   return row.n;
 }
 
-function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], options: SearchRunsOptions, filter: RunFilter): PagedList<Run> | undefined {
+function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], options: SearchRunsOptions, filter: RunFilter, idsOut?: string[]): PagedList<Run> | undefined {
   const view = options.runViewType ?? 'ACTIVE_ONLY';
   const maxResults = options.maxResults ?? 1000;
   if (cat.getMeta('dup') === '1' || cat.getMeta('odd') === '1') return undefined;
@@ -471,15 +471,26 @@ function searchInCatalog(cat: Catalog, experimentIds: readonly unknown[], option
     if (first && !fewCandidates && (first.type === 'metric' || first.type === 'param' || first.type === 'tag')) {
       ids = segmentedPage(cat, first, compileOrderBy(orderBy!.slice(1))!, w, whereCorrelated(), start, maxResults + 1);
     } else {
-      // Sort run ids only (no JSON in the sorter), then read the page's JSON.
-      const sql = `SELECT r.rid FROM runs r ${order.joins.sql} WHERE ${w.sql} ORDER BY ${order.order} LIMIT ? OFFSET ?`;
+      // Sort run ids only (no JSON in the sorter), then read the page's JSON. A driving clause
+      // that admits many runs is checked per entry of the covering runs_page index (`+r.rid`:
+      // not driven from its list, whose runs would each be read from the table and sorted).
+      const wsql = ordered[0] !== undefined && !fewCandidates ? w.sql.replace('(r.rid IN (', '(+r.rid IN (') : w.sql;
+      const sql = `SELECT r.rid FROM runs r ${order.joins.sql} WHERE ${wsql} ORDER BY ${order.order} LIMIT ? OFFSET ?`;
       ids = (cat.db.prepare(sql).all(...order.joins.params, ...w.params, maxResults + 1, start) as { rid: number }[]).map((r) => r.rid);
     }
     const rows = ids;
+    if (idsOut) {
+      // The page's run ids only (no Run built).
+      const runId = cat.db.prepare('SELECT run_id FROM runs WHERE rid = ?').pluck();
+      for (const rid of ids.slice(0, maxResults)) idsOut.push(runId.get(rid) as string);
+      lastPath = 'sql';
+      return { items: [], runs: [], token: null } as unknown as PagedList<Run>;
+    }
     const items = readPage(cat, ids.slice(0, maxResults));
     lastPath = 'sql';
     return { items, runs: items, token: rows.length > maxResults ? createPageToken(start + maxResults) : null } as PagedList<Run>;
   }
+  if (idsOut) return undefined;
   // Hybrid: candidates narrowed by the exact prefix, then the scan's own code in memory.
   const runs: Run[] = [];
   const q = (e: Resolved): Sql => {
@@ -603,16 +614,52 @@ export function catalogCountRuns(catalog: Catalog, experimentIds: string[], opti
   const expSql = exps.map(() => '(r.loc = ? AND r.exp_dir = ?)').join(' OR ');
   const params: unknown[] = exps.flatMap((e) => [e.loc, e.dir]);
   let sql = `SELECT count(*) AS n FROM runs r WHERE r.ok = 1 AND (${expSql})${viewSql(options.runViewType ?? 'ACTIVE_ONLY')}`;
+  let first = true;
   for (const c of filter) {
     const s = compileClause(c);
     if (!s) return null;
-    sql += ` AND (${s.sql})`;
+    // A clause admitting many runs: checked per entry of the covering runs_page index rather
+    // than driving the count from its list (each run of which would be read from the table).
+    let many = false;
+    try {
+      many = first && s.sql.startsWith('r.rid IN (') && drivingCount(catalog, s, 2000) >= 2000;
+    } catch {
+      many = false;
+    }
+    sql += ` AND (${many ? '+' : ''}${s.sql})`;
     params.push(...s.params);
+    first = false;
   }
   try {
     return (catalog.db.prepare(sql).get(...params) as { n: number }).n;
   } catch (e) {
     debug('count failed', e);
     return null;
+  }
+}
+
+/**
+ * The run ids of a page of `searchRuns` (same runs, same order), when the catalog answers it in
+ * SQL alone (an exact filter and order); undefined otherwise (the caller searches the usual
+ * way). The caller keeps the catalog fresh (a live watcher, or `catalog.refresh()`).
+ *
+ * @example
+ * ```ts
+ * catalogSearchRunIds(cat, ['1'], { maxResults: 1000 }); // ['a1b2...', ...]
+ * ```
+ */
+export function catalogSearchRunIds(catalog: Catalog, experimentIds: string[], options: SearchRunsOptions = {}): string[] | undefined {
+  validateMaxResults('runs', options.maxResults ?? 1000);
+  const filter = parseRunFilter(options.filterString);
+  if (catalog.isClosed) return undefined;
+  try {
+    return catalog.db.transaction(() => {
+      const ids: string[] = [];
+      return searchInCatalog(catalog, experimentIds, options, filter, ids) ? ids : undefined;
+    })();
+  } catch (e) {
+    if (e instanceof MlflowError) throw e;
+    debug('ids query failed', e);
+    return undefined;
   }
 }

@@ -17,13 +17,15 @@ import type { Location } from '../store/file/layout.js';
  *
  * @example
  * ```ts
- * CATALOG_SCHEMA_VERSION; // 5
+ * CATALOG_SCHEMA_VERSION; // 6
  * ```
  */
 // 4: run_json.metrics (the run's latest metric values, so a search builds its page's runs from
 // one row each instead of reading every metric row of the page).
 // 5: `loc` holds the folder's Location as text ('root', 'trash'), not 0/1.
-export const CATALOG_SCHEMA_VERSION = 5;
+// 6: msum, the series summaries of the metric files (charts drawn without reading them); the
+// runs_page index (covering counts and default-order pages) replaces runs_start.
+export const CATALOG_SCHEMA_VERSION = 6;
 
 /**
  * The indexes that serve queries only (no lookups of a refresh): a cold build drops them and
@@ -31,12 +33,14 @@ export const CATALOG_SCHEMA_VERSION = 5;
  *
  * @example
  * ```ts
- * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_start', 'params_kv', ...]
+ * Object.keys(SECONDARY_INDEXES); // ['runs_run_id', 'runs_page', 'params_kv', ...]
  * ```
  */
 export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
   runs_run_id: 'CREATE INDEX IF NOT EXISTS runs_run_id ON runs(run_id)',
-  runs_start: 'CREATE INDEX IF NOT EXISTS runs_start ON runs(loc, exp_dir, lifecycle, start_time)',
+  // Covering for a runs page in the default order and for counts (ok and run_id in the index:
+  // neither reads a table row per run).
+  runs_page: 'CREATE INDEX IF NOT EXISTS runs_page ON runs(loc, exp_dir, lifecycle, start_time, ok, run_id)',
   params_kv: 'CREATE INDEX IF NOT EXISTS params_kv ON params(key, value)',
   tags_kv: 'CREATE INDEX IF NOT EXISTS tags_kv ON tags(key, value)',
   metrics_kv: 'CREATE INDEX IF NOT EXISTS metrics_kv ON metrics(key, value, is_nan, present)',
@@ -50,6 +54,8 @@ export const SECONDARY_INDEXES: Readonly<Record<string, string>> = {
 // b_* so far, fp = the bytes just before off, bad = a line before off does not parse).
 // run_json: each readable run as JSON (its metrics left out) and, in `metrics`, its latest
 // metric values (see encodeLatestMetrics; NULL: none), kept equal to its metrics rows by a refresh.
+// msum: per metric file its series summary (see summary.ts): level -1 is the head, levels 0..
+// hold chunks of block summaries with their x extent (x0, x1), kept with the metrics row.
 // warnings: what a scan of the run reports (scope: see run-folder.ts WarnScope).
 export const CATALOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -69,6 +75,8 @@ CREATE TABLE IF NOT EXISTS metrics(rid INTEGER NOT NULL, key TEXT NOT NULL,
   ino INTEGER NOT NULL, size INTEGER NOT NULL, mtime REAL NOT NULL, off INTEGER NOT NULL, fp BLOB NOT NULL, bad INTEGER NOT NULL,
   b_has INTEGER NOT NULL, b_step INTEGER, b_ts INTEGER, b_val REAL, b_nan INTEGER,
   PRIMARY KEY(rid, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS msum(rid INTEGER NOT NULL, key TEXT NOT NULL, level INTEGER NOT NULL, chunk INTEGER NOT NULL,
+  x0 REAL, x1 REAL, data BLOB NOT NULL, PRIMARY KEY(rid, key, level, chunk));
 CREATE TABLE IF NOT EXISTS datasets(rid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS datasets_rid ON datasets(rid);
 CREATE TABLE IF NOT EXISTS warnings(rid INTEGER NOT NULL, loc TEXT NOT NULL, exp_dir TEXT NOT NULL, scope TEXT NOT NULL,

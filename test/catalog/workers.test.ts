@@ -65,6 +65,7 @@ function dump(file: string): Record<string, unknown[]> {
       params: q('SELECT r.folder, p.key, p.value FROM params p JOIN runs r ON r.rid = p.rid ORDER BY r.folder, p.key'),
       tags: q('SELECT r.folder, t.key, t.value FROM tags t JOIN runs r ON r.rid = t.rid ORDER BY r.folder, t.key'),
       metrics: q('SELECT r.folder, m.* FROM metrics m JOIN runs r ON r.rid = m.rid ORDER BY r.folder, m.key').map((m) => ({ ...(m as object), rid: 0 })),
+      msum: q('SELECT r.folder, s.key, s.level, s.chunk, s.x0, s.x1, hex(s.data) AS data FROM msum s JOIN runs r ON r.rid = s.rid ORDER BY r.folder, s.key, s.level, s.chunk'),
       datasets: q('SELECT r.folder, d.kind, d.value FROM datasets d JOIN runs r ON r.rid = d.rid ORDER BY r.folder, d.kind, d.value'),
       warnings: q('SELECT r.folder, w.scope, w.key, w.code, w.path, w.message FROM warnings w JOIN runs r ON r.rid = w.rid ORDER BY r.folder, w.path, w.code'),
     };
@@ -109,6 +110,7 @@ describe('cold build in worker threads', () => {
     expect((a['runs'] as unknown[]).length).toBe(90);
     expect((a['warnings'] as unknown[]).length).toBeGreaterThan(0);
     expect((a['datasets'] as unknown[]).length).toBeGreaterThan(0);
+    expect((a['msum'] as unknown[]).length).toBeGreaterThan(0);
     for (const t of Object.keys(b)) expect({ t, rows: a[t] }).toEqual({ t, rows: b[t] });
     // Read by this (source) version: a delta refresh finds nothing to do, queries match the scan.
     const cat = openCatalog(root, { dir: path.join(tmp, 'cat-w') });

@@ -8,6 +8,8 @@ import { ApiError, q, subscribe } from './api';
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 export const color = (i: number): string => PALETTE[i % PALETTE.length]!;
+/** From this many runs a chart draws its lines itself (see `drawMany`). */
+const MANY = 50;
 
 export interface ChartRun {
   id: string;
@@ -27,15 +29,24 @@ export interface ChartProps {
   range?: [number, number] | null;
   onRange?: (r: [number, number] | null) => void;
   height?: number;
+  /**
+   * The runs of a search (the server picks them, in the runs table's order): the chart asks for
+   * them without waiting for `runs` (which may be empty until known).
+   */
+  source?: { experiments: string; filter: string };
 }
 
 interface SeriesAnswer {
   x: number[];
   ys: (number | null)[][];
+  /** Many runs: every run's y in one typed array (run k at [k * x.length, (k + 1) * x.length), NaN = no point); `ys` is then empty. */
+  flat?: Float32Array | Float64Array;
   extent: [number, number] | null;
   pointsInRange: number;
   decimated: boolean;
   starts?: Record<string, number>;
+  /** The run ids of the answer, in order. */
+  runs?: string[];
 }
 
 /**
@@ -43,7 +54,7 @@ interface SeriesAnswer {
  * padding to 8, the x grid (Float64) and each run's y (Float32 when decimated, else Float64; NaN =
  * no point).
  */
-async function getSeries(url: string): Promise<SeriesAnswer> {
+async function getSeries(url: string, flatFor: (runs: number) => boolean): Promise<SeriesAnswer> {
   const res = await fetch(url, { credentials: 'same-origin' });
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
@@ -58,6 +69,7 @@ async function getSeries(url: string): Promise<SeriesAnswer> {
   const x = Array.from(new Float64Array(buf, start, n));
   // Float32 for decimated buckets (a pixel's precision), Float64 for real points.
   const all = head.yBytes === 8 ? new Float64Array(buf, start + n * 8, head.runsSent * n) : new Float32Array(buf, start + n * 8, head.runsSent * n);
+  if (flatFor(head.runsSent)) return { ...head, x, ys: [], flat: all };
   const ys: (number | null)[][] = [];
   for (let k = 0; k < head.runsSent; k++) {
     const y: (number | null)[] = new Array(n);
@@ -139,9 +151,13 @@ export function Chart(p: ChartProps) {
   const rangeRef = useRef<[number, number] | null>(p.range ?? null);
   const reqId = useRef(0);
   const runIds = p.runs.map((r) => r.id).join(',');
-  const key = JSON.stringify([runIds, p.metric, p.x, p.logY, p.logX, p.smooth, p.bands, p.all, p.runs.map((r) => r.group ?? '')]);
+  const grouped = p.runs.some((r) => r.group !== undefined && r.group !== null);
+  const key = JSON.stringify([p.source ? ['search', p.source.experiments, p.source.filter] : runIds, p.metric, p.x, p.logY, p.logX, p.smooth, p.bands, p.all, grouped ? p.runs.map((r) => r.group ?? '') : null]);
 
   const width = (): number => Math.max(200, (box.current?.clientWidth ?? 600) - 4);
+  // Many runs, no group bands, no smoothing: the runs' lines are drawn in one pass on uPlot's
+  // canvas (a path per colour) instead of as one uPlot series each.
+  const many = (runs: number): boolean => runs > MANY && !(p.bands !== undefined && grouped) && !p.smooth;
 
   async function load(range: [number, number] | null): Promise<void> {
     const id = ++reqId.current;
@@ -149,7 +165,8 @@ export function Chart(p: ChartProps) {
     try {
       const t0 = performance.now();
       const d = await getSeries(
-        `/api/series${q({ runs: runIds, key: p.metric, x: p.x, width: Math.min(w, 4000), from: range?.[0] ?? null, to: range?.[1] ?? null, all: p.all ?? false, format: 'bin' })}`,
+        `/api/series${q({ ...(p.source ? { experiments: p.source.experiments, filter: p.source.filter, limit: 1000 } : { runs: runIds }), key: p.metric, x: p.x, width: Math.min(w, 4000), from: range?.[0] ?? null, to: range?.[1] ?? null, all: p.all ?? false, format: 'bin' })}`,
+        many,
       );
       if (id !== reqId.current) return;
       data.current = d;
@@ -197,7 +214,9 @@ export function Chart(p: ChartProps) {
         }
       }
     } else {
-      p.runs.forEach((r, i) => {
+      // (a search's runs not known yet: the answer's ids)
+      const rs: ChartRun[] = p.runs.length ? p.runs : (d.runs ?? []).map((id) => ({ id, name: id.slice(0, 8) }));
+      rs.forEach((r, i) => {
         series.push({ label: r.name || r.id.slice(0, 8), stroke: color(i), width: 1.5, spanGaps: true, points: { show: false } });
         rows.push(ema(d.ys[i] ?? [], w).map(pos));
       });
@@ -208,6 +227,7 @@ export function Chart(p: ChartProps) {
   function draw(range: [number, number] | null): void {
     const d = data.current;
     if (!d || !box.current) return;
+    if (d.flat) return drawMany(d, d.flat, range);
     const { series, rows, bands } = built();
     const xs = p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x;
     const aligned = [xs, ...rows] as uPlot.AlignedData;
@@ -268,6 +288,127 @@ export function Chart(p: ChartProps) {
     plot.current.over.addEventListener('dblclick', () => zoom(null));
   }
 
+  /** Sets the attributes the tests and the bench read: points drawn, x max, y extent, when. */
+  function mark(n: number, xmax: number, ymax: number, ymin: number): void {
+    const el = box.current;
+    if (!el) return;
+    el.setAttribute('data-points', String(n));
+    el.setAttribute('data-xmax', String(xmax));
+    el.setAttribute('data-ymax', String(ymax));
+    el.setAttribute('data-ymin', String(ymin));
+    el.setAttribute('data-drawn-at', String(performance.now()));
+  }
+
+  /**
+   * Many runs: uPlot gets the x grid and, per x, the lowest and highest value over the runs (its
+   * scales, axes, cursor and zoom work as usual; those two series are not stroked), and a draw
+   * hook strokes every run's line, one path per palette colour.
+   */
+  function drawMany(d: SeriesAnswer, flat: Float32Array | Float64Array, range: [number, number] | null): void {
+    const n = d.x.length;
+    const runs = n ? Math.floor(flat.length / n) : 0;
+    const loF = new Float64Array(n).fill(Infinity);
+    const hiF = new Float64Array(n).fill(-Infinity);
+    let count = 0;
+    let xmax = -Infinity;
+    let ymax = -Infinity;
+    let ymin = Infinity;
+    for (let k = 0; k < runs; k++) {
+      const o = k * n;
+      for (let i = 0; i < n; i++) {
+        const v = flat[o + i]!;
+        if (v !== v || (p.logY && v <= 0)) continue;
+        count++;
+        if (v < loF[i]!) loF[i] = v;
+        if (v > hiF[i]!) hiF[i] = v;
+      }
+    }
+    const lo: (number | null)[] = new Array(n);
+    const hi: (number | null)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = loF[i]!;
+      const h = hiF[i]!;
+      lo[i] = l <= h ? l : null;
+      hi[i] = l <= h ? h : null;
+      if (l <= h) {
+        if (d.x[i]! > xmax) xmax = d.x[i]!;
+        if (h > ymax) ymax = h;
+        if (l < ymin) ymin = l;
+      }
+    }
+    const xs = p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x;
+    const host = box.current!.querySelector<HTMLDivElement>('.plot')!;
+    plot.current?.destroy();
+    const hidden = { stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } };
+    const opts: uPlot.Options = {
+      width: width(),
+      height: p.height ?? 260,
+      series: [{ label: p.x }, { label: `lowest of ${runs} runs`, ...hidden }, { label: `highest of ${runs} runs`, ...hidden }],
+      legend: { show: false },
+      cursor: { sync: { key: 'mlruns' }, drag: { x: true, y: false, setScale: true }, points: { show: false } },
+      scales: {
+        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
+        y: { distr: p.logY ? 3 : 1 },
+      },
+      axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
+      hooks: {
+        setSelect: [
+          (u: uPlot) => {
+            if (u.select.width < 3) return;
+            const a = u.posToVal(u.select.left, 'x');
+            const b = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            zoom([a, b]);
+          },
+        ],
+        draw: [
+          (u: uPlot) => {
+            const ctx = u.ctx;
+            const { left, top, width: bw, height: bh } = u.bbox;
+            const px = new Float64Array(n);
+            for (let i = 0; i < n; i++) px[i] = u.valToPos(xs[i]!, 'x', true);
+            ctx.save();
+            ctx.beginPath();
+            ctx.rect(left, top, bw, bh);
+            ctx.clip();
+            ctx.lineWidth = Math.max(1, devicePixelRatio);
+            ctx.lineJoin = 'round';
+            // A linear y scale: the pixel of a value computed here (valToPos otherwise).
+            const ys = u.scales['y']!;
+            const y0 = ys.min ?? 0;
+            const y1 = ys.max ?? 1;
+            const linear = !p.logY && y1 > y0;
+            const k = linear ? bh / (y1 - y0) : 0;
+            const ypx = (v: number): number => (linear ? top + (y1 - v) * k : u.valToPos(v, 'y', true));
+            for (let c = 0; c < PALETTE.length; c++) {
+              const path = new Path2D();
+              for (let k = c; k < runs; k += PALETTE.length) {
+                const o = k * n;
+                let open = false;
+                for (let i = 0; i < n; i++) {
+                  const v = flat[o + i]!;
+                  if (v !== v || (p.logY && v <= 0)) continue;
+                  const y = ypx(v);
+                  if (open) path.lineTo(px[i]!, y);
+                  else {
+                    path.moveTo(px[i]!, y);
+                    open = true;
+                  }
+                }
+              }
+              ctx.strokeStyle = PALETTE[c]!;
+              ctx.stroke(path);
+            }
+            ctx.restore();
+            mark(count, xmax, ymax, ymin);
+          },
+        ],
+      },
+    };
+    plot.current = new uPlot(opts, [xs, lo, hi] as uPlot.AlignedData, host);
+    plot.current.over.addEventListener('dblclick', () => zoom(null));
+  }
+
   function zoom(r: [number, number] | null): void {
     rangeRef.current = r;
     p.onRange?.(r);
@@ -284,9 +425,15 @@ export function Chart(p: ChartProps) {
 
   useEffect(() => () => plot.current?.destroy(), []);
 
+  // A search's runs became known after its series: their names go to the legend.
+  useEffect(() => {
+    if (p.source && data.current && !data.current.flat) draw(rangeRef.current);
+  }, [runIds]);
+
   // Live: only the new points travel (SSE); they are appended in place.
   useEffect(() => {
     const ids = new Map(p.runs.map((r, i) => [r.id, i]));
+    const charted = (id: string): boolean => ids.has(id) || (data.current?.runs?.includes(id) ?? false);
     let pending: number | null = null;
     const requery = (): void => {
       if (pending !== null) return;
@@ -297,9 +444,9 @@ export function Chart(p: ChartProps) {
     };
     const off = subscribe((e) => {
       if (e.type === 'reset') return requery();
-      if (e.type !== 'metrics_appended' || e.key !== p.metric || !ids.has(e.runId!)) return;
+      if (e.type !== 'metrics_appended' || e.key !== p.metric || !charted(e.runId!)) return;
       const d = data.current;
-      if (!d || e['rewritten'] || !(p.x === 'step' || p.x === 'time') || rangeRef.current) return requery();
+      if (!d || d.flat || !ids.has(e.runId!) || e['rewritten'] || !(p.x === 'step' || p.x === 'time') || rangeRef.current) return requery();
       const i = ids.get(e.runId!)!;
       for (const pt of e.points ?? []) {
         const x = p.x === 'step' ? pt.step : pt.timestamp / 1000;

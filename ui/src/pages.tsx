@@ -562,10 +562,14 @@ export function ChartsPage() {
   if (!listed.length && !exps) return <section class="page"><h1>Charts</h1><p>Select runs in a runs table, then “Chart”.</p></section>;
   if (error instanceof ApiError && error.status === 404) return <NotFound what={error.message} />;
   if (error) return <ErrorBox error={error} />;
-  if (!runs) return <p class="muted">loading…</p>;
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.data.params)))].sort();
-  const tagKeys = [...new Set(runs.flatMap((r) => Object.keys(r.data.tags)))].filter((k) => !k.startsWith('mlflow.')).sort();
-  const chartRuns: ChartRun[] = runs.map((r) => {
+  // The runs of a search with the metrics named: the charts ask the server for the search's
+  // series right away (in parallel with the run list, which the toolbar needs).
+  const early = exps !== '' && chosen.length > 0 && !group;
+  if (!runs && !early) return <p class="muted">loading…</p>;
+  const list = runs ?? [];
+  const paramKeys = [...new Set(list.flatMap((r) => Object.keys(r.data.params)))].sort();
+  const tagKeys = [...new Set(list.flatMap((r) => Object.keys(r.data.tags)))].filter((k) => !k.startsWith('mlflow.')).sort();
+  const chartRuns: ChartRun[] = list.map((r) => {
     const [kind, ...rest] = group.split('.');
     const k = rest.join('.');
     const g = !group ? null : kind === 'tags' ? r.data.tags[k] ?? '(none)' : r.data.params[k] ?? '(none)';
@@ -615,7 +619,7 @@ export function ChartsPage() {
       </div>
       <div class="charts">
         {metrics.map((m) => (
-          <Chart key={m} runs={chartRuns} metric={m} x={x} logY={logY} logX={logX} smooth={smooth} {...(group ? { bands } : {})} all={all} range={range} onRange={onRange} />
+          <Chart key={m} runs={chartRuns} {...(exps ? { source: { experiments: exps, filter } } : {})} metric={m} x={x} logY={logY} logX={logX} smooth={smooth} {...(group ? { bands } : {})} all={all} range={range} onRange={onRange} />
         ))}
       </div>
     </section>

@@ -102,6 +102,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
   const [draftFilter, setDraftFilter] = useState(filter);
   const [draftOrder, setDraftOrder] = useState(orderBy);
   const [total, setTotal] = useState<number | null>(null);
+  const [loadedRows, setLoadedRows] = useState(0);
   const [error, setError] = useState<ApiError | Error | null>(null);
   const [warnings, setWarnings] = useState<any[]>([]);
   const [columns, setColumns] = useState<{ params: string[]; metrics: string[]; tags: string[] }>({ params: [], metrics: [], tags: [] });
@@ -126,20 +127,31 @@ export function RunsPage({ ids }: { ids: string[] }) {
     setDraftOrder(orderBy);
   }, [filter, orderBy]);
 
-  useEffect(() => {
-    get(`/api/columns${q({ experiments: ids.join(','), view })}`).then(setColumns, () => undefined);
-    Promise.all(ids.map((id) => get(`/api/experiments/${encodeURIComponent(id)}`).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
-  }, [ids.join(','), view]);
+
+  // The rows come first; the count of matching runs follows in its own request (until it is
+  // known, the grid holds the rows loaded and one more, and aria-rowcount is -1: unknown).
+  const counted = useRef(-1);
+  async function fetchCount(g: number): Promise<void> {
+    if (counted.current === g) return;
+    counted.current = g;
+    try {
+      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: 0, limit: 1 })}`);
+      if (g === gen.current) setTotal(r.total);
+    } catch (e) {
+      if (g === gen.current) setError(e as Error);
+    }
+  }
 
   async function fetchPage(p: number, g: number): Promise<void> {
     if (loading.current.has(p)) return;
     loading.current.add(p);
     try {
       const t0 = performance.now();
-      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE })}`);
+      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`);
       if (g !== gen.current) return;
       setMs(performance.now() - t0);
-      setTotal(r.total);
+      if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === PAGE ? 1 : 0));
+      void fetchCount(g);
       setWarnings(r.warnings ?? []);
       setError(null);
       setPages((old) => new Map(old).set(p, r.runs));
@@ -166,6 +178,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
     loading.current.clear();
     setPages(new Map());
     setTotal(null);
+    setLoadedRows(0);
     setGroups(null);
     setSelected(new Set());
     if (scroller.current) scroller.current.scrollTop = 0;
@@ -175,10 +188,16 @@ export function RunsPage({ ids }: { ids: string[] }) {
     void fetchGroups(gen.current);
   }, [qkey]);
 
+  // After the first page's request (the server answers in order): the columns and the names.
+  useEffect(() => {
+    get(`/api/columns${q({ experiments: ids.join(','), view })}`).then(setColumns, () => undefined);
+    Promise.all(ids.map((id) => get(`/api/experiments/${encodeURIComponent(id)}`).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
+  }, [ids.join(','), view]);
+
   // Grouped: group headers and the runs of the open groups; else one row per run.
   const grouped = group !== '' && groups !== null;
   const lay = useMemo(() => (grouped ? layout(groups!, collapsed) : null), [grouped, groups, collapsed]);
-  const nRows = lay ? lay.rows : group ? 0 : total ?? 0;
+  const nRows = lay ? lay.rows : group ? 0 : total ?? loadedRows;
   const at = (i: number): { group: number | null; run: number | null } => (lay ? locateRow(groups!, lay.heads, i) : { group: null, run: i });
 
   // Window: the rows in view (+ overscan), fetched by page.
@@ -223,6 +242,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
       t = window.setTimeout(() => {
         t = null;
         const g = gen.current;
+        counted.current = -1; // the count too
         for (const p of pages.keys()) {
           loading.current.delete(p);
           void fetchPage(p, g);

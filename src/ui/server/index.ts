@@ -26,7 +26,8 @@ import { watch } from '../../watch/watcher.js';
 import type { Watcher } from '../../watch/watcher.js';
 import { watchDatabase } from '../../watch/db-watcher.js';
 import type { DbWatcher } from '../../watch/db-watcher.js';
-import { catalogCountRuns } from '../../catalog/search.js';
+import { catalogCountRuns, catalogSearchRunIds } from '../../catalog/search.js';
+import { summarySeries } from '../../catalog/series-read.js';
 import { MlflowError } from '../../errors.js';
 import type { ReadWarning } from '../../errors.js';
 import type { Run, ViewType } from '../../entities.js';
@@ -564,8 +565,10 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         } catch (e) {
           syntaxError(e, 'filter', filter);
         }
-        const page = await client.searchRuns(exps, filter, { maxResults: intParam(u, 'limit', 1000, 1, 5000), orderBy: u.searchParams.getAll('order_by') });
-        runs = page.runs.map((r) => r.info.runId);
+        const searchOpts = { filterString: filter, maxResults: intParam(u, 'limit', 1000, 1, 5000), orderBy: u.searchParams.getAll('order_by') };
+        // The ids alone from the catalog when it answers in SQL (no Run built), else a search.
+        const ids = catalog ? catalogSearchRunIds(catalog, exps, searchOpts) : undefined;
+        runs = ids ?? (await client.searchRuns(exps, filter, { maxResults: searchOpts.maxResults, orderBy: searchOpts.orderBy })).runs.map((r) => r.info.runId);
       }
       const key = u.searchParams.get('key') ?? '';
       if (!key) throw new HttpError(400, 'key= is required');
@@ -576,9 +579,20 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       // and max, so a spike shows).
       const width = Math.min(intParam(u, 'width', 800, 1, 8192), Math.max(64, Math.floor(SERIES_BUDGET / (4 * Math.max(1, runs.length)))));
       const t0 = performance.now();
-      const xy: XY[] = [];
-      for (const r of runs) xy.push(await seriesOf(r, key, xMode));
       const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
+      // By step: from the catalog's series summaries (no metric file read but a small range's).
+      let fromCatalog: Map<string, XY> | null = null;
+      if (catalog && !catalog.isClosed && xMode === 'step' && !dOpts.all) {
+        if (badArtifactPath(key)) throw new HttpError(400, `bad metric key '${key}'`);
+        try {
+          fromCatalog = summarySeries(catalog.db, runs, key, dOpts, catalog.root);
+        } catch (e) {
+          options.log?.(`series summaries unavailable, reading the metric files: ${(e as Error).message}`);
+          fromCatalog = null;
+        }
+      }
+      const xy: XY[] = [];
+      for (const r of runs) xy.push(fromCatalog?.get(r) ?? (await seriesOf(r, key, xMode)));
       if (u.searchParams.get('format') === 'bin') return new BinaryAnswer(encodeSeries(decimateTyped(xy, dOpts), { key, xMode, runs, ms: performance.now() - t0 }));
       const d = decimate(xy, dOpts);
       return { key, xMode, runs, ...d, ms: performance.now() - t0 };

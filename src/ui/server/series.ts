@@ -102,7 +102,9 @@ function intAt(buf: Buffer, a: number, b: number): number {
 /**
  * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines: `ts value [step]`
  * or `ts value step dataset digest`; as MLflow reads them, only a 3-field line carries its step).
- * Works on bytes: integers are read digit by digit, only the value goes through `Number`.
+ * Works on bytes: integers are read digit by digit, only the value goes through `Number`. The
+ * same lines as `forEachMetricLine` (format/metric-bytes.ts, the catalog's summaries) reads,
+ * inlined here: this loop is the series cache's hot path.
  */
 function parseInto(s: Series, buf: Buffer, end: number): void {
   let i = 0;
@@ -428,6 +430,11 @@ export interface XY {
   sorted?: boolean;
   /** A min/max summary of `ys` (then `ys` must be the Float64Array it was built on). */
   pyramid?: Pyramid;
+  /**
+   * The points stand for this many points of the series in the range (a catalog summary's
+   * block points): the answer is then decimated, and counts these as the run's points in range.
+   */
+  count?: number;
 }
 
 /** A decimated chart answer: one shared x grid and per run its y values (null = no point). */
@@ -555,7 +562,13 @@ export function decimateTyped(runs: XY[], opts: { width: number; from?: number |
   });
   const idxAt = (k: number, p: number): number => (lists[k] ? lists[k]![p]! : p);
   const maxPoints = opts.maxPoints ?? 4 * width * Math.max(1, runs.length);
-  if (opts.all || inRange <= Math.min(maxPoints, 4 * width)) {
+  // Summary points stand for more points than they are: counted as such, never sent as real points.
+  const summarized = runs.some((r) => r.count !== undefined);
+  if (summarized) {
+    inRange = 0;
+    runs.forEach((r, k) => (inRange += r.count ?? ranges[k]![1] - ranges[k]![0]));
+  }
+  if (!summarized && (opts.all || inRange <= Math.min(maxPoints, 4 * width))) {
     // Real points: union of x values.
     const xsSet = new Set<number>();
     runs.forEach((r, k) => {
@@ -585,6 +598,37 @@ export function decimateTyped(runs: XY[], opts: { width: number; from?: number |
     const [p0, p1] = ranges[k]!;
     const list = lists[k];
     const pyr = !list && r.pyramid && r.ys instanceof Float64Array ? r.pyramid : null;
+    if (!list && !pyr) {
+      // Sorted, no summary: one pass, bucket by bucket (the same slots as below).
+      const xs = r.xs;
+      const vs = r.ys;
+      let p = p0;
+      while (p < p1) {
+        const b = Math.min(width - 1, Math.floor((xs[p]! - from) * inv));
+        let iMin = -1;
+        let iMax = -1;
+        let q = p;
+        for (; q < p1; q++) {
+          if (q > p && Math.min(width - 1, Math.floor((xs[q]! - from) * inv)) !== b) break;
+          const v = vs[q]!;
+          if (v === v) {
+            if (iMin < 0 || v < vs[iMin]!) iMin = q;
+            if (iMax < 0 || v > vs[iMax]!) iMax = q;
+          }
+        }
+        if (q - p === 1) y[b * 4] = vs[p]!;
+        else {
+          const a1 = iMin >= 0 && iMax >= 0 ? (iMin <= iMax ? iMin : iMax) : p;
+          const a2 = iMin >= 0 && iMax >= 0 ? (iMin <= iMax ? iMax : iMin) : p;
+          y[b * 4] = vs[p]!;
+          y[b * 4 + 1] = vs[a1]!;
+          y[b * 4 + 2] = vs[a2]!;
+          y[b * 4 + 3] = vs[q - 1]!;
+        }
+        p = q;
+      }
+      return y;
+    }
     let p = p0;
     while (p < p1) {
       const b = bucketOf(r.xs[idxAt(k, p)]!);
