@@ -6,7 +6,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
-    setupFiles: ['test/setup/fast-check-seed.ts', 'test/setup/quiet-warnings.ts'],
+    // cpu-usage first: its afterAll runs last (hooks run as a stack). Off unless MLRUNS_TEST_CPU is set.
+    setupFiles: ['test/setup/cpu-usage.ts', 'test/setup/fast-check-seed.ts', 'test/setup/quiet-warnings.ts'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',
