@@ -212,7 +212,16 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers', '1',
     ...(options.args ?? []),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true', ...(options.env ?? {}) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONDONTWRITEBYTECODE: '1',
+    MLFLOW_ALLOW_FILE_STORE: 'true',
+    // MLflow 3's server otherwise starts a job runner beside it (a supervisor and some ten huey
+    // consumers, each a Python process importing mlflow and polling the database): the GenAI jobs
+    // (scorers, trace rollups), which no test here uses; several minutes of CPU over a test run.
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+    ...(options.env ?? {}),
+  };
   for (const k of Object.keys(env)) if (k.startsWith('MLFLOW_TRACKING_') || k === 'MLFLOW_REGISTRY_URI') delete env[k];
   let child: ChildProcess;
   const launch = async () => {
