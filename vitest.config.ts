@@ -6,7 +6,13 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/setup/global-setup.ts'],
-    setupFiles: ['test/setup/fast-check-seed.ts', 'test/setup/quiet-warnings.ts'],
+    // cpu-usage first: its afterAll runs last (hooks run as a stack). Off unless MLRUNS_TEST_CPU is set.
+    setupFiles: ['test/setup/cpu-usage.ts', 'test/setup/fast-check-seed.ts', 'test/setup/quiet-warnings.ts'],
+    // Python MLflow's telemetry off in every process the tests start (oracles, `python -c`, servers):
+    // its background client raced the request thread over os.environ (a KeyError
+    // '_MLFLOW_TELEMETRY_SESSION_ID' failed a request to a server once) and sends nothing useful
+    // from a test. DO_NOT_TRACK, not MLFLOW_DISABLE_TELEMETRY: helpers drop inherited MLFLOW_* variables.
+    env: { DO_NOT_TRACK: 'true' },
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',

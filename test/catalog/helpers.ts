@@ -380,12 +380,18 @@ export function compareAll(cat: Catalog, root: string, queries = QUERIES): strin
   return null;
 }
 
-/** Waits until `f()` returns null (no difference) or the timeout passes; returns the last difference. */
+/**
+ * Waits until `f()` returns null (no difference) or the timeout passes; returns the last difference.
+ * `f` (a full scan and catalog queries) is tried again after 50 ms, then at most every 200 ms: a
+ * watcher that lags on a loaded machine is not chased by scans that load it more.
+ */
 export async function eventually(f: () => string | null, timeoutMs: number): Promise<string | null> {
   const end = Date.now() + timeoutMs;
   let last = f();
+  let wait = 50;
   while (last !== null && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(wait * 2, 200);
     last = f();
   }
   return last;

@@ -5,10 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyFixture, listFixtures, type Fixture } from '../oracle/fixtures.js';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { ANSI, BIN, REPO, build, cleanEnv, copyStore, mlruns, mlrunsJson, py, pyFile, tmpDir } from './helpers.js';
+
+// Tests here run a dozen CLI and Python processes one after the other: over the 60 s default on a
+// loaded 2-core machine (the full run at load 10-20). A hang guard, not a target.
+vi.setConfig({ testTimeout: 180_000 });
 
 interface PyStore {
   experimentId: string;

@@ -8,9 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, build, cleanEnv } from '../cli/helpers.js';
 import { cleanup, LINEAR_ONNX_PY, py, tmpDir } from './helpers.js';
+
+// Tests here run a dozen CLI and Python processes one after the other: over the 60 s default on a
+// loaded 2-core machine (the full run at load 10-20). A hang guard, not a target.
+vi.setConfig({ testTimeout: 180_000 });
 
 let root: string;
 let entry: string;

@@ -212,12 +212,13 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--workers', '1',
     ...(options.args ?? []),
   ];
-  // MLflow 3's server starts background job runners (huey consumers: a few more Python processes
-  // importing mlflow, then polling) unless told not to; the tests use no server-side jobs.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONDONTWRITEBYTECODE: '1',
     MLFLOW_ALLOW_FILE_STORE: 'true',
+    // MLflow 3's server otherwise starts a job runner beside it (a supervisor and some ten huey
+    // consumers, each a Python process importing mlflow and polling the database): the GenAI jobs
+    // (scorers, trace rollups), which no test here uses; several minutes of CPU over a test run.
     MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
     ...(options.env ?? {}),
   };

@@ -15,7 +15,10 @@ import { diffValues, normalizeExperiment, normalizeMetric, normalizeRun, replace
 import { isPyError, Oracle } from '../oracle/oracle.js';
 import { dumpWithOurLibrary } from './dump.js';
 
-const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/corpus');
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** `../shared/corpus` beside the main checkout (/work/main), or beside a worktree's parent (/work/wt/<name>). */
+const CORPUS =
+  [path.join(REPO, '../shared/corpus'), path.join(REPO, '../../shared/corpus')].find((p) => fs.existsSync(p)) ?? path.join(REPO, '../shared/corpus');
 
 /** Every store in the corpus: a folder holding `.trash` or an experiment folder with meta.yaml, not inside another store. */
 function findStores(): string[] {

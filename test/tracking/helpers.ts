@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { oraclePython } from '../oracle/oracle.js';
+import { buildLib as buildSharedLib } from '../reliability/lib.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -102,31 +103,18 @@ export function makeGitRepo(dir: string, options: { remote?: string; files?: Rec
   return git(dir, 'rev-parse', 'HEAD');
 }
 
-let built: string | null = null;
-
 /**
- * Compiles the library (tsc, no type-check failure stops the emit) into a folder under
- * node_modules/.cache, so child Node processes can import it; returns the `file:` URL of
- * `tracking/fluent.js`'s folder parent (the compiled `src`).
+ * The library compiled for child Node processes: the reliability tests' transpiled copy of src/
+ * (test/reliability/lib.mjs: each file transpiled alone, exact under isolatedModules, cached in
+ * node_modules/.cache by a hash of the sources, so every test file and run shares one build
+ * instead of a full `tsc` per file); returns its folder (the compiled `src`).
  */
 export function buildLib(): string {
-  if (built) return built;
-  const out = path.join(REPO_ROOT, 'node_modules', '.cache', `mlruns-tracking-tests-${process.pid}`);
-  fs.rmSync(out, { recursive: true, force: true });
-  spawnSync(
-    process.execPath,
-    [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  );
-  if (!fs.existsSync(path.join(out, 'tracking', 'fluent.js'))) throw new Error(`tsc emitted nothing in ${out}`);
-  built = out;
-  return out;
+  return buildSharedLib();
 }
 
-export function removeBuiltLib(): void {
-  if (built) fs.rmSync(built, { recursive: true, force: true });
-  built = null;
-}
+/** Nothing to remove: the shared copy is kept for the other files (lib.mjs drops stale ones). */
+export function removeBuiltLib(): void {}
 
 /** `file:` URL of a compiled module, e.g. `libUrl('tracking/fluent.js')`. */
 export function libUrl(rel: string): string {

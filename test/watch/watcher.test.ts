@@ -352,5 +352,5 @@ describe('watcher keeps the catalog equal to a full scan', () => {
     expect(await eventually(() => compareAll(reader, root), 15_000)).toBeNull();
     reader.close();
     await w.close();
-  });
+  }, 240_000); // 300 runs scanned and compared several times: over 60 s on a loaded 2-core machine; a hang guard, not a target
 });

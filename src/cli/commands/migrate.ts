@@ -3,7 +3,6 @@
  * database (either way) or between two databases (src/sync/migrate.ts).
  */
 import type { Command } from 'commander';
-import { migrate } from '../../sync/migrate.js';
 import type { MigrateSummary } from '../../sync/migrate.js';
 import { Ctx, EXIT } from '../context.js';
 import { print, toJson } from '../output.js';
@@ -67,6 +66,7 @@ Examples:
       .action(async (opts: MigrateCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
         const bars = new Map<string, { bar: Progress; last: number }>();
+        const { migrate } = await import('../../sync/migrate.js'); // loaded when the command runs
         const summary = await migrate({
           from: opts.from,
           to: opts.to,

@@ -11,7 +11,6 @@
  * ```
  */
 import type { Command } from 'commander';
-import { predictFile } from '../../serve/predict.js';
 import type { PredictFormat } from '../../serve/predict.js';
 import { CliError, Ctx, EXIT, collect } from '../context.js';
 import { Progress } from '../progress.js';
@@ -74,6 +73,8 @@ export const predictCommand: CommandModule = {
           const inputType = format(opts.contentType, '--content-type');
           const workers = int(opts.workers, '--workers', 0);
           const batchSize = int(opts.batchSize, '--batch-size', 1);
+          // Loaded when the command runs (the model runtime's modules).
+          const { predictFile } = await import('../../serve/predict.js');
           const r = await predictFile(opts.modelUri, {
             input: opts.input,
             output: opts.output ?? null,

@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import { MlflowClient } from '../../tracking/client.js';
 import { allExperiments } from '../../tracking/stores.js';
 import { redactUri } from '../../store/rest/index.js';
-import { syncStores } from '../../sync/sync.js';
 import type { SyncSummary } from '../../sync/sync.js';
 import { CliError, Ctx, EXIT, collect, parsePositiveInt } from '../context.js';
 import { print, toJson } from '../output.js';
@@ -97,6 +96,7 @@ Examples:
         const localEnd = { tracking: local.store, registry: opts.registry === false ? null : local.registry.store };
         const serverEnd = { tracking: server.store, registry: opts.registry === false ? null : server.registry.store };
         let bar: Progress | undefined;
+        const { syncStores } = await import('../../sync/sync.js'); // loaded when the command runs
         const summary = await syncStores(push ? localEnd : serverEnd, push ? serverEnd : localEnd, {
           keepRunIds: !push,
           ...(opts.experiment.length > 0 ? { experiments: opts.experiment } : {}),

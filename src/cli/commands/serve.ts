@@ -9,7 +9,6 @@
  * ```
  */
 import type { Command } from 'commander';
-import { serveModel } from '../../serve/index.js';
 import { CliError, Ctx, EXIT } from '../context.js';
 import type { CommandModule } from './module.js';
 
@@ -48,6 +47,8 @@ export const serveCommand: CommandModule = {
       .option('-q, --quiet', 'no request log lines')
       .action(async (uri: string, opts: ServeCliOptions, cmd: Command) => {
         const ctx = new Ctx(cmd);
+        // Loaded when the command runs: the other commands do not pay for the model server's modules.
+        const { serveModel } = await import('../../serve/index.js');
         const server = await serveModel(uri, {
           root: ctx.trackingUri,
           host: opts.host,

@@ -13,7 +13,6 @@ import type { Command } from 'commander';
 import { CliError, Ctx, EXIT } from '../context.js';
 import { trackingUriToPath, uriScheme } from '../../store/uri.js';
 import { sqliteUriToPath } from '../../store/sqlite/db.js';
-import { startUi } from '../../ui/server/index.js';
 import type { CommandModule } from './module.js';
 
 interface UiCliOptions {
@@ -61,6 +60,8 @@ export const uiCommand: CommandModule = {
         if (!/^\d+$/.test(opts.port ?? '5050') || port > 65535) throw new CliError(`invalid --port '${opts.port}': expected 0-65535`);
         let ui;
         try {
+          // Loaded when the command runs: the other commands do not pay for the UI server's modules.
+          const { startUi } = await import('../../ui/server/index.js');
           ui = await startUi({
             root,
             host: opts.host ?? '127.0.0.1',
