@@ -35,6 +35,8 @@ beforeAll(async () => {
     await c.setTag(r, 'note', `é ${i}`);
     for (let s = 0; s < 3; s++) await c.logMetric(r, 'loss', i % 11 === 0 ? NaN : 1 / (i + s + 1), { step: s, timestamp: 1000 + s });
     if (i % 3 === 0) await c.logMetric(r, 'acc', i % 6 === 0 ? -0 : i, { step: 0, timestamp: 1 });
+    // A long history (over SUMMARY_MIN_BYTES) in some runs: its series summary is built too.
+    if (i % 15 === 0) await c.logBatch(r, { metrics: Array.from({ length: 2500 }, (_, s) => ({ key: 'curve', value: Math.sin(s / 50) * (i + 1), timestamp: 1_700_000_000_000 + s, step: s })) });
     if (i % 10 === 0) {
       await c.logInputs(r, [
         {
