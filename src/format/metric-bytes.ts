@@ -23,7 +23,7 @@ export function pyFloatText(s: string): number {
 }
 
 /** A plain decimal integer of bytes [a, b) (optional '-'), else NaN (then the slow path decides). */
-function intAt(buf: Buffer, a: number, b: number): number {
+export function intAt(buf: Buffer, a: number, b: number): number {
   let neg = false;
   if (a < b && buf[a] === 45) {
     neg = true;

@@ -152,45 +152,45 @@ class JsonText {
     }
   }
 
-  /** Reads an array's elements (the cursor on its `[`), calling `each` with each one's text. */
+  /** Yields an array's elements' texts (the cursor on its `[`). */
   *elements(what: string): Generator<string> {
     this.expect('[', `${what} to be a list`);
-    if (this.peek() === 0x5d) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      yield this.value();
-      const c = this.peek();
-      this.i++;
-      if (c === 0x5d) return;
-      if (c !== 0x2c) {
-        this.i--;
-        this.fail(`expected ',' or ']' in ${what}`);
-      }
-    }
+    if (this.closes(']')) return;
+    do yield this.value();
+    while (this.another(']', what));
   }
 
-  /** Reads an object's keys (the cursor on its `{`); `each` must read the value after the ':'. */
+  /** Yields an object's keys (the cursor on its `{`); the caller reads each value after the ':'. */
   *keys(what: string): Generator<string> {
     this.expect('{', `${what} to be an object`);
-    if (this.peek() === 0x7d) {
-      this.i++;
-      return;
-    }
-    for (;;) {
+    if (this.closes('}')) return;
+    do {
       if (this.peek() !== 0x22) this.fail(`expected a key in ${what}`);
       const key = parsePyJson(this.value()) as string;
       this.expect(':', "':'");
       yield key;
-      const c = this.peek();
+    } while (this.another('}', what));
+  }
+
+  /** Takes `close` when it is the next character (an empty container). */
+  private closes(close: ']' | '}'): boolean {
+    if (this.peek() !== close.charCodeAt(0)) return false;
+    this.i++;
+    return true;
+  }
+
+  /** After an item: true on a ',' (another follows), false on `close` (the end); else fails. */
+  private another(close: ']' | '}', what: string): boolean {
+    const c = this.peek();
+    if (c === 0x2c) {
       this.i++;
-      if (c === 0x7d) return;
-      if (c !== 0x2c) {
-        this.i--;
-        this.fail(`expected ',' or '}' in ${what}`);
-      }
+      return true;
     }
+    if (c === close.charCodeAt(0)) {
+      this.i++;
+      return false;
+    }
+    this.fail(`expected ',' or '${close}' in ${what}`);
   }
 }
 

@@ -18,21 +18,14 @@ import type { SummaryRow } from '../../src/catalog/summary.js';
 import { summarySeries } from '../../src/catalog/series-read.js';
 import type { SummarySource } from '../../src/catalog/series-read.js';
 import { forEachMetricLine } from '../../src/format/metric-bytes.js';
+import { mulberry32 } from '../reliability/harness.mjs';
 import { SeriesCache, decimateTyped } from '../../src/ui/server/series.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-summary-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded pseudo-random numbers (seeds are non-zero: the same sequence as before). */
+const rng = mulberry32;
 
 /** Metric lines of `n` points from step `s0` (NaN now and then, a spike, a damaged line). */
 function lines(n: number, s0: number, r: () => number): string {

@@ -224,6 +224,26 @@ export function Chart(p: ChartProps) {
     return { series, rows, bands };
   }
 
+  /** The scales and axes both drawings (uPlot's series, or many runs stroked here) share. */
+  function frame(range: [number, number] | null): Pick<uPlot.Options, 'scales' | 'axes'> {
+    return {
+      scales: {
+        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
+        y: { distr: p.logY ? 3 : 1 },
+      },
+      axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
+    };
+  }
+
+  /** A drag selection zooms to its x range (re-queried at the new range). */
+  function zoomOnSelect(u: uPlot): void {
+    if (u.select.width < 3) return;
+    const a = u.posToVal(u.select.left, 'x');
+    const b = u.posToVal(u.select.left + u.select.width, 'x');
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    zoom([a, b]);
+  }
+
   function draw(range: [number, number] | null): void {
     const d = data.current;
     if (!d || !box.current) return;
@@ -240,21 +260,9 @@ export function Chart(p: ChartProps) {
       bands,
       legend: { show: p.runs.length <= 30, live: true },
       cursor: { sync: { key: 'mlruns' }, drag: { x: true, y: false, setScale: true } },
-      scales: {
-        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
-        y: { distr: p.logY ? 3 : 1 },
-      },
-      axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
+      ...frame(range),
       hooks: {
-        setSelect: [
-          (u: uPlot) => {
-            if (u.select.width < 3) return;
-            const a = u.posToVal(u.select.left, 'x');
-            const b = u.posToVal(u.select.left + u.select.width, 'x');
-            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            zoom([a, b]);
-          },
-        ],
+        setSelect: [zoomOnSelect],
         draw: [
           (u: uPlot) => {
             const el = box.current;
@@ -346,21 +354,9 @@ export function Chart(p: ChartProps) {
       series: [{ label: p.x }, { label: `lowest of ${runs} runs`, ...hidden }, { label: `highest of ${runs} runs`, ...hidden }],
       legend: { show: false },
       cursor: { sync: { key: 'mlruns' }, drag: { x: true, y: false, setScale: true }, points: { show: false } },
-      scales: {
-        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
-        y: { distr: p.logY ? 3 : 1 },
-      },
-      axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
+      ...frame(range),
       hooks: {
-        setSelect: [
-          (u: uPlot) => {
-            if (u.select.width < 3) return;
-            const a = u.posToVal(u.select.left, 'x');
-            const b = u.posToVal(u.select.left + u.select.width, 'x');
-            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            zoom([a, b]);
-          },
-        ],
+        setSelect: [zoomOnSelect],
         draw: [
           (u: uPlot) => {
             const ctx = u.ctx;

@@ -14,6 +14,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { intAt, pyFloatText } from '../../format/metric-bytes.js';
 
 /** One run's points of one metric, in file order (x arrays are derived per request). */
 export interface Series {
@@ -71,34 +72,6 @@ function grow(a: Float64Array, need: number): Float64Array {
   return b;
 }
 
-/** Python's `float()` spellings MLflow writes (nan, inf, -inf and ordinary numbers). */
-function pyFloat(s: string): number {
-  const n = Number(s);
-  if (!Number.isNaN(n) || s === 'NaN') return n;
-  const l = s.toLowerCase();
-  if (l === 'nan' || l === '+nan' || l === '-nan') return NaN;
-  if (l === 'inf' || l === '+inf' || l === 'infinity' || l === '+infinity') return Infinity;
-  if (l === '-inf' || l === '-infinity') return -Infinity;
-  return NaN;
-}
-
-/** A plain decimal integer of bytes [a, b) (optional '-'), else NaN (then the slow path decides). */
-function intAt(buf: Buffer, a: number, b: number): number {
-  let neg = false;
-  if (a < b && buf[a] === 45) {
-    neg = true;
-    a++;
-  }
-  if (a >= b || b - a > 15) return NaN;
-  let n = 0;
-  for (let i = a; i < b; i++) {
-    const c = buf[i]! - 48;
-    if (c < 0 || c > 9) return NaN;
-    n = n * 10 + c;
-  }
-  return neg ? -n : n;
-}
-
 /**
  * Appends the complete lines of `buf[0, end)` to `s` (MLflow's run metric lines: `ts value [step]`
  * or `ts value step dataset digest`; as MLflow reads them, only a 3-field line carries its step).
@@ -139,7 +112,7 @@ function parseInto(s: Series, buf: Buffer, end: number): void {
     if (Number.isNaN(ts)) ts = Number(buf.toString('latin1', a, sp[0]!));
     const vEnd = fields === 2 ? b : sp[1]!;
     const vText = buf.toString('latin1', sp[0]! + 1, vEnd);
-    const v = pyFloat(vText);
+    const v = pyFloatText(vText);
     let step = 0;
     if (fields === 3) {
       step = intAt(buf, sp[1]! + 1, b);
