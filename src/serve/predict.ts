@@ -151,6 +151,33 @@ function countRows(buf: Buffer, st: { pos: number; rows: number; inQuotes: boole
 }
 
 /**
+ * The chunks of `source` until `signal` aborts: a pending read loses the race to the abort, which
+ * throws `CANCELLED` at once instead of waiting for input that may never come.
+ */
+async function* untilAborted<T>(source: AsyncGenerator<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const stopped = new Promise<never>((_, reject) => {
+    const stop = (): void => reject(new MlflowError('CANCELLED' as never, 'Prediction stopped'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+  stopped.catch(() => undefined);
+  let finished = false;
+  try {
+    for (;;) {
+      const step = await Promise.race([source.next(), stopped]);
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    // closes the reader once its pending read returns; not awaited, since that read may never return
+    if (!finished) source.return(undefined).catch(() => undefined);
+  }
+}
+
+/**
  * CSV chunks, read from the bytes as they come (1 MiB reads): about `batchSize` rows at a time
  * are cut at a line break outside quotes and parsed straight from the bytes; a chunk's columns
  * keep the dtypes of earlier chunks where they are wider.
@@ -530,7 +557,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       if (tmp) fd = fs.openSync(tmp, 'w');
       sink = textSink(fd, outputType, tmp ?? path.join(process.cwd(), `.mlruns-predict.${process.pid}`));
     }
-    const chunks =
+    const rawChunks =
       inputType === 'csv'
         ? csvChunks(options.input, batchSize)
         : inputType === 'jsonl'
@@ -538,6 +565,8 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
           : inputType === 'parquet'
             ? parquetChunks(options.input, batchSize)
             : jsonChunks(options.input, batchSize, { schema: null });
+    // a stop signal ends a wait for input too (a pipe or FIFO that has not sent its next rows)
+    const chunks = options.signal ? untilAborted(rawChunks, options.signal) : rawChunks;
     const inflight: Array<{ chunk: Chunk; result: Promise<BatchResult> }> = [];
     const depth = runner.size * 2;
     const drainOne = async (): Promise<void> => {

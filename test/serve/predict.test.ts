@@ -4,7 +4,7 @@
  * column is kept; a bad row stops the run with its row number or is skipped and reported; a
  * SIGINT mid-run leaves no output file and no temporary file.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,20 +185,32 @@ describe('mlruns predict', () => {
   }, 240_000);
 
   it('a SIGINT mid-run leaves no output file and no temporary file', async () => {
-    const big = path.join(dir, 'big.csv');
-    const fd = fs.openSync(big, 'w');
-    fs.writeSync(fd, 'a,b,c\n');
-    for (let k = 0; k < 40; k++) fs.writeSync(fd, `${xs.map((x) => x.join(',')).join('\n')}\n`);
-    fs.closeSync(fd);
+    // The input is a FIFO that sends some rows and then waits: the run is mid-way for as long as the
+    // test needs, however fast the machine (a plain file can finish before the signal lands).
+    const fifo = path.join(tmpDir('mlruns-predict-fifo-'), 'rows.csv');
+    execFileSync('mkfifo', [fifo]);
     const outDir = tmpDir('mlruns-predict-int-');
-    const out = path.join(outDir, 'big.jsonl');
-    const child = spawn(process.execPath, [CLI, '--root', root, 'predict', '-m', uri, '-i', big, '-o', out, '--batch-size', '200', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const deadline = Date.now() + 60_000;
-    while (fs.readdirSync(outDir).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(fs.readdirSync(outDir).some((f) => f.endsWith('.tmp'))).toBe(true);
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(fs.readdirSync(outDir)).toEqual([]);
+    const out = path.join(outDir, 'rows.jsonl');
+    const child = spawn(process.execPath, [CLI, '--root', root, 'predict', '-m', uri, '-i', fifo, '-t', 'csv', '-o', out, '--batch-size', '200', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((r) => child.once('exit', (code, signal) => r(signal ?? code)));
+    const writer = await fs.promises.open(fifo, 'w');
+    try {
+      await writer.write(`a,b,c\n${xs.map((x) => x.join(',')).join('\n')}\n`);
+      const deadline = Date.now() + 60_000;
+      // predictions of the rows sent so far reach the temporary file, then the run waits for more
+      const written = (): number => fs.readdirSync(outDir).filter((f) => f.endsWith('.tmp')).reduce((n, f) => n + fs.statSync(path.join(outDir, f)).size, 0);
+      while (written() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(written()).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      // stopped by the signal itself, as a shell expects of Ctrl-C (it reports 130)
+      expect(await exited).toBe('SIGINT');
+      expect(stderr).toMatch(/interrupted; no output written/);
+      expect(fs.readdirSync(outDir)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await writer.close().catch(() => undefined);
+    }
   }, 120_000);
 });

@@ -62,7 +62,9 @@ export const predictCommand: CommandModule = {
         const abort = new AbortController();
         let progress: Progress | null = null;
         let shown = 0;
-        const onSignal = (): void => {
+        let stoppedBy: NodeJS.Signals | null = null;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          stoppedBy = signal;
           abort.abort();
           process.stderr.write('\nmlruns predict: interrupted; no output written\n');
         };
@@ -101,18 +103,17 @@ export const predictCommand: CommandModule = {
             if (r.bad.length > 20) process.stderr.write(`  … and ${r.bad.length - 20} more\n`);
           }
           if (r.output) process.stderr.write(`mlruns predict: ${r.rows} rows → ${r.output}\n`);
-          if (abort.signal.aborted) process.exitCode = 130;
         } catch (err) {
           (progress as Progress | null)?.done();
-          if (abort.signal.aborted) {
-            process.exitCode = 130;
-            return;
-          }
-          throw err;
+          if (!abort.signal.aborted) throw err;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
+        // The output is already removed. The signal is raised again with its default action, so the
+        // shell sees the process stopped by it (130 for Ctrl-C). process.exit() would not do: it waits
+        // for a read still blocked on a pipe or FIFO that may never send more.
+        if (stoppedBy) process.kill(process.pid, stoppedBy);
       });
   },
 };
