@@ -651,6 +651,18 @@ export class Watcher extends EventEmitter {
           seenE.add(k);
           scope.experiments.push({ loc, dir });
         }
+        if (first === undefined) {
+          // The folder itself came or went: it may have moved to or from .trash (a delete or a
+          // restore). Both sides in one refresh pair the removal with the creation; the file
+          // watcher may report the two sides in separate flushes under load, which would read as
+          // an experiment removed and another created.
+          const other: Location = loc === 'root' ? 'trash' : 'root';
+          const ko = `${other}\0${dir}`;
+          if (!seenE.has(ko)) {
+            seenE.add(ko);
+            scope.experiments.push({ loc: other, dir });
+          }
+        }
       } else {
         const k = runKey(loc, dir, first);
         if (!seenR.has(k)) {

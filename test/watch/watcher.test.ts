@@ -112,6 +112,27 @@ describe('watcher events', () => {
     expect(drained).toBeLessThan(100);
   });
 
+  it('a delete and a restore read as moves even when the two folder events come in separate refreshes', async () => {
+    const root = freshRoot();
+    const c = new MlflowClient(root);
+    const eid = await c.createExperiment('moved');
+    // No debounce, and chokidar polling each folder on its own timer: the root's and .trash's
+    // changes reach the watcher in separate refreshes (as native events can on a loaded machine;
+    // CI saw a restore read as a removal plus a creation).
+    const w = watch(root, { dir: catDir, reconcileMs: 0, debounceMs: 0, maxDelayMs: 0, usePolling: true, pollIntervalMs: 100, log: () => undefined });
+    await w.ready;
+    const ev = collect(w);
+    for (let i = 0; i < 5; i++) {
+      await c.deleteExperiment(eid);
+      await waitFor(() => ev.filter((e) => e.type === 'experiment_deleted' && e.experimentId === eid).length === i + 1);
+      await c.restoreExperiment(eid);
+      await waitFor(() => ev.filter((e) => e.type === 'experiment_restored' && e.experimentId === eid).length === i + 1);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ev.filter((e) => e.type === 'experiment_created' || (e.type === 'experiment_deleted' && e.removed))).toEqual([]);
+    await w.close();
+  });
+
   it('mlruns watch --json prints NDJSON, one event per line', async () => {
     const root = freshRoot();
     const c = new MlflowClient(root);
