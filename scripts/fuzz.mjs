@@ -6,7 +6,7 @@
 //   npm run fuzz                    # 3 rounds
 //   FUZZ_ROUNDS=20 npm run fuzz     # longer
 // Budgets per round: MLRUNS_STORE_SEARCH_STORES (default here 60), REGISTRY_PROP_RUNS (100),
-// MLRUNS_CATALOG_EQ_SEQUENCES (60) and MLRUNS_CATALOG_EQ_QUERIES (600).
+// MLRUNS_CATALOG_EQ_SEQUENCES (60), MLRUNS_CATALOG_EQ_QUERIES (600) and MLRUNS_SQLITE_REGISTRY_CASES (600).
 // Exits 1 when any round fails.
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -23,6 +23,7 @@ const suites = [
   'test/store/fast-paths.test.ts',
   'test/registry/property.test.ts',
   'test/catalog/equivalence.test.ts',
+  'test/sqlite/registry-differential.test.ts',
   'src/format',
 ];
 const failed = [];
@@ -38,6 +39,7 @@ for (let r = 1; r <= rounds; r++) {
       REGISTRY_PROP_RUNS: process.env.REGISTRY_PROP_RUNS ?? '100',
       MLRUNS_CATALOG_EQ_SEQUENCES: process.env.MLRUNS_CATALOG_EQ_SEQUENCES ?? '60',
       MLRUNS_CATALOG_EQ_QUERIES: process.env.MLRUNS_CATALOG_EQ_QUERIES ?? '600',
+      MLRUNS_SQLITE_REGISTRY_CASES: process.env.MLRUNS_SQLITE_REGISTRY_CASES ?? '600',
     },
   });
   if (res.status !== 0) failed.push(seed);

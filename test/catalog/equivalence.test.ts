@@ -5,7 +5,7 @@
  * returns exactly what a full scan returns: same run ids, same order, same Run objects, same
  * page token, or the same error.
  *
- * Budgets: MLRUNS_CATALOG_EQ_SEQUENCES operation sequences (default 24, plus 60% of that with
+ * Budgets: MLRUNS_CATALOG_EQ_SEQUENCES operation sequences (default 12, plus 60% of that with
  * pages of 2) and MLRUNS_CATALOG_EQ_QUERIES generated queries (default 250); `npm run fuzz` runs
  * bigger ones on fresh seeds (MLRUNS_FC_SEED), `npm test` the first cases of the fixed seeds.
  */
@@ -23,7 +23,7 @@ import { Oracle } from '../oracle/oracle.js';
 import { applyOp, compareAll, opArb } from './helpers.js';
 import type { World } from './helpers.js';
 
-const SEQUENCES = Number(process.env['MLRUNS_CATALOG_EQ_SEQUENCES'] ?? 24);
+const SEQUENCES = Number(process.env['MLRUNS_CATALOG_EQ_SEQUENCES'] ?? 12);
 const QUERIES = Number(process.env['MLRUNS_CATALOG_EQ_QUERIES'] ?? 250);
 /** The suite's own seed, unless MLRUNS_FC_SEED asks for another (`npm run fuzz`). */
 const seedOf = (own: number): number | undefined => (process.env['MLRUNS_FC_SEED'] ? fc.readConfigureGlobal().seed : own);
