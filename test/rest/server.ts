@@ -179,6 +179,58 @@ async function waitHealthy(url: string, child: ChildProcess, logFile: string, ti
 }
 
 /**
+ * An empty MLflow tracking + registry database at the schema head of the `mlflow-<version>-full`
+ * venv, made once per machine and venv (under node_modules/.cache, keyed by the MLflow version)
+ * by MLflow's own SqlAlchemyStore as `mlflow server` makes it at its first start: the migrations,
+ * then the Default experiment with the artifact root `--serve-artifacts` gives (`mlflow-artifacts:/`).
+ * A lock folder keeps two test files from making it at once; it is renamed into place whole.
+ */
+function migratedSqliteTemplate(version: '3' | '2'): string {
+  const python = path.join(path.dirname(mlflowBin(version)), 'python');
+  const probe = spawnSync(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow"))'], { encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`${python} has no mlflow: run scripts/setup-oracle.sh:\n${probe.stderr}`);
+  const dir = path.join(REPO_ROOT, 'node_modules', '.cache', 'mlruns-server-db');
+  const file = path.join(dir, `mlflow-${probe.stdout.trim()}.db`);
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = `${file}.lock`;
+  for (;;) {
+    if (fs.existsSync(file)) return file;
+    try {
+      fs.mkdirSync(lock);
+    } catch {
+      // Another test file is making it (or died making it: a lock older than 5 minutes is stale).
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 300_000) fs.rmSync(lock, { recursive: true, force: true });
+      } catch {
+        /* gone meanwhile */
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      continue;
+    }
+    try {
+      if (fs.existsSync(file)) return file;
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.rmSync(tmp, { force: true });
+      const script = [
+        'import sys',
+        'from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore',
+        'from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore',
+        "uri = 'sqlite:///' + sys.argv[1]",
+        "SqlAlchemyStore(uri, 'mlflow-artifacts:/')",
+        'RegistryStore(uri)',
+      ].join('\n');
+      const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true' };
+      const r = spawnSync(python, ['-c', script, tmp], { encoding: 'utf8', env, timeout: 300_000 });
+      if (r.status !== 0) throw new Error(`making the migrated SQLite template failed (${r.status}):\n${r.stderr}`);
+      fs.renameSync(tmp, file);
+      return file;
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
  * Starts `mlflow server` (one worker) on 127.0.0.1 with a free port, `--serve-artifacts` and an
  * artifacts folder in a temporary folder, over SQLite or a fresh PostgreSQL.
  */
@@ -197,7 +249,11 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   } else if (options.backend === 'file') {
     backendUri = `file://${path.join(dir, 'mlruns')}`;
   } else {
-    backendUri = `sqlite:///${path.join(dir, 'mlflow.db')}`;
+    const db = path.join(dir, 'mlflow.db');
+    // A fresh database, already at the schema head: MLflow's ~60 migrations took about 4 s of CPU
+    // on every server start (the server finds the head and only checks it).
+    if (!options.args?.some((a) => a.startsWith('--default-artifact-root'))) fs.copyFileSync(migratedSqliteTemplate(version), db);
+    backendUri = `sqlite:///${db}`;
   }
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
