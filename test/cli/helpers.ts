@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { venvPython } from '../oracle/oracle.js';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PYTHON = venvPython('mlflow-3');
@@ -131,15 +132,15 @@ export function mlrunsAsync(args: string[], options: { env?: Record<string, stri
   return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs the Python oracle (MLflow 3) on a script; returns stdout, throws on failure. */
+/** Runs the Python oracle (MLflow 3) on a script (in a fork of a warm interpreter: test/oracle/zygote.ts); returns stdout, throws on failure. */
 export function py(script: string, args: string[] = [], cwd?: string): string {
-  const r = spawnSync(PYTHON, ['-c', script, ...args], { cwd: cwd ?? REPO, env: cleanEnv(), encoding: 'utf8', timeout: 300_000 });
+  const r = warmPythonSync(PYTHON, ['-c', script, ...args], { cwd: cwd ?? REPO, env: cleanEnv(), timeout: 300_000 });
   if (r.status !== 0) throw new Error(`python failed (${r.status}):\n${r.stderr}`);
   return r.stdout;
 }
 
 export function pyFile(file: string, args: string[] = []): string {
-  const r = spawnSync(PYTHON, [file, ...args], { cwd: REPO, env: cleanEnv(), encoding: 'utf8', timeout: 300_000 });
+  const r = warmPythonSync(PYTHON, [file, ...args], { cwd: REPO, env: cleanEnv(), timeout: 300_000 });
   if (r.status !== 0) throw new Error(`python ${file} failed (${r.status}):\n${r.stderr}`);
   return r.stdout;
 }

@@ -2,12 +2,12 @@
  * Shared pieces of the model tests: temp folders, the Python oracle with ONNX (`.oracle/mlflow-3-onnx`,
  * MLflow 3.17.2 + onnx + onnxruntime), and a tiny linear ONNX model built with `onnx.helper`.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { venvPython } from '../oracle/oracle.js';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PY_ONNX = venvPython('mlflow-3-onnx');
@@ -51,10 +51,9 @@ export function py<T = any>(root: string, script: string, options: { cwd?: strin
     'result = None',
   ].join('\n');
   const epilogue = "\nsys.stdout.write('\\n@@RESULT@@' + json.dumps(result, default=str))\n";
-  const r = spawnSync(PY_ONNX, ['-c', `${prelude}\n${script}\n${epilogue}`], {
+  const r = warmPythonSync(PY_ONNX, ['-c', `${prelude}\n${script}\n${epilogue}`], {
     cwd: options.cwd ?? REPO,
     env: pyEnv(),
-    encoding: 'utf8',
     timeout: 300_000,
     maxBuffer: 64 * 1024 * 1024,
   });
