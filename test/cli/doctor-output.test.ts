@@ -10,11 +10,21 @@ import { BIN, CORPUS, build, cleanEnv, copyCorpus, mlruns } from './helpers.js';
 vi.setConfig({ testTimeout: 300_000 });
 
 let root: string;
+// Each doctor run reads the store's million metric lines: a read-only command's answer is asked once.
+let json: { findings: { kind: string; severity: string }[] } | undefined;
+let summary: ReturnType<typeof mlruns> | undefined;
 /** `doctor --json` (exit 4: findings remain). */
 function doctorJson(): { findings: { kind: string; severity: string }[] } {
+  if (json) return json;
   const r = mlruns(['--root', root, 'doctor', '--json']);
   expect(r.code).toBe(4);
-  return JSON.parse(r.stdout) as { findings: { kind: string; severity: string }[] };
+  json = JSON.parse(r.stdout) as { findings: { kind: string; severity: string }[] };
+  return json;
+}
+/** `doctor --summary` in a pipe. */
+function doctorSummary(): ReturnType<typeof mlruns> {
+  summary ??= mlruns(['--root', root, 'doctor', '--summary']);
+  return summary;
 }
 beforeAll(() => {
   build();
@@ -44,7 +54,7 @@ describe.skipIf(!CORPUS)('doctor output on the keimoriyama store', () => {
   });
 
   it('--summary: one row per kind; --all: every finding', () => {
-    const sum = mlruns(['--root', root, 'doctor', '--summary']);
+    const sum = doctorSummary();
     const lines = sum.stdout.split('\n');
     expect(lines[0]).toMatch(/^SEVERITY\s+KIND\s+COUNT\s+REPAIR$/);
     expect(sum.stdout).toMatch(/^error\s+missing-subfolder\s+\d+\s+--fix: mkdir$/m);
@@ -59,6 +69,6 @@ describe.skipIf(!CORPUS)('doctor output on the keimoriyama store', () => {
     const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --root ${JSON.stringify(root)} doctor --summary`;
     const tty = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { env: cleanEnv({ TERM: 'xterm' }), encoding: 'utf8' });
     expect(tty.stdout).toMatch(/mlruns doctor: \d+ runs checked \(experiment \w+\)…/);
-    expect(mlruns(['--root', root, 'doctor', '--summary']).stderr).toBe('');
+    expect(doctorSummary().stderr).toBe('');
   });
 });
