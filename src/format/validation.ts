@@ -332,6 +332,8 @@ export function posixNormpath(path: string): string {
  * ```
  */
 export function pathNotUnique(name: string): boolean {
+  // Without '/', normpath changes only '' and '.' (both to '.'): the common key needs no split.
+  if (!name.includes('/')) return name === '' || name === '.' || name.startsWith('..');
   const norm = posixNormpath(name);
   return norm !== name || norm === '.' || norm.startsWith('..') || norm.startsWith('/');
 }

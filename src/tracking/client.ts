@@ -375,7 +375,8 @@ export class MlflowClient {
    * ```
    */
   async logParam<T>(runId: string, key: string, value: T): Promise<T> {
-    checkArgs('MlflowClient.logParam', { runId: [runId, 'string'], key: [key, 'string'] });
+    // Two strings (every call but a wrong one) need no argument check.
+    if (typeof runId !== 'string' || typeof key !== 'string') checkArgs('MlflowClient.logParam', { runId: [runId, 'string'], key: [key, 'string'] });
     try {
       await this.store.logParam(runId, { key, value: pythonStr(value) });
     } catch (err) {
@@ -490,7 +491,7 @@ export class MlflowClient {
    * ```
    */
   async setTag(runId: string, key: string, value: unknown): Promise<void> {
-    checkArgs('MlflowClient.setTag', { runId: [runId, 'string'], key: [key, 'string'] });
+    if (typeof runId !== 'string' || typeof key !== 'string') checkArgs('MlflowClient.setTag', { runId: [runId, 'string'], key: [key, 'string'] });
     return this.store.setTag(runId, { key, value: pythonStr(value) });
   }
 

@@ -156,4 +156,77 @@ result = {'id': r, 'exp': e}`,
     await expect(c.setTag(id, 'second', 2)).rejects.toThrow(/symbolic link/);
     expect(fs.readdirSync(outside)).toEqual(['victim']);
   });
+
+  it('see a run deleted, restored or moved by another process between two calls, and write nothing into it', async () => {
+    const root = path.join(tmp, 'other-process', 'mlruns');
+    const c = new MlflowClient(root);
+    const other = new MlflowClient(root);
+    const exp = await c.createExperiment('e');
+    const id = (await c.createRun(exp)).info.runId;
+    const runDir = path.join(root, exp, id);
+    for (const k of ['a', 'b']) {
+      await c.logParam(id, k, 1);
+      await c.setTag(id, k, 1);
+    }
+    const written = (k: string) => ['params', 'tags'].filter((sub) => fs.existsSync(path.join(runDir, sub, k)));
+
+    // Deleted and restored by another client (another process: nothing shared but the folder).
+    await other.deleteRun(id);
+    await expect(c.logParam(id, 'c', 1)).rejects.toThrow(/must be in 'active' lifecycle_stage/);
+    await expect(c.setTag(id, 'c', 1)).rejects.toThrow(/must be in 'active' lifecycle_stage/);
+    expect(written('c')).toEqual([]);
+    await other.restoreRun(id);
+    await c.logParam(id, 'c', 1);
+    await c.setTag(id, 'c', 1);
+    expect(written('c')).toEqual(['params', 'tags']);
+
+    // Deleted and restored by Python MLflow.
+    await py.exec(root, "client.delete_run(vars['id'])", { id });
+    await expect(c.logParam(id, 'd', 1)).rejects.toThrow(/must be in 'active' lifecycle_stage/);
+    await expect(c.setTag(id, 'd', 1)).rejects.toThrow(/must be in 'active' lifecycle_stage/);
+    expect(written('d')).toEqual([]);
+    await py.exec(root, "client.restore_run(vars['id'])", { id });
+    await c.logParam(id, 'd', 1);
+    await c.setTag(id, 'd', 1);
+    expect(written('d')).toEqual(['params', 'tags']);
+
+    // Moved out of the store: not found, and nothing written where it went.
+    const away = path.join(tmp, 'other-process', 'away');
+    fs.renameSync(runDir, away);
+    await expect(c.logParam(id, 'e', 1)).rejects.toThrow(/not found/);
+    await expect(c.setTag(id, 'e', 1)).rejects.toThrow(/not found/);
+    expect(fs.existsSync(path.join(away, 'params', 'e')) || fs.existsSync(path.join(away, 'tags', 'e'))).toBe(false);
+  });
+
+  it('are written as before when meta.yaml has a second hard link or a folder is a link inside the run', async () => {
+    const root = path.join(tmp, 'odd-folders', 'mlruns');
+    const c = new MlflowClient(root);
+    const exp = await c.createExperiment('e');
+    const id = (await c.createRun(exp)).info.runId;
+    const runDir = path.join(root, exp, id);
+    await c.logParam(id, 'a', 1);
+    await c.setTag(id, 'a', 1);
+
+    const extra = path.join(tmp, 'odd-folders', 'meta-link.yaml');
+    fs.linkSync(path.join(runDir, 'meta.yaml'), extra);
+    await c.logParam(id, 'b', 2);
+    await c.setTag(id, 'b', 2);
+    await c.logParam(id, 'b', 2);
+    await expect(c.logParam(id, 'b', 3)).rejects.toThrow(/already logged with value='2'/);
+    fs.unlinkSync(extra);
+
+    // Folders that are links to folders of the same run are followed, as MLflow follows them.
+    for (const sub of ['params', 'tags']) {
+      fs.renameSync(path.join(runDir, sub), path.join(runDir, `${sub}-real`));
+      fs.symlinkSync(`${sub}-real`, path.join(runDir, sub));
+    }
+    for (let i = 0; i < 3; i++) {
+      await c.logParam(id, `c${i}`, i);
+      await c.setTag(id, `c${i}`, i);
+    }
+    await c.setTag(id, 'c0', 'again');
+    expect(fs.readdirSync(path.join(runDir, 'params-real')).sort()).toEqual(['a', 'b', 'c0', 'c1', 'c2']);
+    expect(fs.readFileSync(path.join(runDir, 'tags-real', 'c0'), 'utf8')).toBe('again');
+    expect((await c.getRun(id)).data.params).toEqual({ a: '1', b: '2', c0: '0', c1: '1', c2: '2' });
+  });
 });

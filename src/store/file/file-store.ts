@@ -207,7 +207,25 @@ interface KnownRun {
   metricPaths: Map<string, string>;
   /** True once the run's required sub-folders were seen (or made): later writes skip the stats. */
   foldersChecked?: boolean;
+  /** The paths of {@link FileStore.createValueFast} for `params` and `tags` (made on first use). */
+  valueDirs?: { params: ValueDirPaths; tags: ValueDirPaths };
 }
+
+/**
+ * A run's `params` or `tags` folder as the fast create path uses it: `prefix` + key is the file
+ * of a key without '/' (what safeJoin gives for it), `probe` is `<run>/<sub>/../meta.yaml`.
+ */
+interface ValueDirPaths {
+  prefix: string;
+  probe: string;
+}
+
+/**
+ * Whether `<folder>/../meta.yaml` is resolved by the kernel after following `<folder>` (POSIX),
+ * so one stat of it also proves that `<folder>` leads back into the run folder. Windows resolves
+ * '..' in the path text first: the fast path is not taken there.
+ */
+const DOTDOT_FOLLOWS_LINKS = process.platform !== 'win32';
 
 /** Runs remembered for writes at most (a bound on memory, not on correctness). */
 const KNOWN_RUNS_MAX = 1024;
@@ -1212,16 +1230,54 @@ export class FileStore implements TrackingStore {
   async logParam(runId: string, param: Param): Promise<void> {
     validateRunId(runId);
     const p = validateParam(param.key, param.value);
+    const fast = this.createValueFast(runId, 'params', p.key, p.value);
+    if (fast === 'created') return;
+    if (fast !== undefined) {
+      // The file exists (the run checked by the probe): compare with the stored value.
+      this.writeParam(fast.loc, runId, p, false);
+      return;
+    }
     const { loc } = this.getActiveRun(runId);
     this.writeParam(loc, runId, p);
   }
 
-  private writeParam(loc: RunLocation, runId: string, param: Param): void {
+  /**
+   * Creates a new param or tag file of a run remembered as active with one stat and the
+   * exclusive create: the stat of `<run>/<sub>/../meta.yaml` gives the signature of the run's
+   * meta.yaml as last read (so the same lifecycle and place, as `stat(meta.yaml)` proves in
+   * {@link getRunInfoAndDir}) only when `<sub>` is a folder of the run itself: the kernel
+   * resolves '..' from where `<sub>` leads, so a link to elsewhere (or a missing folder) fails
+   * the comparison; `nlink === 1` rules out a hard link of meta.yaml beside such a target. That
+   * stands for {@link getActiveRun}'s stat plus {@link createValueInPlace}'s lstat of the folder.
+   * 'created': done. A run: the file exists (the run checked and active; the caller handles the
+   * existing file). undefined: not applicable (unknown run, changed meta.yaml, a key with '/',
+   * Windows): the caller takes the checked path, which finds the same answer as before.
+   */
+  private createValueFast(runId: string, sub: 'params' | 'tags', key: string, value: string): 'created' | KnownRun | undefined {
+    const known = this.knownRuns.get(runId);
+    if (known === undefined || known.foldersChecked !== true || known.info.lifecycleStage !== 'active') return undefined;
+    if (!DOTDOT_FOLLOWS_LINKS || key.includes('/')) return undefined;
+    let dirs = known.valueDirs;
+    if (dirs === undefined) {
+      const runDir = path.resolve(known.loc.runDir);
+      const paths = (s: string): ValueDirPaths => ({ prefix: `${runDir}${path.sep}${s}${path.sep}`, probe: `${runDir}${path.sep}${s}${path.sep}..${path.sep}${META}` });
+      dirs = known.valueDirs = { params: paths('params'), tags: paths('tags') };
+    }
+    const d = dirs[sub];
+    const st = fs.statSync(d.probe, { throwIfNoEntry: false });
+    if (st === undefined || st.nlink !== 1 || !sameSignature(st, known.sig)) return undefined;
+    const made = createFileInPlace(d.prefix + key, value, { fsync: this.fsync });
+    if (made === 'created') return 'created';
+    return made === 'exists' ? known : undefined;
+  }
+
+  /** `tryCreate` false: the exclusive create was tried already and found the file taken. */
+  private writeParam(loc: RunLocation, runId: string, param: Param, tryCreate = true): void {
     const dir = path.join(loc.runDir, 'params');
     const p = safeJoin(dir, param.key);
     // A param is created once and never changed: a new one is one exclusive create in place.
     // Taken (compare with the stored value) or folder missing: the checked path below.
-    if (this.createValueInPlace(loc, 'params', p, param.value)) return;
+    if (tryCreate && this.createValueInPlace(loc, 'params', p, param.value)) return;
     const seen = this.walkInside(p, loc.runDir);
     if (!seen.inside) throw this.refuseWrite(p);
     const current = seen.existing === null ? undefined : readTextIfExists(p, true);
@@ -1239,6 +1295,14 @@ export class FileStore implements TrackingStore {
   async setTag(runId: string, tag: RunTag): Promise<void> {
     validateRunId(runId);
     validateTagName(tag.key);
+    if (tag.key !== RUN_NAME_TAG) {
+      const fast = this.createValueFast(runId, 'tags', tag.key, tag.value);
+      if (fast === 'created') return;
+      if (fast !== undefined) {
+        this.writeValueFile(path.join(fast.loc.runDir, 'tags'), tag.key, tag.value, fast.loc.runDir);
+        return;
+      }
+    }
     const { info, loc } = this.getActiveRun(runId);
     const dir = path.join(loc.runDir, 'tags');
     // A new tag is created in place; an existing one is replaced whole (temp + rename), so a
