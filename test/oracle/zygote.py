@@ -11,7 +11,8 @@ codes, a traceback and exit code 1 for an uncaught exception). The server sends 
 to the client, which exits with it. So a script still runs in a fresh process state (a fork), with
 the interpreter already warm. The modules a script imported are imported by the server afterwards,
 so the next script finds them loaded too. When the client goes away (a timeout killed it), the
-child's process group is killed.
+child's process group is killed. The server ends (removing its socket's folder) once the process
+that started it is gone.
 
 Usage: python zygote.py SOCKET_PATH
 """
@@ -21,6 +22,7 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -109,10 +111,21 @@ def serve(path):
     srv.bind(path + ".tmp")
     os.rename(path + ".tmp", path)
     srv.listen(16)
+    # The test process that started this server may end without stopping it (a worker killed):
+    # the server checks every second that its parent is still there, and goes with it.
+    parent = os.getppid()
+    srv.settimeout(1.0)
     gc.collect()
     gc.freeze()  # the children do not copy the server's pages by touching their refcounts' GC headers
     while True:
-        conn, _ = srv.accept()
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            if os.getppid() != parent:
+                shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+                return
+            continue
+        conn.settimeout(None)
         fds = []
         try:
             head, fds, _flags, _addr = socket.recv_fds(conn, 4, 3)
