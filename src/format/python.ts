@@ -35,6 +35,10 @@ export const pyStrip: (s: string) => string = pythonStrip;
 
 /** Replaces non-ASCII decimal digits (Python's `int()`/`float()` accept them) by ASCII ones. */
 function asciiDigits(s: string): string {
+  // ASCII text (nearly always): its digits are ASCII already; no Unicode regex to compile.
+  let ascii = true;
+  for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+  if (ascii) return s;
   return s.replace(/\p{Nd}/gu, (d) => {
     const cp = d.codePointAt(0)!;
     let start = cp;

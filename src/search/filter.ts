@@ -14,6 +14,7 @@ import type { ExperimentFilter, FilterClause, FilterValue, ModelVersionFilter, P
 import { pyRepr } from '../format/python.js';
 import { type Parsed, SqlParseError, type Tok, isWs, joinInComparison, sqlparse, tmatch } from './sqlparse.js';
 import { PySyntaxError, PyValueError, literalEval, pyLiteralRepr, pySetRepr } from './literal-eval.js';
+import { simpleRunComparisons } from './simple-filter.js';
 
 /** `SearchUtils._parse_list_from_sql_token` + `_check_valid_identifier_list`. */
 export function parseList(token: Tok): string[] {
@@ -274,9 +275,9 @@ export function filterComparisons(filter: string, flavor: Flavor): Tok[] {
  */
 export function parseRunFilter(filter: string | null | undefined): RunFilter {
   if (!filter) return [];
-  return filterComparisons(filter, 'runs').map((comparison) => {
-    const stripped = strippedOf(comparison);
-    const position = comparison.pos;
+  // A filter of the simple grammar skips sqlparse (the same tokens, see simple-filter.ts).
+  const comparisons = simpleRunComparisons(filter) ?? filterComparisons(filter, 'runs').map((c) => ({ stripped: strippedOf(c), position: c.pos }));
+  return comparisons.map(({ stripped, position }) => {
     validateComparison(stripped, position);
     if (stripped.length === 2) {
       const comparator = stripped[1]!.value.toUpperCase();

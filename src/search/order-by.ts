@@ -12,6 +12,7 @@ import { MlflowError, invalidParameter } from '../errors.js';
 import type { EntityOrderBy, RunOrderBy } from './ast.js';
 import { pyStrip, shlexSplit } from '../format/python.js';
 import { type Parsed, SqlParseError, type Tok, isWs, sqlparse } from './sqlparse.js';
+import { simpleOrderBy } from './simple-filter.js';
 import { EXPERIMENT_ATTRIBUTES, RUN_ORDER_BY_ATTRIBUTES, experimentIdentifier, runIdentifier } from './filter.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +59,8 @@ export function orderByString(orderBy: string): { token: string; ascending: bool
  * ```
  */
 export function parseRunOrderByClause(orderBy: string): RunOrderBy[number] {
-  const { token, ascending } = orderByString(orderBy);
+  // An element of the simple grammar skips sqlparse (the same result, see simple-filter.ts).
+  const { token, ascending } = simpleOrderBy(orderBy) ?? orderByString(orderBy);
   const id = runIdentifier(pyStrip(token), RUN_ORDER_BY_ATTRIBUTES, 0);
   return { ...id, ascending };
 }

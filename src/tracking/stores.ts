@@ -97,8 +97,10 @@ function catalogIndex(options: StoreOptions): ((store: FileStore) => RunSearchIn
   if (mode === 'off') return undefined;
   const where = options.catalogDir ? { dir: options.catalogDir } : {};
   return (store) => {
-    if (mode === 'auto' && !fs.existsSync(catalogPath(store.root, where))) return null;
-    const catalog = openCatalog(store.root, where);
+    // The path once (a realpath and a hash): openCatalog is given it.
+    const file = catalogPath(store.root, where);
+    if (mode === 'auto' && !fs.existsSync(file)) return null;
+    const catalog = openCatalog(store.root, { ...where, path: file });
     return {
       searchRuns: (experimentIds, searchOptions) => catalogSearchRuns(catalog, store, experimentIds, searchOptions),
       close: () => catalog.close(),
