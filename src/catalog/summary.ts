@@ -323,10 +323,10 @@ export class SummaryBuilder {
 }
 
 /**
- * The chart points of summary blocks: per block its first point, its min and max in x order,
- * and its last point (a point equal to the one before it in the block is left out), with the
- * number of series points the blocks hold inside `[from, to]` (blocks across an end counted in
- * proportion of their x span).
+ * The chart points of summary blocks (those wholly outside `[from, to]` left out): per block its
+ * first point, its min and max in x order, and its last point (a point equal to the one before
+ * it in the block is left out), with the number of series points the blocks hold inside
+ * `[from, to]` (blocks across an end counted in proportion of their x span).
  *
  * @example
  * ```ts
@@ -382,6 +382,8 @@ export function blockPointsOf(
       const ny = blocks[o + B.ny]!;
       const xx = blocks[o + B.xx]!;
       const xy = blocks[o + B.xy]!;
+      // A block wholly outside the range adds nothing (its chunk holds blocks that are in it).
+      if (lx < lo || fx > hi) continue;
       const points = Math.min(size, n - (first + b) * size);
       if (fx >= lo && lx <= hi) inRange += points;
       else if (lx >= lo && fx <= hi && lx > fx) inRange += (points * (Math.min(lx, hi) - Math.max(fx, lo))) / (lx - fx);
