@@ -4,6 +4,8 @@
  *  - chart: R runs x S steps in one chart, first paint (cold server, then warm) and a zoom re-query
  *  - table: the runs table over N runs: first rows, sort, filter
  *  - spike: one spike among P points of one run, visible (as the chart's max) at several zooms
+ * The UI server runs as a user runs it: `mlruns ui` (the built CLI) in its own process, so its
+ * busy handler does not delay this process's talk with the browser.
  * Run alone: `npm run build && node bench/ui.mjs`. Writes bench/results/ui-latest.{md,json}.
  * Env: BENCH_UI_RUNS=100000  BENCH_UI_CHART_RUNS=1000  BENCH_UI_CHART_STEPS=10000 (100000 for the
  *      issue's 1,000 x 100,000: ~3.5 GB of metric files)  BENCH_UI_SPIKE_POINTS=1000000
@@ -21,7 +23,6 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
 import { generateStore } from './generate.mjs';
-import { startUi } from '../dist/ui/server/index.js';
 import { formatMetricLine } from '../dist/format/metric-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -64,8 +65,31 @@ function writeSeries(file, points, f) {
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ARGS });
 const catalogDir = path.join(work, 'catalogs');
 
+/** `mlruns ui ROOT --port 0` in a child process; resolves when it prints its URL (catalog built). */
+function startUiProcess(root) {
+  const child = spawn(process.execPath, [path.join(repo, 'dist/cli/main.js'), 'ui', root, '--port', '0', '--catalog-dir', catalogDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      const url = line.trim();
+      const exited = new Promise((r) => child.once('exit', r));
+      resolve({
+        url,
+        origin: new URL(url).origin,
+        close: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`mlruns ui exited (${code}) before printing its URL: ${err}`)));
+  });
+}
+
 async function withUi(root, fn) {
-  const ui = await startUi({ root, port: 0, catalogDir });
+  const ui = await startUiProcess(root);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   await page.goto(ui.url);

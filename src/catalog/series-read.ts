@@ -15,7 +15,7 @@ import type { Database } from 'better-sqlite3';
 import { forEachMetricLine } from '../format/metric-bytes.js';
 import { TRASH } from '../store/file/layout.js';
 import type { Location } from '../store/file/layout.js';
-import { B, SUM_CHUNK, SUM_FIELDS, blockPoints, blockSize, decodeHead, f64 } from './summary.js';
+import { B, SUM_CHUNK, SUM_FIELDS, blockPointsOf, blockSize, decodeHead, f64 } from './summary.js';
 import type { SummaryHead } from './summary.js';
 
 /**
@@ -37,6 +37,12 @@ export interface SummarySeries {
 
 /** Points in range over all runs up to which level 0's blocks too coarse are replaced by the real points. */
 export const FILE_POINTS = 200_000;
+
+/** A level's chunks read for a run: their blocks, the first being block `first` of the level. */
+interface Got {
+  parts: Float64Array[];
+  first: number;
+}
 
 /** How a run was answered (for tests and the bench). */
 export type SummarySource = 'summary' | 'file' | 'empty';
@@ -128,21 +134,15 @@ export function summarySeries(
     while (level + 1 < head.counts.length && est / blockSize(level + 1) >= need) level++;
     return level;
   };
-  const concat = (rows: { chunk: number; data: Buffer }[]): { blocks: Float64Array; first: number } => {
-    if (rows.length === 0) return { blocks: new Float64Array(0), first: 0 };
-    const parts = rows.map((r) => f64(r.data));
-    const blocks = parts.length === 1 ? parts[0]! : new Float64Array(parts.reduce((a, p) => a + p.length, 0));
-    if (parts.length > 1) {
-      let at = 0;
-      for (const p of parts) {
-        blocks.set(p, at);
-        at += p.length;
-      }
-    }
-    return { blocks, first: rows[0]!.chunk * SUM_CHUNK };
+  // A level's chunks of the range, in order (consecutive: x never decreases), as views of the
+  // rows' bytes (not copied into one array: a wide zoom reads megabytes of them).
+  const partsOf = (rows: { chunk: number; data: Buffer }[], a = 0, b = rows.length): Got => {
+    const parts: Float64Array[] = [];
+    for (let i = a; i < b; i++) parts.push(f64(rows[i]!.data));
+    return { parts, first: b > a ? rows[a]!.chunk * SUM_CHUNK : 0 };
   };
   // Each level's chunks of the range for many runs in one statement.
-  const pre = new Map<number, { level: number; got: { blocks: Float64Array; first: number } }>();
+  const pre = new Map<number, { level: number; got: Got }>();
   {
     const byLevel = new Map<number, number[]>();
     for (const h of heads.values()) {
@@ -162,7 +162,7 @@ export function summarySeries(
         while (a < rows.length) {
           let b = a;
           while (b < rows.length && rows[b]!.rid === rows[a]!.rid) b++;
-          pre.set(rows[a]!.rid, { level, got: concat(rows.slice(a, b)) });
+          pre.set(rows[a]!.rid, { level, got: partsOf(rows, a, b) });
           a = b;
         }
       }
@@ -186,32 +186,40 @@ export function summarySeries(
       sources?.set(id, 'empty');
       continue;
     }
-    const read = (l: number): { blocks: Float64Array; first: number } => concat(chunks.all(h.rid, key, l, lo, hi) as { chunk: number; data: Buffer }[]);
+    const read = (l: number): Got => partsOf(chunks.all(h.rid, key, l, lo, hi) as { chunk: number; data: Buffer }[]);
     const early = pre.get(h.rid);
     let level = early?.level ?? levelOf(head);
     let got = early?.got ?? read(level);
     // Blocks in the range: finer until there is one per bucket, if any level has.
-    const inRange = (blocks: Float64Array): number => {
+    const inRange = (g: Got): number => {
       let k = 0;
-      for (let o = 0; o < blocks.length; o += SUM_FIELDS) if (blocks[o + B.lx]! >= lo && blocks[o + B.fx]! <= hi) k++;
+      for (const blocks of g.parts) for (let o = 0; o < blocks.length; o += SUM_FIELDS) if (blocks[o + B.lx]! >= lo && blocks[o + B.fx]! <= hi) k++;
       return k;
     };
-    while (level > 0 && inRange(got.blocks) < need) got = read(--level);
+    while (level > 0 && inRange(got) < need) got = read(--level);
     // Level 0 coarser than that: the real points if few in all, else level 0 (every point is
     // still within its block's min and max, drawn).
-    if (level > 0 || !fileOk || inRange(got.blocks) >= need) {
-      const pts = blockPoints(got.blocks, head.n, level, got.first, opts.from, opts.to);
+    if (level > 0 || !fileOk || inRange(got) >= need) {
+      const pts = blockPointsOf(got.parts, head.n, level, got.first, opts.from, opts.to);
       out.set(id, { id, xs: pts.xs, ys: pts.ys, sorted: true, count: pts.inRange });
       sources?.set(id, 'summary');
       continue;
     }
     // A small range: its points, read from the file between its blocks' offsets.
-    const nb = got.blocks.length / SUM_FIELDS;
+    const blocks = got.parts.length === 1 ? got.parts[0]! : new Float64Array(got.parts.reduce((a, p) => a + p.length, 0));
+    if (got.parts.length > 1) {
+      let at = 0;
+      for (const p of got.parts) {
+        blocks.set(p, at);
+        at += p.length;
+      }
+    }
+    const nb = blocks.length / SUM_FIELDS;
     let b0 = -1;
     let b1 = -1;
     for (let b = 0; b < nb; b++) {
       const o = b * SUM_FIELDS;
-      if (got.blocks[o + B.lx]! >= lo && got.blocks[o + B.fx]! <= hi) {
+      if (blocks[o + B.lx]! >= lo && blocks[o + B.fx]! <= hi) {
         if (b0 < 0) b0 = b;
         b1 = b;
       }
@@ -221,10 +229,10 @@ export function summarySeries(
       sources?.set(id, 'empty');
       continue;
     }
-    const start = got.blocks[b0 * SUM_FIELDS + B.off]!;
+    const start = blocks[b0 * SUM_FIELDS + B.off]!;
     let end = head.end;
     const next = got.first + b1 + 1;
-    if (b1 + 1 < nb) end = got.blocks[(b1 + 1) * SUM_FIELDS + B.off]!;
+    if (b1 + 1 < nb) end = blocks[(b1 + 1) * SUM_FIELDS + B.off]!;
     else if (next < (head.counts[0] ?? 0)) {
       const r = one.get(h.rid, key, 0, Math.floor(next / SUM_CHUNK)) as { data: Buffer } | undefined;
       if (r) end = f64(r.data)[(next % SUM_CHUNK) * SUM_FIELDS + B.off] ?? head.end;

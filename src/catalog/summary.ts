@@ -323,10 +323,10 @@ export class SummaryBuilder {
 }
 
 /**
- * The chart points of summary blocks: per block its first point, its min and max in x order,
- * and its last point (a point equal to the one before it in the block is left out), with the
- * number of series points the blocks hold inside `[from, to]` (blocks across an end counted in
- * proportion of their x span).
+ * The chart points of summary blocks (those wholly outside `[from, to]` left out): per block its
+ * first point, its min and max in x order, and its last point (a point equal to the one before
+ * it in the block is left out), with the number of series points the blocks hold inside
+ * `[from, to]` (blocks across an end counted in proportion of their x span).
  *
  * @example
  * ```ts
@@ -341,55 +341,83 @@ export function blockPoints(
   from: number | null,
   to: number | null,
 ): { xs: Float64Array; ys: Float64Array; inRange: number } {
-  const nb = Math.floor(blocks.length / SUM_FIELDS);
-  const xs = new Float64Array(nb * 4);
-  const ys = new Float64Array(nb * 4);
+  return blockPointsOf([blocks], n, level, firstBlock, from, to);
+}
+
+/**
+ * {@link blockPoints} of consecutive chunks of a level (`parts[i]` follows `parts[i - 1]`; the
+ * first starts at block `firstBlock`), without copying them into one array first.
+ *
+ * @example
+ * ```ts
+ * const c = blockPointsOf([f64(chunk0.data), f64(chunk1.data)], head.n, 0, 0, null, null);
+ * ```
+ */
+export function blockPointsOf(
+  parts: readonly Float64Array[],
+  n: number,
+  level: number,
+  firstBlock: number,
+  from: number | null,
+  to: number | null,
+): { xs: Float64Array; ys: Float64Array; inRange: number } {
+  let total = 0;
+  for (const p of parts) total += Math.floor(p.length / SUM_FIELDS);
+  const xs = new Float64Array(total * 4);
+  const ys = new Float64Array(total * 4);
   const size = blockSize(level);
   let k = 0;
   let inRange = 0;
   const lo = from ?? -Infinity;
   const hi = to ?? Infinity;
-  for (let b = 0, o = 0; b < nb; b++, o += SUM_FIELDS) {
-    const fx = blocks[o + B.fx]!;
-    const fy = blocks[o + B.fy]!;
-    const lx = blocks[o + B.lx]!;
-    const ly = blocks[o + B.ly]!;
-    const nx = blocks[o + B.nx]!;
-    const ny = blocks[o + B.ny]!;
-    const xx = blocks[o + B.xx]!;
-    const xy = blocks[o + B.xy]!;
-    const points = Math.min(size, n - (firstBlock + b) * size);
-    if (fx >= lo && lx <= hi) inRange += points;
-    else if (lx >= lo && fx <= hi && lx > fx) inRange += (points * (Math.min(lx, hi) - Math.max(fx, lo))) / (lx - fx);
-    // first, then min and max in x order, then last; a point equal to the one before is left out
-    xs[k] = fx;
-    ys[k] = fy;
-    k++;
-    let px = fx;
-    let py = fy;
-    const minFirst = nx <= xx;
-    for (let j = 0; j < 3; j++) {
-      let x: number;
-      let y: number;
-      if (j === 0) {
-        x = minFirst ? nx : xx;
-        y = minFirst ? ny : xy;
-      } else if (j === 1) {
-        x = minFirst ? xx : nx;
-        y = minFirst ? xy : ny;
-      } else {
-        if (points <= 1) break;
-        x = lx;
-        y = ly;
-      }
-      if (j < 2 && y !== y) continue;
-      if (x === px && (y === py || (y !== y && py !== py))) continue;
-      xs[k] = x;
-      ys[k] = y;
+  let first = firstBlock;
+  for (const blocks of parts) {
+    const nb = Math.floor(blocks.length / SUM_FIELDS);
+    for (let b = 0, o = 0; b < nb; b++, o += SUM_FIELDS) {
+      const fx = blocks[o + B.fx]!;
+      const fy = blocks[o + B.fy]!;
+      const lx = blocks[o + B.lx]!;
+      const ly = blocks[o + B.ly]!;
+      const nx = blocks[o + B.nx]!;
+      const ny = blocks[o + B.ny]!;
+      const xx = blocks[o + B.xx]!;
+      const xy = blocks[o + B.xy]!;
+      // A block wholly outside the range adds nothing (its chunk holds blocks that are in it).
+      if (lx < lo || fx > hi) continue;
+      const points = Math.min(size, n - (first + b) * size);
+      if (fx >= lo && lx <= hi) inRange += points;
+      else if (lx >= lo && fx <= hi && lx > fx) inRange += (points * (Math.min(lx, hi) - Math.max(fx, lo))) / (lx - fx);
+      // first, then min and max in x order, then last; a point equal to the one before is left out
+      xs[k] = fx;
+      ys[k] = fy;
       k++;
-      px = x;
-      py = y;
+      let px = fx;
+      let py = fy;
+      const minFirst = nx <= xx;
+      for (let j = 0; j < 3; j++) {
+        let x: number;
+        let y: number;
+        if (j === 0) {
+          x = minFirst ? nx : xx;
+          y = minFirst ? ny : xy;
+        } else if (j === 1) {
+          x = minFirst ? xx : nx;
+          y = minFirst ? xy : ny;
+        } else {
+          if (points <= 1) break;
+          x = lx;
+          y = ly;
+        }
+        if (j < 2 && y !== y) continue;
+        if (x === px && (y === py || (y !== y && py !== py))) continue;
+        xs[k] = x;
+        ys[k] = y;
+        k++;
+        px = x;
+        py = y;
+      }
     }
+    first += nb;
   }
   return { xs: xs.subarray(0, k), ys: ys.subarray(0, k), inRange: Math.round(inRange) };
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MlflowClient } from '../../src/tracking/client.js';
 import { startUi } from '../../src/ui/server/index.js';
 import type { UiServer } from '../../src/ui/server/index.js';
-import { Pyramid, SeriesCache, decimateTyped, pyramidOf } from '../../src/ui/server/series.js';
+import { CHART_POINTS, POINTS_PER_BUCKET, Pyramid, SeriesCache, chartBuckets, decimateTyped, pyramidOf } from '../../src/ui/server/series.js';
 import type { XY } from '../../src/ui/server/series.js';
 import { PyChild, ensureBundle, request } from './helpers.js';
 
@@ -140,6 +140,29 @@ describe('min/max pyramid', () => {
         expect(p.minMax(v, a, b), `n=${n} [${a}, ${b})`).toEqual({ iMin, iMax });
       }
     }
+  });
+});
+
+describe('point budget of a chart', () => {
+  it('one bucket per pixel for few runs, at most CHART_POINTS in all for many, and a spike of one run among 1,000 still shows', () => {
+    expect(chartBuckets(1200, 1)).toBe(1200);
+    expect(chartBuckets(1200, 104)).toBe(1200);
+    expect(chartBuckets(1200, 105)).toBeLessThan(1200);
+    expect(chartBuckets(1200, 1000)).toBe(125);
+    expect(chartBuckets(1200, 5000)).toBe(25);
+    for (const runs of [1, 10, 100, 333, 1000, 2500, 5000]) {
+      for (const px of [200, 800, 1276, 4000]) {
+        const b = chartBuckets(px, runs);
+        expect(b, `${runs} runs ${px} px`).toBeLessThanOrEqual(px);
+        expect(b * POINTS_PER_BUCKET * runs, `${runs} runs ${px} px`).toBeLessThanOrEqual(Math.max(CHART_POINTS, POINTS_PER_BUCKET * runs));
+      }
+    }
+    const xs = Float64Array.from({ length: 10_000 }, (_, i) => i);
+    const runs: XY[] = Array.from({ length: 1000 }, (_, k) => ({ id: `r${k}`, xs, ys: Float64Array.from(xs, (x) => (k === 617 && x === 4321 ? 1000 : Math.sin(x / 100 + k))) }));
+    const d = decimateTyped(runs, { width: chartBuckets(1276, runs.length) });
+    expect(d.decimated).toBe(true);
+    expect(d.x.length * runs.length).toBeLessThanOrEqual(CHART_POINTS);
+    expect(Math.max(...d.ys[617]!.filter((v) => !Number.isNaN(v)))).toBe(1000);
   });
 });
 

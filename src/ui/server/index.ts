@@ -36,7 +36,7 @@ import { createPageToken } from '../../search/paging.js';
 import type { ChangeEvent } from '../../catalog/events.js';
 import { EventHub } from './live.js';
 import { runGroups } from './groups.js';
-import { SeriesCache, decimate, decimateTyped, encodeSeries, pyramidOf } from './series.js';
+import { SeriesCache, chartBuckets, decimate, decimateTyped, encodeSeries, pyramidOf } from './series.js';
 import { catalogPath } from '../../catalog/location.js';
 import type { Series, XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
@@ -100,9 +100,6 @@ function staticDir(): string {
   for (const c of candidates) if (fs.existsSync(path.join(c, 'app.js'))) return c;
   return candidates[0]!;
 }
-
-/** Points (4 per bucket per run) one chart answer may carry at most (see `/api/series`). */
-const SERIES_BUDGET = 1_000_000;
 
 /** An API answer sent as bytes (the chart series' binary form). */
 class BinaryAnswer {
@@ -574,10 +571,9 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       if (!key) throw new HttpError(400, 'key= is required');
       if (runs.length > 5000) throw new HttpError(400, 'at most 5000 runs per chart');
       const xMode = u.searchParams.get('x') ?? 'step';
-      // Many runs: buckets wider than a pixel so that an answer stays under ~1M points (a
-      // thousand overlapping lines show no per-pixel detail; every bucket still keeps its min
-      // and max, so a spike shows).
-      const width = Math.min(intParam(u, 'width', 800, 1, 8192), Math.max(64, Math.floor(SERIES_BUDGET / (4 * Math.max(1, runs.length)))));
+      // Buckets: one per pixel column, fewer with many runs so that the answer stays within
+      // CHART_POINTS (~500k points; every bucket still keeps its min and max, so a spike shows).
+      const width = chartBuckets(intParam(u, 'width', 800, 1, 8192), runs.length);
       const t0 = performance.now();
       const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
       // By step: from the catalog's series summaries (no metric file read but a small range's).

@@ -437,6 +437,33 @@ export interface DecimatedTyped {
   decimated: boolean;
 }
 
+/** Points a bucket holds per run: its first, min, max and last. */
+export const POINTS_PER_BUCKET = 4;
+
+/**
+ * The most points one chart answer carries, all runs together. A chart of 1,000 runs at one
+ * bucket per pixel would be 5M points (about 20 MB, and a second to draw); a thousand overlapping
+ * lines show no per-pixel detail anyway. (MLflow's own UI samples 320 points per run.)
+ */
+export const CHART_POINTS = 500_000;
+
+/**
+ * The buckets of a chart of `runs` runs `pixels` wide: one per pixel column (at most
+ * {@link POINTS_PER_BUCKET} points per pixel column per run), fewer when that would be more than
+ * {@link CHART_POINTS} points in all (1,000 runs: 125 buckets, 500 points per run). Every bucket
+ * keeps its min and max, so a spike shows whatever the bucket count. At the 5,000 runs a chart
+ * draws at most, 25 buckets.
+ *
+ * @example
+ * ```ts
+ * chartBuckets(1200, 3); // 1200: few runs keep one bucket per pixel
+ * chartBuckets(1200, 1000); // 125
+ * ```
+ */
+export function chartBuckets(pixels: number, runs: number): number {
+  return Math.max(1, Math.min(Math.floor(pixels), Math.floor(CHART_POINTS / (POINTS_PER_BUCKET * Math.max(1, runs)))));
+}
+
 /**
  * Decimates runs over `[from, to]` into `width` buckets. In a bucket each run contributes its
  * first, min, max and last point (in x order), placed on 4 sub-positions of the bucket so that
