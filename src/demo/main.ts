@@ -197,7 +197,8 @@ async function main(): Promise<void> {
     const history = await client.getMetricHistory(best.info.runId, 'test_accuracy');
     console.log(`\n  ${best.info.runName}: test_accuracy reached ${best.data.metrics['test_accuracy']?.toFixed(3)} after ${history.length} epochs`);
   }
-  console.log(`\nThe same folder opens in Python: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ${root}`);
+  console.log(`\nBrowse and compare the runs in a browser (live as new runs arrive): npx mlruns ui ${root}`);
+  console.log(`The same folder opens in Python: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri ${root}`);
 }
 
 main().catch((err: unknown) => {
