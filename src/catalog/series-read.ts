@@ -15,7 +15,7 @@ import type { Database } from 'better-sqlite3';
 import { forEachMetricLine } from '../format/metric-bytes.js';
 import { TRASH } from '../store/file/layout.js';
 import type { Location } from '../store/file/layout.js';
-import { B, SUM_CHUNK, SUM_FIELDS, blockPointsOf, blockSize, decodeHead, f64 } from './summary.js';
+import { B, SUM_CHUNK, SUM_FIELDS, blockPoints, blockSize, decodeHead, f64 } from './summary.js';
 import type { SummaryHead } from './summary.js';
 
 /**
@@ -42,6 +42,18 @@ export const FILE_POINTS = 200_000;
 interface Got {
   parts: Float64Array[];
   first: number;
+}
+
+/** A level's read blocks as one array (a single chunk as it is). */
+function joined(g: Got): Float64Array {
+  if (g.parts.length === 1) return g.parts[0]!;
+  const blocks = new Float64Array(g.parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of g.parts) {
+    blocks.set(p, at);
+    at += p.length;
+  }
+  return blocks;
 }
 
 /** How a run was answered (for tests and the bench). */
@@ -200,20 +212,13 @@ export function summarySeries(
     // Level 0 coarser than that: the real points if few in all, else level 0 (every point is
     // still within its block's min and max, drawn).
     if (level > 0 || !fileOk || inRange(got) >= need) {
-      const pts = blockPointsOf(got.parts, head.n, level, got.first, opts.from, opts.to);
+      const pts = blockPoints(got.parts, head.n, level, got.first, opts.from, opts.to);
       out.set(id, { id, xs: pts.xs, ys: pts.ys, sorted: true, count: pts.inRange });
       sources?.set(id, 'summary');
       continue;
     }
     // A small range: its points, read from the file between its blocks' offsets.
-    const blocks = got.parts.length === 1 ? got.parts[0]! : new Float64Array(got.parts.reduce((a, p) => a + p.length, 0));
-    if (got.parts.length > 1) {
-      let at = 0;
-      for (const p of got.parts) {
-        blocks.set(p, at);
-        at += p.length;
-      }
-    }
+    const blocks = joined(got);
     const nb = blocks.length / SUM_FIELDS;
     let b0 = -1;
     let b1 = -1;

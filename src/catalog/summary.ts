@@ -326,34 +326,16 @@ export class SummaryBuilder {
  * The chart points of summary blocks (those wholly outside `[from, to]` left out): per block its
  * first point, its min and max in x order, and its last point (a point equal to the one before
  * it in the block is left out), with the number of series points the blocks hold inside
- * `[from, to]` (blocks across an end counted in proportion of their x span).
+ * `[from, to]` (blocks across an end counted in proportion of their x span). The blocks are
+ * consecutive chunks of a level (`parts[i]` follows `parts[i - 1]`; the first starts at block
+ * `firstBlock`), read where they are, not copied into one array first.
  *
  * @example
  * ```ts
- * const c = blockPoints(f64(row.data), head.n, 0, 0, null, null);
+ * const c = blockPoints([f64(chunk0.data), f64(chunk1.data)], head.n, 0, 0, null, null);
  * ```
  */
 export function blockPoints(
-  blocks: Float64Array,
-  n: number,
-  level: number,
-  firstBlock: number,
-  from: number | null,
-  to: number | null,
-): { xs: Float64Array; ys: Float64Array; inRange: number } {
-  return blockPointsOf([blocks], n, level, firstBlock, from, to);
-}
-
-/**
- * {@link blockPoints} of consecutive chunks of a level (`parts[i]` follows `parts[i - 1]`; the
- * first starts at block `firstBlock`), without copying them into one array first.
- *
- * @example
- * ```ts
- * const c = blockPointsOf([f64(chunk0.data), f64(chunk1.data)], head.n, 0, 0, null, null);
- * ```
- */
-export function blockPointsOf(
   parts: readonly Float64Array[],
   n: number,
   level: number,

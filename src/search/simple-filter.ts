@@ -162,7 +162,8 @@ export function simpleRunComparisons(filter: string): { stripped: Tok[]; positio
     const before = r.spaces();
     const op = r.operator();
     if (!op) return null;
-    if (op.ttype === 'Operator.Comparison' && isLetter(op.value.charCodeAt(0)) && before === 0) return null;
+    // LIKE / ILIKE need a space before them (else the key would run into the word).
+    if (isLetter(op.value.charCodeAt(0)) && before === 0) return null;
     r.spaces();
     const value = r.value();
     if (!value) return null;

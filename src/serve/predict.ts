@@ -150,13 +150,18 @@ function countRows(buf: Buffer, st: { pos: number; rows: number; inQuotes: boole
   st.inQuotes = inQ;
 }
 
+/** The error of a prediction stopped by its signal. */
+function stoppedError(): MlflowError {
+  return new MlflowError('CANCELLED' as never, 'Prediction stopped');
+}
+
 /**
  * The chunks of `source` until `signal` aborts: a pending read loses the race to the abort, which
  * throws `CANCELLED` at once instead of waiting for input that may never come.
  */
 async function* untilAborted<T>(source: AsyncGenerator<T>, signal: AbortSignal): AsyncGenerator<T> {
   const stopped = new Promise<never>((_, reject) => {
-    const stop = (): void => reject(new MlflowError('CANCELLED' as never, 'Prediction stopped'));
+    const stop = (): void => reject(stoppedError());
     if (signal.aborted) stop();
     else signal.addEventListener('abort', stop, { once: true });
   });
@@ -573,7 +578,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       const { chunk, result } = inflight.shift() as { chunk: Chunk; result: Promise<BatchResult> };
       await runner.ready;
       const r = await result;
-      if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
+      if (options.signal?.aborted) throw stoppedError();
       if (r.error) throw new MlflowError('INVALID_PARAMETER_VALUE', r.error);
       bad.push(...r.bad);
       if (r.text) {
@@ -593,7 +598,7 @@ export async function predictFile(uri: string, options: PredictFileOptions): Pro
       options.onProgress?.({ rows, bytes: chunk.bytes, totalBytes });
     };
     for await (const chunk of chunks) {
-      if (options.signal?.aborted) throw new MlflowError('CANCELLED' as never, 'Prediction stopped');
+      if (options.signal?.aborted) throw stoppedError();
       const keepCols = keep.map((k) => {
         const j = chunk.frame.columns.indexOf(k);
         if (j < 0) throw new MlflowError('INVALID_PARAMETER_VALUE', `The input has no column '${k}' to keep (its columns: ${chunk.frame.columns.join(', ')})`);

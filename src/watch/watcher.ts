@@ -622,6 +622,12 @@ export class Watcher extends EventEmitter {
     const scope: RefreshScope = { experiments: [], runs: [] };
     const seenE = new Set<string>();
     const seenR = new Set<string>();
+    const addExperiment = (loc: Location, dir: string): void => {
+      const k = `${loc}\0${dir}`;
+      if (seenE.has(k)) return;
+      seenE.add(k);
+      scope.experiments.push({ loc, dir });
+    };
     let structure = false;
     for (const p of paths) {
       const rel = path.relative(this.root, p);
@@ -646,23 +652,12 @@ export class Watcher extends EventEmitter {
       const rest = parts.slice(i + 1);
       const first = rest[0];
       if (first === undefined || first === 'meta.yaml' || first === 'tags' || first === 'datasets' || first === 'traces' || first === 'models') {
-        const k = `${loc}\0${dir}`;
-        if (!seenE.has(k)) {
-          seenE.add(k);
-          scope.experiments.push({ loc, dir });
-        }
-        if (first === undefined) {
-          // The folder itself came or went: it may have moved to or from .trash (a delete or a
-          // restore). Both sides in one refresh pair the removal with the creation; the file
-          // watcher may report the two sides in separate flushes under load, which would read as
-          // an experiment removed and another created.
-          const other: Location = loc === 'root' ? 'trash' : 'root';
-          const ko = `${other}\0${dir}`;
-          if (!seenE.has(ko)) {
-            seenE.add(ko);
-            scope.experiments.push({ loc: other, dir });
-          }
-        }
+        addExperiment(loc, dir);
+        // The folder itself came or went: it may have moved to or from .trash (a delete or a
+        // restore). Both sides in one refresh pair the removal with the creation; the file
+        // watcher may report the two sides in separate flushes under load, which would read as
+        // an experiment removed and another created.
+        if (first === undefined) addExperiment(loc === 'root' ? 'trash' : 'root', dir);
       } else {
         const k = runKey(loc, dir, first);
         if (!seenR.has(k)) {
@@ -672,13 +667,7 @@ export class Watcher extends EventEmitter {
       }
     }
     if (structure) {
-      for (const e of this.allExperiments()) {
-        const k = `${e.loc}\0${e.dir}`;
-        if (!seenE.has(k)) {
-          seenE.add(k);
-          scope.experiments.push(e);
-        }
-      }
+      for (const e of this.allExperiments()) addExperiment(e.loc, e.dir);
     }
     return scope;
   }

@@ -178,14 +178,28 @@ async function waitHealthy(url: string, child: ChildProcess, logFile: string, ti
   }
 }
 
+/** The template's path per MLflow major version, once known in this process. */
+const templates = new Map<string, string>();
+
 /**
  * An empty MLflow tracking + registry database at the schema head of the `mlflow-<version>-full`
  * venv, made once per machine and venv (under node_modules/.cache, keyed by the MLflow version)
  * by MLflow's own SqlAlchemyStore as `mlflow server` makes it at its first start: the migrations,
  * then the Default experiment with the artifact root `--serve-artifacts` gives (`mlflow-artifacts:/`).
  * A lock folder keeps two test files from making it at once; it is renamed into place whole.
+ * Its path is asked of the venv once per test process (a server restart or a second server
+ * reuses it).
  */
 function migratedSqliteTemplate(version: '3' | '2'): string {
+  const known = templates.get(version);
+  if (known !== undefined && fs.existsSync(known)) return known;
+  const file = makeSqliteTemplate(version);
+  templates.set(version, file);
+  return file;
+}
+
+/** Finds or makes the template of {@link migratedSqliteTemplate}. */
+function makeSqliteTemplate(version: '3' | '2'): string {
   const python = path.join(path.dirname(mlflowBin(version)), 'python');
   const probe = spawnSync(python, ['-c', 'import importlib.metadata as m; print(m.version("mlflow"))'], { encoding: 'utf8' });
   if (probe.status !== 0) throw new Error(`${python} has no mlflow: run scripts/setup-oracle.sh:\n${probe.stderr}`);
