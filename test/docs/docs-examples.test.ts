@@ -26,6 +26,7 @@ import { BUILD_ONNX_PY, pyFull } from '../serve/helpers.js';
 import { MlflowClient } from '../../src/index.js';
 import { logModel } from '../../src/models/index.js';
 import { setTrackingUri } from '../../src/tracking/fluent.js';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -180,7 +181,7 @@ describe('TypeScript examples of docs/*.md', () => {
 
   it('what the rest.md examples logged is on the server, as Python MLflow 3 reads it', () => {
     expect(server).toBeDefined();
-    const r = spawnSync(
+    const r = warmPythonSync(
       PYTHON,
       [
         '-c',
@@ -203,7 +204,7 @@ describe('TypeScript examples of docs/*.md', () => {
 
   it('what the models.md examples logged is read by Python MLflow 3', () => {
     const root = path.join(work, 'models', 'mlruns');
-    const r = spawnSync(
+    const r = warmPythonSync(
       PYTHON,
       ['-c', "import sys, mlflow\nc = mlflow.MlflowClient('file://' + sys.argv[1])\nmv = c.get_model_version_by_alias('linear', 'champion')\nprint(mv.version, mv.model_id is not None)", root],
       { env: cleanEnv(), encoding: 'utf8' },
@@ -228,7 +229,7 @@ describe('shell examples of docs/*.md that show their output', () => {
   it.each(shellExamples)('%s: %s', (_page, command, expected) => {
     // A store with the experiment and params the examples talk about, written by Python MLflow.
     const cwd = fs.mkdtempSync(path.join(work, 'sh-'));
-    const py = spawnSync(
+    const py = warmPythonSync(
       PYTHON,
       ['-c', "import mlflow\nc = mlflow.MlflowClient('file:./mlruns')\ne = c.create_experiment('sweep')\nr = c.create_run(e)\nc.log_param(r.info.run_id, 'lr', 0.1)\nc.log_metric(r.info.run_id, 'acc', 0.9)"],
       { cwd, env: cleanEnv(), encoding: 'utf8' },
@@ -260,7 +261,7 @@ describe('the README example runs twice in one folder', () => {
     } finally {
       process.chdir(prev);
     }
-    const r = spawnSync(
+    const r = warmPythonSync(
       PYTHON,
       ['-c', "import mlflow\nc = mlflow.MlflowClient('file:./mlruns')\ne = c.get_experiment_by_name('sweep')\nprint(len(c.search_runs([e.experiment_id])))"],
       { cwd, env: cleanEnv(), encoding: 'utf8' },

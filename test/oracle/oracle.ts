@@ -11,11 +11,12 @@
  * await py.close();
  * ```
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { warmPythonSpawn } from './zygote.js';
 import type {
   Experiment,
   LoggedModel,
@@ -280,7 +281,8 @@ export class Oracle {
       GIT_PYTHON_REFRESH: 'quiet',
       ...opts.env,
     });
-    const proc = spawn(python, [SERVER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // In a fork of a warm interpreter of that virtualenv (test/oracle/zygote.ts): no `import mlflow` per oracle.
+    const proc = warmPythonSpawn(python, [SERVER], { env });
     const debug = opts.debug ?? process.env['ORACLE_DEBUG'] === '1';
 
     let ready!: (r: Response) => void;

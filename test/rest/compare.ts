@@ -3,12 +3,12 @@
  * experiment, logged-model ids and version numbers than its source; it names its source in the
  * `mlruns.sync.*` tags. The projection keys everything by what survives a copy.
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { LoggedModel, Metric, Run } from '../../src/entities.js';
 import type { Dump, DumpedRegisteredModel } from '../oracle/oracle.js';
 import { isPyError } from '../oracle/oracle.js';
 import { REPO_ROOT } from './server.js';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 const SYNC = 'mlruns.sync.';
 /** Stands for a metric history Python could not read. */
@@ -150,7 +150,7 @@ export function projectDump(d: Dump, options: ProjectOptions = {}): unknown {
 /** Runs the push/pull test store script with Python MLflow 3; returns its JSON summary. */
 export function makeSyncStore(root: string, points = 5): { experimentId: string; runs: Record<string, string>; deletedRunId: string; modelId: string } {
   const py = path.join(REPO_ROOT, '.oracle', 'mlflow-3', 'bin', 'python');
-  const r = spawnSync(py, [path.join(REPO_ROOT, 'test/rest/make_sync_store.py'), root, String(points)], {
+  const r = warmPythonSync(py, [path.join(REPO_ROOT, 'test/rest/make_sync_store.py'), root, String(points)], {
     encoding: 'utf8',
     env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true', MLFLOW_TRACKING_URI: '', PYTHONDONTWRITEBYTECODE: '1' },
     timeout: 300_000,

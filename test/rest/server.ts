@@ -17,9 +17,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
+const WARM_MLFLOW = path.join(REPO_ROOT, 'test/rest/warm_mlflow.py');
 
 /** A free TCP port on 127.0.0.1 (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -62,6 +64,22 @@ async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGTER
   }, graceMs);
   await done;
   clearTimeout(timer);
+}
+
+/** Resolves once nothing accepts connections on 127.0.0.1:port (at most 10 s). */
+async function portClosed(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (!open) return;
+    await sleep(50);
+  }
 }
 
 /** A PostgreSQL server in a temporary data folder. */
@@ -296,7 +314,11 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   let child: ChildProcess;
   const launch = async () => {
     const log = fs.openSync(logFile, 'a');
-    child = spawn(bin, args, { cwd: dir, stdio: ['ignore', log, log], env, detached: true });
+    // `mlflow server` in a warm interpreter of the venv (test/rest/warm_mlflow.py, run by
+    // test/oracle/zygote.ts): the same CLI and the same uvicorn app, without importing mlflow and
+    // the web libraries again in both processes (~7 s of CPU per start). Killing the client
+    // kills the server; the signals the tests send are forwarded to it.
+    child = warmPythonSpawn(path.join(path.dirname(bin), 'python'), [WARM_MLFLOW, ...args], { cwd: dir, stdio: ['ignore', log, log], env, detached: true });
     // A spawn failure (a venv whose interpreter moved: "required file not found") goes to the log,
     // which waitHealthy's error shows.
     child.on('error', (e) => fs.appendFileSync(logFile, `spawn ${bin}: ${e.message}\n`));
@@ -315,7 +337,11 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     backendUri,
     artifactsDir,
     logFile,
-    kill: () => killAndWait(child, 'SIGKILL'),
+    async kill() {
+      await killAndWait(child, 'SIGKILL');
+      // The server goes with its client, a moment later: free its port before a restart.
+      await portClosed(port);
+    },
     restart: launch,
     async stop() {
       await killAndWait(child, 'SIGTERM');

@@ -46,6 +46,15 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('RestStore against mlflow server 3.x (SQLite)', { timeout: 600_000 }, () => {
+  it('the server is MLflow\'s as `mlflow server` runs it (started in a warm interpreter: test/rest/warm_mlflow.py)', async () => {
+    // The security middleware is installed only when mlflow.server is imported as a server
+    // (uvicorn loaded, the server's environment set): a fork that had imported it before would lack it.
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(fs.readFileSync(server.logFile, 'utf8')).toMatch(/Uvicorn running on http:\/\/127\.0\.0\.1:\d+|Application startup complete/);
+  });
+
   it('opens http: URIs as a RestStore; the registry shares its connection', () => {
     expect(client.store).toBeInstanceOf(RestStore);
     expect(client.store.trackingUri).toBe(server.url);

@@ -24,6 +24,7 @@ import { diffValues } from '../oracle/normalize.js';
 import { makeSyncStore, projectDump } from './compare.js';
 import { freePort, startMlflowServer } from './server.js';
 import type { MlflowServer } from './server.js';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 
 let server: MlflowServer;
 let py: Oracle;
@@ -93,11 +94,15 @@ async function startTlsProxy(target: string, creds: { key: Buffer; cert: Buffer 
 function run(cmd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean: Record<string, string | undefined> = Object.fromEntries(TLS_VARS.map((k) => [k, undefined]));
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: cleanEnv({ ...clean, REQUESTS_CA_BUNDLE: undefined, CURL_CA_BUNDLE: undefined, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const childEnv = cleanEnv({ ...clean, REQUESTS_CA_BUNDLE: undefined, CURL_CA_BUNDLE: undefined, ...env });
+    // Python in a warm interpreter of its venv (test/oracle/zygote.ts), anything else as is.
+    const child = /^python[\d.]*$/.test(path.basename(cmd))
+      ? warmPythonSpawn(cmd, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(cmd, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });

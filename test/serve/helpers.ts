@@ -4,12 +4,12 @@
  * `onnx` package and logs them with `mlflow.onnx.log_model`, and real `mlflow models serve`
  * processes to compare with.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO, pyEnv } from '../models/helpers.js';
+import { warmPythonSpawn, warmPythonSync } from '../oracle/zygote.js';
 
 export const FULL = path.join(REPO, '.oracle/mlflow-3-full');
 export const PY_FULL = path.join(FULL, 'bin/python');
@@ -50,7 +50,7 @@ export function pyFull<T = unknown>(root: string, script: string): T {
     "mlflow.set_registry_uri('file://' + ROOT)",
     'result = None',
   ].join('\n');
-  const r = spawnSync(PY_FULL, ['-c', `${prelude}\n${script}\nsys.stdout.write('\\n@@RESULT@@' + json.dumps(result))\n`], {
+  const r = warmPythonSync(PY_FULL, ['-c', `${prelude}\n${script}\nsys.stdout.write('\\n@@RESULT@@' + json.dumps(result))\n`], {
     cwd: REPO,
     env: pyEnv(),
     encoding: 'utf8',
@@ -84,7 +84,9 @@ export async function freePort(): Promise<number> {
 export async function startMlflowModelsServe(root: string, uri: string): Promise<{ url: string; stop(): Promise<void> }> {
   if (!fs.existsSync(PY_FULL)) throw new Error(`The Python oracle is missing: ${PY_FULL} (run scripts/setup-oracle.sh)`);
   const port = await freePort();
-  const child: ChildProcess = spawn(path.join(FULL, 'bin/mlflow'), ['models', 'serve', '-m', uri, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], {
+  // In a warm interpreter (test/rest/warm_mlflow.py): the same CLI and scoring app, without
+  // importing mlflow again in both processes.
+  const child: ChildProcess = warmPythonSpawn(PY_FULL, [path.join(REPO, 'test/rest/warm_mlflow.py'), 'models', 'serve', '-m', uri, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)], {
     cwd: REPO,
     env: pyEnv({ MLFLOW_TRACKING_URI: `file://${root}`, MLFLOW_REGISTRY_URI: `file://${root}`, PATH: `${path.join(FULL, 'bin')}:${process.env['PATH'] ?? ''}` }),
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { oraclePython } from '../oracle/oracle.js';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { REPO, SQL_ORACLES, sqliteUri, tmpDir } from './helpers.js';
 
@@ -18,7 +19,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { env, cwd: dir });
+    // Python in a warm interpreter of its venv (test/oracle/zygote.ts), Node as is.
+    const p = /^python[\d.]*$/.test(path.basename(cmd)) ? warmPythonSpawn(cmd, args, { env, cwd: dir }) : spawn(cmd, args, { env, cwd: dir });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));

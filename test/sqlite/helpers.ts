@@ -2,7 +2,6 @@
  * Shared by the SQLite suites: the Python oracles with MLflow's SQL store, the fixture generator,
  * and dumps of a database by Python and by us, normalized for comparison.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { Oracle, oraclePython } from '../oracle/oracle.js';
 import type { Dump, OracleVersion } from '../oracle/oracle.js';
 import { normalizeDump } from '../oracle/normalize.js';
 import { dumpWithOurLibrary } from '../store/dump.js';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -28,11 +28,12 @@ export function sqliteUri(file: string): string {
 
 /** Runs scripts/gen_sqlite_fixtures.py with a pinned MLflow: a filled database in `dir`. */
 export function generateFixture(major: Major, dir: string): { experiments: string[]; runs: string[]; loggedModel?: string } {
-  const out = execFileSync(oraclePython(SQL_ORACLES[major]), [path.join(REPO, 'scripts/gen_sqlite_fixtures.py'), dir], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const r = warmPythonSync(oraclePython(SQL_ORACLES[major]), [path.join(REPO, 'scripts/gen_sqlite_fixtures.py'), dir], {
     env: { ...process.env, MLFLOW_TRACKING_URI: '', GIT_PYTHON_REFRESH: 'quiet' },
+    timeout: 300_000,
   });
+  if (r.status !== 0) throw new Error(`gen_sqlite_fixtures.py failed (${r.status}):\n${r.stderr}`);
+  const out = r.stdout;
   return JSON.parse(out.trim().split('\n').pop() as string) as { experiments: string[]; runs: string[]; loggedModel?: string };
 }
 

@@ -9,7 +9,6 @@
  *   run with its metric history, chart series) and pushes the events over server-sent events;
  * - `mlruns watch sqlite:///…` prints them.
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -25,6 +24,7 @@ import { build, mlrunsAsync, waitForOutput } from '../cli/helpers.js';
 import { oraclePython } from '../oracle/oracle.js';
 import { ensureBundle, request } from '../ui/helpers.js';
 import { REPO, sqliteUri, tmpDir } from './helpers.js';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 
 class PyDb {
   readonly proc: ChildProcessWithoutNullStreams;
@@ -32,7 +32,7 @@ class PyDb {
   constructor(uri: string) {
     const env: NodeJS.ProcessEnv = { ...process.env, GIT_PYTHON_REFRESH: 'quiet' };
     for (const k of ['MLFLOW_TRACKING_URI', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_RUN_ID']) delete env[k];
-    this.proc = spawn(oraclePython('3-full'), [path.join(REPO, 'test/sqlite/py_live_db.py'), uri], { env });
+    this.proc = warmPythonSpawn(oraclePython('3-full'), [path.join(REPO, 'test/sqlite/py_live_db.py'), uri], { env });
     this.proc.stderr.resume();
     this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }

@@ -2,7 +2,7 @@
  * A Python process and our process write the same run at the same time: nothing is lost, no line
  * is torn, and both read the same result afterwards.
  */
-import { spawn } from 'node:child_process';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,9 +34,8 @@ for i in range(n):
         c.log_param(rid, f"py_{i}", i)
         c.set_tag(rid, f"py_{i}", i)
 `;
-    const child = spawn(oraclePython('3'), ['-c', script, root, rid, String(N)], {
+    const child = warmPythonSpawn(oraclePython('3'), ['-c', script, root, rid, String(N)], {
       env: { ...process.env, MLFLOW_ALLOW_FILE_STORE: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

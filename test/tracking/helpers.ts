@@ -2,13 +2,14 @@
  * Helpers of the tracking tests: temporary folders, the Python oracle run as a script, git repos
  * made with the real `git` binary, and a compiled copy of the library for child Node processes.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { oraclePython } from '../oracle/oracle.js';
 import { buildLib as buildSharedLib } from '../reliability/lib.mjs';
+import { warmPythonSync } from '../oracle/zygote.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -60,7 +61,7 @@ export function runPython<T = unknown>(
   } else {
     args = ['-c', code];
   }
-  const res = spawnSync(pythonBin(version), args, {
+  const res = warmPythonSync(pythonBin(version), args, {
     cwd: options.cwd ?? os.tmpdir(),
     env: cleanEnv(options.env),
     encoding: 'utf8',

@@ -3,7 +3,7 @@
  * MLflow (test/ui/make_store.py) plus runs written by us, a long-lived Python child that logs and
  * reads, one headless Debian chromium per suite (playwright-core), and plain HTTP requests.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { MlflowClient } from '../../src/tracking/client.js';
+import { warmPythonSpawn } from '../oracle/zygote.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PYTHON = path.join(REPO, '.oracle/mlflow-3/bin/python');
@@ -113,7 +114,7 @@ export class PyChild {
   private readonly lines: AsyncIterator<string>;
 
   constructor(root: string) {
-    this.proc = spawn(PYTHON, [path.join(REPO, 'test/ui/py_live.py'), root], { env: pyEnv() });
+    this.proc = warmPythonSpawn(PYTHON, [path.join(REPO, 'test/ui/py_live.py'), root], { env: pyEnv() });
     this.proc.stderr.resume();
     this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }
