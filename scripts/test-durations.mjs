@@ -39,6 +39,7 @@ function fromCpuLines(text) {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l))
+    .filter((r) => !r.file.startsWith('(')) // the warm Python servers' lines: no test file
     .map((r) => ({ name: path.resolve(root, r.file), startTime: 0, endTime: r.wall * 1000 }));
   return { testResults };
 }
