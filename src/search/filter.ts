@@ -15,6 +15,7 @@ import { pyRepr } from '../format/python.js';
 import { type Parsed, SqlParseError, type Tok, isWs, joinInComparison, sqlparse, tmatch } from './sqlparse.js';
 import { PySyntaxError, PyValueError, literalEval, pyLiteralRepr, pySetRepr } from './literal-eval.js';
 import { simpleRunComparisons } from './simple-filter.js';
+import { ENTITY_ALIASES } from './entity-aliases.js';
 
 /** `SearchUtils._parse_list_from_sql_token` + `_check_valid_identifier_list`. */
 export function parseList(token: Tok): string[] {
@@ -103,22 +104,7 @@ export const RUN_ORDER_BY_ATTRIBUTES = new Set([
   'Created',
 ]);
 export const DATASET_ATTRIBUTES = new Set(['name', 'digest', 'context']);
-export const ENTITY_ALIASES: Record<string, RunKeyType> = {
-  metric: 'metric',
-  metrics: 'metric',
-  parameter: 'param',
-  parameters: 'param',
-  param: 'param',
-  params: 'param',
-  tag: 'tag',
-  tags: 'tag',
-  attribute: 'attribute',
-  attr: 'attribute',
-  attributes: 'attribute',
-  run: 'attribute',
-  dataset: 'dataset',
-  datasets: 'dataset',
-};
+export { ENTITY_ALIASES };
 /** The names MLflow uses for key types in its messages. */
 export const PY_TYPE_NAME: Record<RunKeyType, string> = {
   metric: 'metric',

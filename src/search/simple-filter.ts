@@ -35,10 +35,9 @@
  * ```
  * @module
  */
+import { ENTITY_ALIASES } from './entity-aliases.js';
 import type { Tok } from './sqlparse.js';
 
-/** The entity names MLflow accepts before the dot (`SearchUtils._valid_entity_type` aliases). */
-const ENTITIES = new Set(['metric', 'metrics', 'parameter', 'parameters', 'param', 'params', 'tag', 'tags', 'attribute', 'attr', 'attributes', 'run', 'dataset', 'datasets']);
 const KEY_KEYWORDS = new Set(['CASE', 'IN', 'VALUES', 'USING', 'FROM', 'AS']);
 const OPS = new Set(['=', '!=', '<', '>', '<=', '>=']);
 const MAX_CLAUSES = 64;
@@ -74,7 +73,7 @@ class Reader {
   identifier(): Tok | null {
     const pos = this.i;
     const entity = this.word();
-    if (entity === null || !ENTITIES.has(entity) || this.s.charCodeAt(this.i) !== 46) return null;
+    if (entity === null || !Object.prototype.hasOwnProperty.call(ENTITY_ALIASES, entity) || this.s.charCodeAt(this.i) !== 46) return null;
     this.i++;
     const key = this.word();
     if (key === null || KEY_KEYWORDS.has(key.toUpperCase())) return null;

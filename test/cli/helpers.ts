@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { venvPython } from '../oracle/oracle.js';
 import { warmPythonSync } from '../oracle/zygote.js';
+import { makeOnce } from '../setup/once.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PYTHON = venvPython('mlflow-3');
@@ -59,33 +60,21 @@ export function build(): void {
     const p = path.join(path.dirname(COPY), old);
     if (p !== COPY && p !== `${COPY}.lock` && Date.now() - fs.statSync(p).mtimeMs > 3600_000) fs.rmSync(p, { recursive: true, force: true });
   }
-  for (;;) {
-    if (fs.existsSync(stamp)) return;
-    try {
-      fs.mkdirSync(lock);
-    } catch {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-      continue;
+  makeOnce(lock, () => (fs.existsSync(stamp) ? true : undefined), () => {
+    let log = '';
+    if (!distUpToDate()) {
+      const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
+      log = `${r.stdout}\n${r.stderr}`;
     }
-    try {
-      if (!fs.existsSync(stamp)) {
-        let log = '';
-        if (!distUpToDate()) {
-          const r = spawnSync('npm', ['run', 'build'], { cwd: REPO, encoding: 'utf8' });
-          log = `${r.stdout}\n${r.stderr}`;
-        }
-        const main = path.join(REPO, 'dist/cli/main.js');
-        if (!fs.existsSync(main)) throw new Error(`build did not produce ${main}:\n${log}`);
-        fs.rmSync(COPY, { recursive: true, force: true });
-        fs.mkdirSync(COPY, { recursive: true });
-        fs.cpSync(path.join(REPO, 'dist'), path.join(COPY, 'dist'), { recursive: true });
-        fs.copyFileSync(path.join(REPO, 'package.json'), path.join(COPY, 'package.json'));
-        fs.writeFileSync(stamp, '');
-      }
-    } finally {
-      fs.rmdirSync(lock);
-    }
-  }
+    const main = path.join(REPO, 'dist/cli/main.js');
+    if (!fs.existsSync(main)) throw new Error(`build did not produce ${main}:\n${log}`);
+    fs.rmSync(COPY, { recursive: true, force: true });
+    fs.mkdirSync(COPY, { recursive: true });
+    fs.cpSync(path.join(REPO, 'dist'), path.join(COPY, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(REPO, 'package.json'), path.join(COPY, 'package.json'));
+    fs.writeFileSync(stamp, '');
+    return true;
+  });
 }
 
 /** The environment of a spawned command: no colour forcing, no tracking URI, unless given. */

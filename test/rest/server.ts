@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { warmPythonSpawn } from '../oracle/zygote.js';
+import { makeOnce } from '../setup/once.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -224,42 +225,23 @@ function makeSqliteTemplate(version: '3' | '2'): string {
   const dir = path.join(REPO_ROOT, 'node_modules', '.cache', 'mlruns-server-db');
   const file = path.join(dir, `mlflow-${probe.stdout.trim()}.db`);
   fs.mkdirSync(dir, { recursive: true });
-  const lock = `${file}.lock`;
-  for (;;) {
-    if (fs.existsSync(file)) return file;
-    try {
-      fs.mkdirSync(lock);
-    } catch {
-      // Another test file is making it (or died making it: a lock older than 5 minutes is stale).
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 300_000) fs.rmSync(lock, { recursive: true, force: true });
-      } catch {
-        /* gone meanwhile */
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-      continue;
-    }
-    try {
-      if (fs.existsSync(file)) return file;
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.rmSync(tmp, { force: true });
-      const script = [
-        'import sys',
-        'from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore',
-        'from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore',
-        "uri = 'sqlite:///' + sys.argv[1]",
-        "SqlAlchemyStore(uri, 'mlflow-artifacts:/')",
-        'RegistryStore(uri)',
-      ].join('\n');
-      const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true' };
-      const r = spawnSync(python, ['-c', script, tmp], { encoding: 'utf8', env, timeout: 300_000 });
-      if (r.status !== 0) throw new Error(`making the migrated SQLite template failed (${r.status}):\n${r.stderr}`);
-      fs.renameSync(tmp, file);
-      return file;
-    } finally {
-      fs.rmSync(lock, { recursive: true, force: true });
-    }
-  }
+  return makeOnce(`${file}.lock`, () => (fs.existsSync(file) ? file : undefined), () => {
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.rmSync(tmp, { force: true });
+    const script = [
+      'import sys',
+      'from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore',
+      'from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore',
+      "uri = 'sqlite:///' + sys.argv[1]",
+      "SqlAlchemyStore(uri, 'mlflow-artifacts:/')",
+      'RegistryStore(uri)',
+    ].join('\n');
+    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', MLFLOW_ALLOW_FILE_STORE: 'true' };
+    const r = spawnSync(python, ['-c', script, tmp], { encoding: 'utf8', env, timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`making the migrated SQLite template failed (${r.status}):\n${r.stderr}`);
+    fs.renameSync(tmp, file);
+    return file;
+  });
 }
 
 /**
