@@ -127,7 +127,12 @@ function sharedServerFor(python: string, dir: string, owner: string): string {
     fs.writeFileSync(path.join(dir, `${key}.pid`), String(child.pid ?? ''));
     waitForSocket(socket, log, child.pid, python);
   } else {
-    waitForSocket(socket, log, undefined, python);
+    // Started by another test process: its pid file says when the server died starting.
+    const pidFile = path.join(dir, `${key}.pid`);
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(pidFile) && !fs.existsSync(socket) && Date.now() < deadline) sleepSync(20);
+    const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8')) || undefined : undefined;
+    waitForSocket(socket, log, pid, python);
   }
   return socket;
 }
