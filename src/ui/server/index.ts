@@ -614,9 +614,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const xMode = u.searchParams.get('x') ?? 'step';
       // Buckets: one per pixel column, fewer with many runs so that the answer stays within
       // CHART_POINTS (~500k points; every bucket still keeps its min and max, so a spike shows).
-      const width = chartBuckets(intParam(u, 'width', 800, 1, 8192), runs.length);
+      const pixels = intParam(u, 'width', 800, 1, 8192);
+      const width = chartBuckets(pixels, runs.length);
       const t0 = performance.now();
-      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
+      // Buckets fewer than pixels (many runs): a coarser summary level will do (series-read.ts).
+      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1', coarse: width < Math.floor(pixels) };
       // By step: from the catalog's series summaries (no metric file read but a small range's).
       let fromCatalog: Map<string, XY> | null = null;
       if (catalog && !catalog.isClosed && xMode === 'step' && !dOpts.all) {
