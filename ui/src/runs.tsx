@@ -1,7 +1,7 @@
 // The runs table of one or several experiments: MLflow's filter and order_by (errors with a caret),
 // a column chooser that fits the window by default, group by a param or tag, nested runs, and a
 // hand-rolled virtualized ARIA grid (rows fetched by offset from the catalog, 100k runs scroll).
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe, takeFirstPage } from './api';
 import { ErrorBox, Warnings } from './common';
 
@@ -173,8 +173,9 @@ export function RunsPage({ ids }: { ids: string[] }) {
     }
   }
 
-  // New query: drop every cached page.
-  useEffect(() => {
+  // New query: drop every cached page. A layout effect: the page is asked for (or taken from the
+  // HTML) before the browser paints the emptied grid, not a frame later.
+  useLayoutEffect(() => {
     gen.current++;
     loading.current.clear();
     setPages(new Map());
