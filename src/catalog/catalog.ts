@@ -114,6 +114,8 @@ export class Catalog {
   readonly workers: number | undefined;
   /** See {@link CatalogOptions.onWarning}. */
   readonly onWarning: ((warning: ReadWarning) => void) | undefined;
+  /** Experiment folders as last listed by a refresh of this connection (see `RefreshTarget.listings`). */
+  readonly listings = new Map<string, string>();
   private closed = false;
 
   private readonly busyTimeoutMs: number;
@@ -242,6 +244,7 @@ export class Catalog {
       /* ignore */
     }
     removeDbFiles(this.file);
+    this.listings.clear();
     this.db = initDb(this.file, this.busyTimeoutMs, false).db;
   }
 

@@ -218,7 +218,27 @@ export interface RefreshTarget {
   readonly workers: number | undefined;
   readonly onWarning: ((warning: ReadWarning) => void) | undefined;
   setMeta(key: string, value: string): void;
+  /**
+   * Experiment folders whose run folders the catalog holds as listed, by the folder's stat
+   * signature at that listing (see {@link listingSig}): while the signature is the same, no run
+   * folder was added, removed or renamed there, and a refresh need not list it again. Kept in
+   * memory by the connection's owner (the `Catalog` clears it on reset); absent: always list.
+   */
+  readonly listings?: Map<string, string>;
 }
+
+/**
+ * An experiment folder's signature for {@link RefreshTarget.listings}: adding, removing or
+ * renaming an entry changes the folder's mtime and ctime. Null when too recent to be trusted
+ * (another entry could change within the same timestamp tick after this stat).
+ */
+function listingSig(st: fs.Stats, trustBefore: number): string | null {
+  if (st.mtimeMs >= trustBefore || st.ctimeMs >= trustBefore) return null;
+  return `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+/** At least this old (ms) for a folder's listing to be remembered, whatever MLRUNS_CATALOG_RACY_MS says. */
+const LISTING_RACY_MS = 2000;
 
 /**
  * Result of a refresh.
@@ -280,6 +300,8 @@ class Refresher {
   private readonly latestChanged = new Set<number>();
   /** Bounds the garbage a refresh of a large store leaves on the heap (see memory.ts). */
   private readonly gc = new GrowthCollector(GC_GROWTH_BYTES);
+  /** Listings made by this refresh (null: forget), put in `cat.listings` once committed ({@link commitListings}). */
+  private readonly listed = new Map<string, string | null>();
 
   constructor(
     private readonly cat: RefreshTarget,
@@ -405,6 +427,7 @@ class Refresher {
   }
 
   private removeExp(row: ExpRow): void {
+    this.listed.set(this.expDirPath(row.loc, row.dir), null);
     for (const page of this.storedRunPages(row.loc, row.dir)) for (const r of page) this.removeRun(r);
     this.st.expDel.run({ loc: row.loc, dir: row.dir });
     this.removedExps.set(row.dir, { loc: row.loc, name: row.name, lifecycle: row.lifecycle, valid: row.exp_id !== null });
@@ -486,6 +509,7 @@ class Refresher {
     }
     const expOutside = this.expOutside(loc, expDir);
     if (!stored) only = undefined;
+    const lsig = listingSig(st, Math.min(this.ctx.trustBefore, Date.now() - LISTING_RACY_MS));
     if (only && !dsChanged) {
       // Only these run folders: neither list the experiment nor load all its rows (it may hold
       // 100k runs, and a watcher refreshes one run per metric append).
@@ -503,7 +527,10 @@ class Refresher {
     }
     if (stored && !full && !dsChanged && !only && !force) {
       // New and removed run folders only (a watcher's sweep looks at every experiment each
-      // cycle): compare folder names, without loading every row of a 100k-run experiment.
+      // cycle): compare folder names, without loading every row of a 100k-run experiment; not
+      // even that while the folder's signature is the one of its last listing (listing 100k
+      // entries blocks ~200 ms).
+      if (lsig !== null && this.cat.listings?.get(expDir) === lsig) return;
       const known = new Set((this.st.foldersOfExp.all({ loc, dir }) as { folder: string }[]).map((r) => r.folder));
       const listed = this.runFolders(expDir, expOutside);
       const present = new Set(listed.map((f) => f.name));
@@ -513,6 +540,7 @@ class Refresher {
         if (r) this.removeRun(r);
       }
       for (const f of listed) if (!known.has(f.name)) this.processRun(loc, dir, expDir, f, undefined, false);
+      this.listed.set(expDir, lsig);
       return;
     }
     const folders = this.runFolders(expDir, expOutside);
@@ -540,6 +568,17 @@ class Refresher {
     for (const f of folders) {
       if (only && !only.has(f.name)) continue;
       if (!known.has(f.name)) this.processRun(loc, dir, expDir, f, undefined, false, true);
+    }
+    this.listed.set(expDir, only ? null : lsig);
+  }
+
+  /** After the commit: the listings this refresh made become the catalog's (see {@link RefreshTarget.listings}). */
+  commitListings(): void {
+    const to = this.cat.listings;
+    if (!to) return;
+    for (const [dir, sig] of this.listed) {
+      if (sig === null) to.delete(dir);
+      else to.set(dir, sig);
     }
   }
 
@@ -1091,6 +1130,7 @@ export function refreshCatalog(cat: RefreshTarget, options: RefreshOptions = {})
     }
     if (!options.scope) cat.setMeta('last_full_refresh', String(Date.now()));
     db.exec('COMMIT');
+    r.commitListings();
     if (r.runsRead > 1000) {
       try {
         // Sampled statistics (enough for the planner, ~20 ms instead of a pass over every index).

@@ -1,6 +1,6 @@
 /**
  * Chart series answered from the catalog's series summaries (`summary.ts`): for each run, the
- * coarsest level whose blocks are at most one bucket wide over the requested range, read by the
+ * coarsest level with a block per two buckets over the requested range (per four with `coarse`), read by the
  * chunks of that range; when even level 0 is coarser than that (a small range), the points
  * themselves, read from the metric file between the byte offsets of the range's blocks.
  *
@@ -89,7 +89,7 @@ export function summarySeries(
   db: Database,
   runIds: readonly string[],
   key: string,
-  opts: { width: number; from: number | null; to: number | null },
+  opts: { width: number; from: number | null; to: number | null; coarse?: boolean },
   root: string,
   sources?: Map<string, SummarySource>,
 ): Map<string, SummarySeries> {
@@ -138,8 +138,11 @@ export function summarySeries(
   const chunks = db.prepare('SELECT chunk, data FROM msum WHERE rid = ? AND key = ? AND level = ? AND x1 >= ? AND x0 <= ? ORDER BY chunk');
   const one = db.prepare('SELECT data FROM msum WHERE rid = ? AND key = ? AND level = ? AND chunk = ?');
   const width = Math.max(1, opts.width);
-  // The coarsest level with a block per two buckets (a block's points are drawn at their x).
-  const need = width / 2;
+  // The coarsest level with a block per two buckets (a block's points are drawn at their x);
+  // `coarse` (a chart of many runs, whose buckets the point budget already made wide): a block
+  // per four buckets (its first, min, max and last points still spread over them, every point of
+  // the series within its min and max).
+  const need = opts.coarse ? width / 4 : width / 2;
   const levelOf = (head: SummaryHead): number => {
     const est = estimate(head);
     let level = 0;

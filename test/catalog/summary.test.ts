@@ -238,17 +238,18 @@ describe('in the catalog', () => {
     expect(Array.from(s.values.subarray(0, s.length))).toEqual(p.ys);
   });
 
-  it('chart series: summary points keep every spike; a small range is the real points, read from the file', () => {
+  it('chart series: summary points keep every spike (coarse or not); a small range is the real points, read from the file', () => {
     const cat = openCatalog(root, { dir: catDir, workers: 0 });
     try {
       cat.refresh();
       const p = points(fs.readFileSync(file));
-      for (const [from, to, width] of [[null, null, 300], [0, 10_000, 200], [7000, 9000, 100], [4000, 4500, 20], [7770, 7790, 50], [7777, 7777, 5]] as const) {
+      const cases = [[null, null, 300], [0, 10_000, 200], [7000, 9000, 100], [4000, 4500, 20], [7770, 7790, 50], [7777, 7777, 5]] as const;
+      for (const [[from, to, width], coarse] of cases.flatMap((c) => [[c, false], [c, true]] as const)) {
         const sources = new Map<string, SummarySource>();
-        const got = summarySeries(cat.db, [runId, 'not-a-run'], 'signal', { width, from, to }, cat.root, sources);
+        const got = summarySeries(cat.db, [runId, 'not-a-run'], 'signal', { width, from, to, coarse }, cat.root, sources);
         expect(got.has('not-a-run')).toBe(false);
         const s = got.get(runId)!;
-        const label = `[${from}, ${to}] / ${width}`;
+        const label = `[${from}, ${to}] / ${width}${coarse ? ' coarse' : ''}`;
         const lo = from ?? -Infinity;
         const hi = to ?? Infinity;
         const inRange = p.xs.map((x, i) => [x, p.ys[i]!] as const).filter(([x]) => x >= lo && x <= hi);
@@ -268,6 +269,9 @@ describe('in the catalog', () => {
           expect(Math.abs(d.pointsInRange - inRange.length), label).toBeLessThanOrEqual(blockSize(3));
         }
       }
+      // Coarse (a chart of many runs): a coarser level, about half the points, over a wide range.
+      const n = (coarse: boolean): number => summarySeries(cat.db, [runId], 'signal', { width: 300, from: null, to: null, coarse }, cat.root).get(runId)!.xs.length;
+      expect(n(true)).toBeLessThan(n(false) * 0.75);
       // The whole range is answered from summaries, a 20-step range from the file.
       const src = (from: number | null, to: number | null): SummarySource | undefined => {
         const m = new Map<string, SummarySource>();

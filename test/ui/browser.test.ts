@@ -99,6 +99,25 @@ describe('pages', () => {
     expect(page.url()).toMatch(/\/runs\/[0-9a-f]{32}$/);
   });
 
+  it('runs: the first page comes with the HTML (not asked for); a new sort asks for its page', async () => {
+    const asked: URLSearchParams[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (r.url().includes('/api/runs?')) asked.push(new URL(r.url()).searchParams);
+    };
+    page.on('request', onRequest);
+    try {
+      await open(`/experiments/${store.experimentId}?cols=params.lr`, '[role=row][data-run-id]');
+      expect(await page.locator('[role=row][data-run-id]').count()).toBe(6);
+      await expect.poll(() => page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('7');
+      expect(asked.filter((u) => u.get('count') === '0')).toEqual([]);
+      expect(asked.filter((u) => u.get('limit') === '1')).toHaveLength(1); // the count
+      await page.locator('[role=columnheader]', { hasText: 'lr' }).locator('button').click();
+      await expect.poll(() => asked.filter((u) => u.get('count') === '0' && u.get('order_by') === 'params.lr ASC').length).toBe(1);
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
   it('runs: group by a param: collapsible headers with counts (Python\'s order), keyboard, state in the URL', async () => {
     // Python MLflow's order by the group key gives the groups, their order and their runs.
     const py_ = await py.call<{ runs: { id: string; params: Record<string, string> }[] }>({ op: 'search_order', experiment_id: store.experimentId, order_by: ['params.model ASC'] });

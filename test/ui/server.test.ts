@@ -166,6 +166,36 @@ describe('queries', () => {
     expect(f.total).toBe(2);
   });
 
+  it("puts the runs table's first page in the page's HTML: the answer of /api/runs for the page's query", async () => {
+    const first = (html: string): any => {
+      const m = /<script type="application\/json" id="mlruns-first">([^<]*)<\/script>/.exec(html);
+      return m ? JSON.parse(m[1]!) : null;
+    };
+    const order = 'params.lr DESC';
+    const filter = "params.lr != ''";
+    const page = await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent(filter)}&order=${encodeURIComponent(order)}`, { headers: auth() });
+    expect(page.status).toBe(200);
+    const got = first(page.body);
+    // The key is the app's (runs.tsx qkey): ids, filter, order (group first), view.
+    expect(got.key).toBe(JSON.stringify([[store.experimentId], filter, [order], 'ACTIVE_ONLY']));
+    const api = JSON.parse(
+      (await request(ui.origin, `/api/runs?experiments=${store.experimentId}&filter=${encodeURIComponent(filter)}&order_by=${encodeURIComponent(order)}&offset=0&limit=100&count=0`, { headers: auth() })).body,
+    );
+    expect({ ...got.answer, ms: 0 }).toEqual({ ...api, ms: 0 });
+    expect(got.answer.runs.map((r: any) => r.data.params.lr)).toEqual(['0.1', '0.03', '0.01', '0.001']);
+    // Grouped: the group's key sorts first, as the app asks.
+    const grouped = first((await request(ui.origin, `/experiments/${store.experimentId}?group=params.model&order=${encodeURIComponent(order)}`, { headers: auth() })).body);
+    expect(JSON.parse(grouped.key)[2]).toEqual(['params.model ASC', order]);
+    // No '<' of the data in the HTML (a value holding '</script>' cannot close the element).
+    const tagged = await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent("params.lr != '</script>'")}`, { headers: auth() });
+    expect(tagged.body).not.toContain("'</script>'");
+    expect(first(tagged.body).key).toContain('\u003c/script>');
+    // A malformed filter, another page, an unknown page: no data (the app asks, and shows the error).
+    expect(first((await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent('params.lr >> 1')}`, { headers: auth() })).body)).toBeNull();
+    expect(first((await request(ui.origin, '/', { headers: auth() })).body)).toBeNull();
+    expect(first((await request(ui.origin, '/nope', { headers: auth() })).body)).toBeNull();
+  });
+
   it("answers a malformed filter with MLflow's error and where it points", async () => {
     for (const filter of ["params.lr >> '1'", 'params.lr = ', 'foo.bar = 1', 'lr = 1', 'metrics.acc < ']) {
       const r = await request(ui.origin, `/api/runs?experiments=${store.experimentId}&filter=${encodeURIComponent(filter)}`, { headers: auth() });

@@ -22,6 +22,27 @@ function revive(_k: string, v: unknown): unknown {
   return v;
 }
 
+/**
+ * The runs table's first page the server put in the HTML (`<script id="mlruns-first">`), for the
+ * query `key` (runs.tsx's qkey), once: later reads of that page ask the server.
+ */
+let first: { key: string; answer: unknown } | null | undefined;
+export function takeFirstPage(key: string): any {
+  if (first === undefined) {
+    const el = document.getElementById('mlruns-first');
+    try {
+      first = el?.textContent ? (JSON.parse(el.textContent, revive) as { key: string; answer: unknown }) : null;
+    } catch {
+      first = null;
+    }
+    el?.remove();
+  }
+  if (!first || first.key !== key) return null;
+  const answer = first.answer;
+  first = null;
+  return answer;
+}
+
 export async function get<T = any>(url: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
   const text = await res.text();

@@ -1,8 +1,8 @@
 // The runs table of one or several experiments: MLflow's filter and order_by (errors with a caret),
 // a column chooser that fits the window by default, group by a param or tag, nested runs, and a
 // hand-rolled virtualized ARIA grid (rows fetched by offset from the catalog, 100k runs scroll).
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe } from './api';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe, takeFirstPage } from './api';
 import { ErrorBox, Warnings } from './common';
 
 const ROW_H = 30;
@@ -147,7 +147,8 @@ export function RunsPage({ ids }: { ids: string[] }) {
     loading.current.add(p);
     try {
       const t0 = performance.now();
-      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`);
+      // The first page of the page's own query may have come with the HTML.
+      const r = (p === 0 ? takeFirstPage(qkey) : null) ?? (await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`));
       if (g !== gen.current) return;
       setMs(performance.now() - t0);
       if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === PAGE ? 1 : 0));
@@ -172,8 +173,9 @@ export function RunsPage({ ids }: { ids: string[] }) {
     }
   }
 
-  // New query: drop every cached page.
-  useEffect(() => {
+  // New query: drop every cached page. A layout effect: the page is asked for (or taken from the
+  // HTML) before the browser paints the emptied grid, not a frame later.
+  useLayoutEffect(() => {
     gen.current++;
     loading.current.clear();
     setPages(new Map());

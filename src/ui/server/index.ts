@@ -400,6 +400,67 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     return total;
   }
 
+  /** A page of the runs table (`/api/runs`), with the count of matching runs unless `count` is false. */
+  async function runsPage(
+    ids: string[],
+    o: { filter: string; orderBy: string[]; view: ViewType; offset: number; limit: number; count: boolean },
+  ): Promise<{ total: number | null; offset: number; runs: Record<string, unknown>[]; ms: number; warnings: ReadWarning[] }> {
+    const { filter, orderBy, view, offset, limit } = o;
+    try {
+      parseRunFilter(filter);
+    } catch (e) {
+      syntaxError(e, 'filter', filter);
+    }
+    for (const x of orderBy) {
+      try {
+        parseRunOrderByClause(x);
+      } catch (e) {
+        syntaxError(e, 'order_by', x);
+      }
+    }
+    const t0 = performance.now();
+    let page;
+    try {
+      page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: limit, orderBy, pageToken: offset ? createPageToken(offset) : null });
+    } catch (e) {
+      // Errors found while evaluating the filter (a comparator a key kind does not take).
+      if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE' && filter) syntaxError(e, 'filter', filter);
+      throw e;
+    }
+    const total = o.count ? await countRuns(ids, filter, view) : null;
+    return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
+  }
+
+  /**
+   * The runs table's first page for a page of the app at `parts` (`/experiments/<ids>`), as the
+   * app asks for it (runs.tsx: `qkey` and `fetchPage(0)`), to go in the HTML: the rows show
+   * without waiting for the app to start and ask. Null for other pages, or when the query fails
+   * (the app then asks, and shows the error).
+   */
+  async function firstRunsPage(parts: string[], u: URL): Promise<{ key: string; answer: unknown } | null> {
+    if (parts[0] !== 'experiments' || !parts[1] || parts.length !== 2) return null;
+    const ids = parts[1].split(',').filter(Boolean);
+    if (ids.length === 0) return null;
+    const filter = u.searchParams.get('filter') ?? '';
+    const group = u.searchParams.get('group') ?? '';
+    const view = u.searchParams.get('view') ?? 'ACTIVE_ONLY';
+    const order = [
+      ...(group ? [`${group} ASC`] : []),
+      ...(u.searchParams.get('order') ?? '')
+        .split(';')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ];
+    try {
+      const v = view.toUpperCase();
+      if (!VIEWS.has(v)) return null;
+      const answer = await runsPage(ids, { filter, orderBy: order, view: v as ViewType, offset: 0, limit: 100, count: false });
+      return { key: JSON.stringify([ids, filter, order, view]), answer };
+    } catch {
+      return null;
+    }
+  }
+
   // ---------------------------------------------------------------- API
 
   async function api(req: http.IncomingMessage, u: URL, parts: string[]): Promise<unknown> {
@@ -437,34 +498,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     if (a === 'runs' && !b) {
       const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
       if (ids.length === 0) throw new HttpError(400, 'experiments= is required (comma-separated ids)');
-      const filter = u.searchParams.get('filter') ?? '';
-      const orderBy = u.searchParams.getAll('order_by').filter((s) => s.trim() !== '');
-      try {
-        parseRunFilter(filter);
-      } catch (e) {
-        syntaxError(e, 'filter', filter);
-      }
-      for (const o of orderBy) {
-        try {
-          parseRunOrderByClause(o);
-        } catch (e) {
-          syntaxError(e, 'order_by', o);
-        }
-      }
-      const view = viewOf(u);
-      const offset = intParam(u, 'offset', 0, 0, 10_000_000);
-      const limit = intParam(u, 'limit', 100, 1, 5000);
-      const t0 = performance.now();
-      let page;
-      try {
-        page = await client.searchRuns(ids, filter, { runViewType: view, maxResults: limit, orderBy, pageToken: offset ? createPageToken(offset) : null });
-      } catch (e) {
-        // Errors found while evaluating the filter (a comparator a key kind does not take).
-        if (e instanceof MlflowError && e.code === 'INVALID_PARAMETER_VALUE' && filter) syntaxError(e, 'filter', filter);
-        throw e;
-      }
-      const total = u.searchParams.get('count') === '0' ? null : await countRuns(ids, filter, view);
-      return { total, offset, runs: page.runs.map(slimRun), ms: performance.now() - t0, warnings: warningsJson() };
+      return runsPage(ids, {
+        filter: u.searchParams.get('filter') ?? '',
+        orderBy: u.searchParams.getAll('order_by').filter((s) => s.trim() !== ''),
+        view: viewOf(u),
+        offset: intParam(u, 'offset', 0, 0, 10_000_000),
+        limit: intParam(u, 'limit', 100, 1, 5000),
+        count: u.searchParams.get('count') !== '0',
+      });
     }
     if (a === 'groups' && !b) {
       // The runs table's group headers: value, first row offset and count per group.
@@ -573,9 +614,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const xMode = u.searchParams.get('x') ?? 'step';
       // Buckets: one per pixel column, fewer with many runs so that the answer stays within
       // CHART_POINTS (~500k points; every bucket still keeps its min and max, so a spike shows).
-      const width = chartBuckets(intParam(u, 'width', 800, 1, 8192), runs.length);
+      const pixels = intParam(u, 'width', 800, 1, 8192);
+      const width = chartBuckets(pixels, runs.length);
       const t0 = performance.now();
-      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1' };
+      // Buckets fewer than pixels (many runs): a coarser summary level will do (series-read.ts).
+      const dOpts = { width, from: numParam(u, 'from'), to: numParam(u, 'to'), all: u.searchParams.get('all') === '1', coarse: width < Math.floor(pixels) };
       // By step: from the catalog's series summaries (no metric file read but a small range's).
       let fromCatalog: Map<string, XY> | null = null;
       if (catalog && !catalog.isClosed && xMode === 'step' && !dOpts.all) {
@@ -655,9 +698,12 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   // ---------------------------------------------------------------- HTTP
 
   let boundPort = options.port ?? 5050;
-  const html = (): string => {
+  const html = (first: { key: string; answer: unknown } | null = null): string => {
     const t = fs.readFileSync(path.join(sdir, 'index.html'), 'utf8');
-    return t.replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0');
+    // Data, not code (type application/json is never run); '<' escaped so that no text in it
+    // can close the element.
+    const data = first ? `<script type="application/json" id="mlruns-first">${JSON.stringify(first, jsonNumbers).replace(/</g, '\\u003c')}</script>\n` : '';
+    return t.replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0').replace('<body>\n', `<body>\n${data}`);
   };
 
   function send(res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
@@ -780,7 +826,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         status = 404;
       }
     } else if (parts[0] && !['experiments', 'runs', 'compare', 'charts', 'models'].includes(parts[0])) status = 404;
-    send(res, status, html(), { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie });
+    send(res, status, html(status === 200 ? await firstRunsPage(parts, u) : null), { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie });
   }
 
   function fail(res: http.ServerResponse, e: unknown): void {
