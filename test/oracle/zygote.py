@@ -16,9 +16,9 @@ when the client goes away (a timeout or a test killed it), and sends the exit co
 client, which exits with it. So a script runs in a fresh process state (a fork), with the
 interpreter already warm, and any number run at once. The modules a script imported are imported
 by the server afterwards, so the next script finds them loaded too. The server ends once the
-process it serves (`--owner PID`, else its parent) is gone.
+process it serves (`--owner PID`) is gone.
 
-Usage: python zygote.py SOCKET_PATH [--owner PID]
+Usage: python zygote.py SOCKET_PATH --owner PID
 """
 
 import atexit
@@ -170,29 +170,22 @@ def supervise(conn, req, fds, report_w):
         os.close(fd)
     os.close(report_w)
     pidfd = os.pidfd_open(pid)
-    status = None
-    while status is None:
-        readable, _, _ = select.select([conn, pidfd], [], [])
-        if pidfd in readable:
-            _, st = os.waitpid(pid, 0)
-            status = os.waitstatus_to_exitcode(st)
+    watch = [conn, pidfd]
+    while pidfd not in select.select(watch, [], [])[0]:
+        got = conn.recv(1)
+        if got:
+            # A signal the client got, forwarded to the script's process group.
+            signum = got[0]
         else:
-            got = conn.recv(1)
-            if got:
-                # A signal the client got, forwarded to the script's process group.
-                try:
-                    os.killpg(pid, got[0])
-                except OSError:
-                    pass
-                continue
             # The client is gone (killed by a timeout or a test): so is the script.
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
-            select.select([pidfd], [], [])
-            _, st = os.waitpid(pid, 0)
-            status = os.waitstatus_to_exitcode(st)
+            signum = signal.SIGKILL
+            watch = [pidfd]
+        try:
+            os.killpg(pid, signum)
+        except OSError:
+            pass
+    _, st = os.waitpid(pid, 0)
+    status = os.waitstatus_to_exitcode(st)
     try:
         conn.sendall(struct.pack("!i", status if status >= 0 else 128 - status))
     except OSError:
@@ -200,9 +193,7 @@ def supervise(conn, req, fds, report_w):
     conn.close()
 
 
-def owner_alive(owner, parent):
-    if owner is None:
-        return os.getppid() == parent
+def owner_alive(owner):
     try:
         os.kill(owner, 0)
         return True
@@ -220,14 +211,13 @@ def serve(path, owner):
     # The process this server serves (the test run, or the test process that started it) may end
     # without stopping it (a worker killed): the server checks every second that it is still
     # there, and goes with it.
-    parent = os.getppid()
     gc.collect()
     gc.freeze()  # the children do not copy the server's pages by touching their refcounts' GC headers
     reports = {}  # read end of a script's report pipe -> bytes so far
     while True:
         readable, _, _ = select.select([srv] + list(reports), [], [], 1.0)
         reap()
-        if not readable and not owner_alive(owner, parent):
+        if not readable and not owner_alive(owner):
             try:
                 os.unlink(path)
             except OSError:
@@ -295,5 +285,4 @@ def serve(path, owner):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    owner_arg = sys.argv[sys.argv.index("--owner") + 1] if "--owner" in sys.argv else None
-    serve(sys.argv[1], int(owner_arg) if owner_arg else None)
+    serve(sys.argv[1], int(sys.argv[sys.argv.index("--owner") + 1]))

@@ -55,15 +55,6 @@ os._exit(struct.unpack('!i', data)[0] & 0xFF)
 `;
 const CLIENT_PYTHON = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => fs.existsSync(p)) ?? 'python3';
 
-interface Server {
-  child: ChildProcess;
-  socket: string;
-  dir: string;
-}
-
-const servers = new Map<string, Server>();
-let exitHook = false;
-
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
@@ -102,9 +93,9 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /**
- * The server of one interpreter shared by every test process of the run: started by the first
- * process that needs it (a folder made with mkdir is the lock), detached, living as long as the
- * vitest process that ran global-setup.
+ * The server of one interpreter in `dir`, shared by every test process using that folder: started
+ * by the first process that needs it (a folder made with mkdir is the lock), detached, living as
+ * long as the process `owner` (the vitest process that ran global-setup).
  */
 function sharedServerFor(python: string, dir: string, owner: string): string {
   const key = createHash('sha1').update(python).digest('hex').slice(0, 12);
@@ -137,41 +128,23 @@ function sharedServerFor(python: string, dir: string, owner: string): string {
   return socket;
 }
 
+/**
+ * The folder of this process's servers outside vitest's global setup (a script or a test run by
+ * other means): made on first use, its servers living as long as this process.
+ */
+let privateDir: string | undefined;
+function ownDir(): string {
+  if (privateDir === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-zygote-'));
+    privateDir = dir;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return privateDir;
+}
+
 function serverFor(python: string): string {
   if (SHARED_DIR && SHARED_OWNER && fs.existsSync(SHARED_DIR)) return sharedServerFor(python, SHARED_DIR, SHARED_OWNER);
-  const have = servers.get(python);
-  if (have && have.child.exitCode === null && have.child.signalCode === null && fs.existsSync(have.socket)) return have.socket;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-zygote-'));
-  const socket = path.join(dir, 's');
-  const log = path.join(dir, 'log');
-  const out = fs.openSync(log, 'a');
-  const child = spawn(python, [SERVER, socket], { env: serverEnv(), stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  child.unref();
-  const s: Server = { child, socket, dir };
-  servers.set(python, s);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      for (const v of servers.values()) {
-        try {
-          v.child.kill('SIGKILL');
-        } catch {
-          /* gone */
-        }
-        fs.rmSync(v.dir, { recursive: true, force: true });
-      }
-    });
-  }
-  // Synchronous callers: wait for the socket (the server binds it once mlflow is imported).
-  try {
-    waitForSocket(socket, log, child.pid, python);
-  } catch (e) {
-    child.kill('SIGKILL');
-    servers.delete(python);
-    throw e;
-  }
-  return socket;
+  return sharedServerFor(python, ownDir(), String(process.pid));
 }
 
 /** The client's command line for one script run by the server of `python`. */
@@ -189,22 +162,22 @@ function clientArgs(python: string, args: string[], cwd: string | undefined, env
  * Cold interpreters instead: a script too long for one argument of the client, or every script
  * when MLRUNS_WARM_PYTHON=0 (to tell a difference that forking from a warm server could make).
  */
-function tooLong(args: string[]): boolean {
+function cold(args: string[]): boolean {
   return process.env['MLRUNS_WARM_PYTHON'] === '0' || args.reduce((n, a) => n + a.length, 0) > 100_000;
 }
 
 /**
  * `spawn(python, args, { stdio: 'pipe' })` with the interpreter warm: the returned process is the
  * client, whose stdin, stdout and stderr are the script's and whose exit code is the script's.
- * Killing it (any signal) kills the script. For scripts that do not handle signals themselves:
- * a SIGINT or SIGTERM reaches the client, not the script.
+ * The signals it gets (SIGINT, SIGTERM, SIGHUP...) are forwarded to the script's process group;
+ * a SIGKILL kills the script with it.
  */
 export function warmPythonSpawn(python: string, args: string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcessWithoutNullStreams;
 export function warmPythonSpawn(python: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioOptions; detached?: boolean }): ChildProcess;
 export function warmPythonSpawn(python: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; stdio?: StdioOptions; detached?: boolean } = {}): ChildProcess {
   const env = options.env ?? process.env;
   const stdio = options.stdio ?? 'pipe';
-  if (tooLong(args)) return spawn(python, args, { cwd: options.cwd, env, stdio, detached: options.detached });
+  if (cold(args)) return spawn(python, args, { cwd: options.cwd, env, stdio, detached: options.detached });
   return spawn(CLIENT_PYTHON, clientArgs(python, args, options.cwd, env), {
     cwd: options.cwd,
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
@@ -224,7 +197,7 @@ export function warmPythonSync(
 ): SpawnSyncReturns<string> {
   if (args.length === 0) throw new Error('warmPythonSync: a script (-c CODE or FILE) is needed');
   const env = options.env ?? process.env;
-  if (tooLong(args)) {
+  if (cold(args)) {
     return spawnSync(python, args, { cwd: options.cwd, env, encoding: 'utf8', timeout: options.timeout, maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, input: options.input });
   }
   return spawnSync(CLIENT_PYTHON, clientArgs(python, args, options.cwd, env), {

@@ -25,27 +25,18 @@ import signal
 import sys
 
 
-def run_command(cmd, env):
-    """In the fork: become `cmd` (a Python entry point or `python -m module`), or exec it."""
+def run_command(cmd, exe, env):
+    """In the fork: become `cmd`, `python -m module` (exe None) or an entry point of this venv (exe)."""
     os.environ.clear()
     os.environ.update(env)
     status = 0
     try:
-        if cmd[0] == sys.executable and len(cmd) > 2 and cmd[1] == "-m":
+        if exe is None:
             sys.argv = ["-m"] + list(cmd[3:])
             runpy.run_module(cmd[2], run_name="__main__", alter_sys=True)
         else:
-            exe = shutil.which(cmd[0], path=env.get("PATH"))
-            head = b""
-            if exe:
-                with open(exe, "rb") as f:
-                    head = f.readline()
-            # An entry point of this virtualenv (gunicorn): a Python script with this interpreter.
-            if exe and os.path.dirname(exe) == os.path.dirname(sys.executable) and head.startswith(b"#!") and b"python" in head:
-                sys.argv = list(cmd)
-                runpy.run_path(exe, run_name="__main__")
-            else:
-                os.execvpe(cmd[0], list(cmd), env)
+            sys.argv = list(cmd)
+            runpy.run_path(exe, run_name="__main__")
     except SystemExit as e:
         status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException:
@@ -119,51 +110,56 @@ def main():
         if not data:
             os._exit(0)
         request = json.loads(data)
-        run_command(request["cmd"], request["env"])
+        run_command(request["cmd"], request["exe"], request["env"])
     os.close(read_end)
     used = []
 
-    def hand_over(cmd, env):
-        """The fork above becomes `cmd`; a Popen-like handle on it."""
+    def hand_over(runnable_cmd, env):
+        """The fork above becomes the command; a Popen-like handle on it."""
+        cmd, exe = runnable_cmd
         used.append(cmd)
-        os.write(write_end, json.dumps({"cmd": [str(c) for c in cmd], "env": env}).encode())
+        os.write(write_end, json.dumps({"cmd": cmd, "exe": exe, "env": env}).encode())
         os.close(write_end)
         return Forked(pid, cmd)
 
     def runnable(cmd):
-        """`cmd` as an argv the fork can become (this venv's Python or entry point), or None."""
+        """`(argv, exe)` when the fork can become `cmd`: `python -m module` of this interpreter
+        (exe None), or a Python entry point of this venv (exe its path); else None."""
         if isinstance(cmd, (list, tuple)) and len(cmd) == 3 and cmd[0] == "bash" and cmd[1] == "-c" and cmd[2].startswith("exec "):
             cmd = shlex.split(cmd[2][len("exec "):])
         if not isinstance(cmd, (list, tuple)) or not cmd or used:
             return None
+        cmd = [str(c) for c in cmd]
         if cmd[0] == sys.executable and len(cmd) > 2 and cmd[1] == "-m":
-            return list(cmd)
+            return cmd, None
         exe = shutil.which(cmd[0], path=os.environ.get("PATH"))
-        if exe and os.path.dirname(exe) == os.path.dirname(sys.executable):
-            return list(cmd)
-        return None
+        if not exe or os.path.dirname(exe) != os.path.dirname(sys.executable):
+            return None
+        with open(exe, "rb") as f:
+            head = f.readline()
+        return (cmd, exe) if head.startswith(b"#!") and b"python" in head else None
 
     import mlflow.utils.process as process
 
     original_exec_cmd = process._exec_cmd
 
     def exec_cmd(cmd, *args, **kwargs):
-        argv = runnable(cmd)
-        if kwargs.get("synchronous", True) or argv is None:
+        target = None if kwargs.get("synchronous", True) else runnable(cmd)
+        if target is None:
             return original_exec_cmd(cmd, *args, **kwargs)
         env = dict(kwargs.get("env") or os.environ)
         env.update(kwargs.get("extra_env") or {})
-        return hand_over(argv, env)
+        return hand_over(target, env)
 
     # `mlflow server` starts uvicorn/gunicorn with _exec_cmd; patched before anything imports it by
     # name (`from mlflow.utils.process import _exec_cmd`).
     process._exec_cmd = exec_cmd
 
-    # `mlflow models serve --env-manager local` starts `bash -c "exec uvicorn ..."` with Popen.
-    try:
+    # `mlflow models serve --env-manager local` starts `bash -c "exec uvicorn ..."` with Popen
+    # (mlflow.pyfunc imported for the models commands only: `mlflow server` does not load it).
+    backend = None
+    if sys.argv[1:2] == ["models"]:
         import mlflow.pyfunc.backend as backend
-    except Exception:
-        backend = None
     if backend is not None:
         real_subprocess = backend.subprocess
 
@@ -173,10 +169,10 @@ def main():
 
             @staticmethod
             def Popen(cmd, *args, **kwargs):
-                argv = runnable(cmd)
-                if argv is None or args or kwargs.get("stdout") is not None or kwargs.get("stderr") is not None:
+                target = runnable(cmd)
+                if target is None or args or kwargs.get("stdout") is not None or kwargs.get("stderr") is not None:
                     return real_subprocess.Popen(cmd, *args, **kwargs)
-                return hand_over(argv, dict(kwargs.get("env") or os.environ))
+                return hand_over(target, dict(kwargs.get("env") or os.environ))
 
         backend.subprocess = Subprocess()
 

@@ -20,29 +20,26 @@ import type Database from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
 let constructor: typeof Database | undefined;
-let addonPath: string | null | undefined;
-let installedVersion: string | null = null;
+let installed: { addon: string; version: string | undefined } | null | undefined;
 
 /**
- * The file of better-sqlite3's native addon where its own build puts it, so opening the first
- * database of a process skips the `bindings` package's search (a dozen paths probed, a few ms of
- * a fresh process's query); undefined when it is elsewhere (better-sqlite3 then finds it).
+ * The installed better-sqlite3: its native addon's file where its own build puts it (so opening
+ * the first database of a process skips the `bindings` package's search: a dozen paths probed, a
+ * few ms of a fresh process's query) and its version; null when the addon is elsewhere
+ * (better-sqlite3 then finds it).
  */
-function sqliteAddon(): string | undefined {
-  if (addonPath === undefined) {
-    addonPath = null;
+function installedSqlite(): { addon: string; version: string | undefined } | null {
+  if (installed === undefined) {
+    installed = null;
     try {
       const pkg = require.resolve('better-sqlite3/package.json');
-      const p = path.join(path.dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
-      if (fs.existsSync(p)) {
-        addonPath = p;
-        installedVersion = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? null;
-      }
+      const addon = path.join(path.dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+      if (fs.existsSync(addon)) installed = { addon, version: (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version };
     } catch {
       /* not resolvable from here: the default lookup */
     }
   }
-  return addonPath ?? undefined;
+  return installed;
 }
 
 /**
@@ -51,8 +48,9 @@ function sqliteAddon(): string | undefined {
  * files), used only with the addon path above; else the package itself.
  */
 function loadConstructor(): typeof Database {
-  if (sqliteAddon() !== undefined && installedVersion !== null) {
-    const bundle = fileURLToPath(new URL(`../../vendor/better-sqlite3-${installedVersion}.cjs`, import.meta.url));
+  const version = installedSqlite()?.version;
+  if (version !== undefined) {
+    const bundle = fileURLToPath(new URL(`../../vendor/better-sqlite3-${version}.cjs`, import.meta.url));
     if (fs.existsSync(bundle)) return require(bundle) as typeof Database;
   }
   return require('better-sqlite3') as typeof Database;
@@ -68,6 +66,6 @@ function loadConstructor(): typeof Database {
  */
 export function openSqliteFile(file: string, options: Database.Options = {}): Database.Database {
   constructor ??= loadConstructor();
-  const addon = options.nativeBinding === undefined ? sqliteAddon() : undefined;
+  const addon = options.nativeBinding === undefined ? installedSqlite()?.addon : undefined;
   return new constructor(file, addon ? { ...options, nativeBinding: addon } : options);
 }

@@ -698,12 +698,14 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   // ---------------------------------------------------------------- HTTP
 
   let boundPort = options.port ?? 5050;
+  /** The app's page with this server's token and mode, read once (the bundle does not change under a server). */
+  let page: string | undefined;
   const html = (first: { key: string; answer: unknown } | null = null): string => {
-    const t = fs.readFileSync(path.join(sdir, 'index.html'), 'utf8');
+    page ??= fs.readFileSync(path.join(sdir, 'index.html'), 'utf8').replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0');
     // Data, not code (type application/json is never run); '<' escaped so that no text in it
     // can close the element.
     const data = first ? `<script type="application/json" id="mlruns-first">${JSON.stringify(first, jsonNumbers).replace(/</g, '\\u003c')}</script>\n` : '';
-    return t.replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0').replace('<body>\n', `<body>\n${data}`);
+    return page.replace('<body>\n', `<body>\n${data}`);
   };
 
   function send(res: http.ServerResponse, status: number, body: string | Buffer, headers: Record<string, string>): void {
