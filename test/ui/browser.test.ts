@@ -99,20 +99,34 @@ describe('pages', () => {
     expect(page.url()).toMatch(/\/runs\/[0-9a-f]{32}$/);
   });
 
-  it('runs: the first page comes with the HTML (not asked for); a new sort asks for its page', async () => {
-    const asked: URLSearchParams[] = [];
+  it('runs: the first page, columns, names and info come with the HTML (not asked for); a new sort asks for its page, not the count', async () => {
+    const asked: URL[] = [];
     const onRequest = (r: { url(): string }): void => {
-      if (r.url().includes('/api/runs?')) asked.push(new URL(r.url()).searchParams);
+      if (r.url().includes('/api/')) asked.push(new URL(r.url()));
     };
     page.on('request', onRequest);
     try {
-      await open(`/experiments/${store.experimentId}?cols=params.lr`, '[role=row][data-run-id]');
+      await open(`/experiments/${store.experimentId}`, '[role=row][data-run-id]');
       expect(await page.locator('[role=row][data-run-id]').count()).toBe(6);
       await expect.poll(() => page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('7');
-      expect(asked.filter((u) => u.get('count') === '0')).toEqual([]);
-      expect(asked.filter((u) => u.get('limit') === '1')).toHaveLength(1); // the count
+      // The columns (from the HTML) are in the grid, and the experiment's name in the crumbs.
+      expect(await page.locator('[role=columnheader]', { hasText: 'lr' }).count()).toBe(1);
+      expect(await page.locator('nav.crumbs').textContent()).toContain('ui-sweep');
+      const runs = (): URLSearchParams[] => asked.filter((u) => u.pathname === '/api/runs').map((u) => u.searchParams);
+      expect(runs().filter((p) => p.get('count') === '0')).toEqual([]);
+      expect(runs().filter((p) => p.get('limit') === '1')).toHaveLength(1); // the count
+      expect(asked.filter((u) => ['/api/columns', '/api/info', `/api/experiments/${store.experimentId}`].includes(u.pathname))).toEqual([]);
       await page.locator('[role=columnheader]', { hasText: 'lr' }).locator('button').click();
-      await expect.poll(() => asked.filter((u) => u.get('count') === '0' && u.get('order_by') === 'params.lr ASC').length).toBe(1);
+      await expect.poll(() => runs().filter((p) => p.get('count') === '0' && p.get('order_by') === 'params.lr ASC').length).toBe(1);
+      await expect.poll(async () => page.locator('[role=row][data-run-id]').count()).toBe(6);
+      // The count is the same for any order: kept, not asked again.
+      expect(await page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('7');
+      expect(runs().filter((p) => p.get('limit') === '1')).toHaveLength(1);
+      // A new filter asks for its count.
+      await page.fill('input[name=filter]', "params.model = 'mlp'");
+      await page.click('button[type=submit]');
+      await expect.poll(() => page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('3');
+      expect(runs().filter((p) => p.get('limit') === '1')).toHaveLength(2);
     } finally {
       page.off('request', onRequest);
     }

@@ -166,34 +166,37 @@ describe('queries', () => {
     expect(f.total).toBe(2);
   });
 
-  it("puts the runs table's first page in the page's HTML: the answer of /api/runs for the page's query", async () => {
-    const first = (html: string): any => {
-      const m = /<script type="application\/json" id="mlruns-first">([^<]*)<\/script>/.exec(html);
+  it("puts the answers to the page's first requests in its HTML, keyed by the URLs the app asks for", async () => {
+    const answersOf = (html: string): Record<string, any> | null => {
+      const m = /<script type="application\/json" id="mlruns-answers">([^<]*)<\/script>/.exec(html);
       return m ? JSON.parse(m[1]!) : null;
     };
+    const api = async (url: string): Promise<any> => JSON.parse((await request(ui.origin, url, { headers: auth() })).body);
+    const same = (a: any, b: any): void => expect({ ...a, ms: 0 }).toEqual({ ...b, ms: 0 });
     const order = 'params.lr DESC';
     const filter = "params.lr != ''";
     const page = await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent(filter)}&order=${encodeURIComponent(order)}`, { headers: auth() });
     expect(page.status).toBe(200);
-    const got = first(page.body);
-    // The key is the app's (runs.tsx qkey): ids, filter, order (group first), view.
-    expect(got.key).toBe(JSON.stringify([[store.experimentId], filter, [order], 'ACTIVE_ONLY']));
-    const api = JSON.parse(
-      (await request(ui.origin, `/api/runs?experiments=${store.experimentId}&filter=${encodeURIComponent(filter)}&order_by=${encodeURIComponent(order)}&offset=0&limit=100&count=0`, { headers: auth() })).body,
-    );
-    expect({ ...got.answer, ms: 0 }).toEqual({ ...api, ms: 0 });
-    expect(got.answer.runs.map((r: any) => r.data.params.lr)).toEqual(['0.1', '0.03', '0.01', '0.001']);
+    const got = answersOf(page.body)!;
+    // The URLs are the app's (api.ts q(), runs.tsx): the first page, the columns, the names, the header's info.
+    const e = store.experimentId;
+    const firstPage = `/api/runs?experiments=${e}&filter=params.lr+%21%3D+%27%27&order_by=params.lr+DESC&view=ACTIVE_ONLY&offset=0&limit=100&count=0`;
+    expect(Object.keys(got).sort()).toEqual([`/api/columns?experiments=${e}&view=ACTIVE_ONLY`, `/api/experiments/${e}`, '/api/info', firstPage].sort());
+    // Each is what the API answers at that URL.
+    for (const [url, answer] of Object.entries(got)) same(answer, await api(url));
+    expect(got[firstPage].runs.map((r: any) => r.data.params.lr)).toEqual(['0.1', '0.03', '0.01', '0.001']);
     // Grouped: the group's key sorts first, as the app asks.
-    const grouped = first((await request(ui.origin, `/experiments/${store.experimentId}?group=params.model&order=${encodeURIComponent(order)}`, { headers: auth() })).body);
-    expect(JSON.parse(grouped.key)[2]).toEqual(['params.model ASC', order]);
+    const grouped = answersOf((await request(ui.origin, `/experiments/${e}?group=params.model&order=${encodeURIComponent(order)}`, { headers: auth() })).body)!;
+    expect(Object.keys(grouped).find((u) => u.startsWith('/api/runs?'))).toContain('order_by=params.model+ASC&order_by=params.lr+DESC');
     // No '<' of the data in the HTML (a value holding '</script>' cannot close the element).
-    const tagged = await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent("params.lr != '</script>'")}`, { headers: auth() });
+    const tagged = await request(ui.origin, `/experiments/${e}?filter=${encodeURIComponent("params.lr != '</script>'")}`, { headers: auth() });
     expect(tagged.body).not.toContain("'</script>'");
-    expect(first(tagged.body).key).toContain('\u003c/script>');
-    // A malformed filter, another page, an unknown page: no data (the app asks, and shows the error).
-    expect(first((await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent('params.lr >> 1')}`, { headers: auth() })).body)).toBeNull();
-    expect(first((await request(ui.origin, '/', { headers: auth() })).body)).toBeNull();
-    expect(first((await request(ui.origin, '/nope', { headers: auth() })).body)).toBeNull();
+    expect(Object.keys(answersOf(tagged.body)!).some((u) => u.startsWith('/api/runs?'))).toBe(true);
+    // A malformed filter: no page (the app asks, and shows the error); other pages: the info only;
+    // an unknown page: nothing.
+    expect(Object.keys(answersOf((await request(ui.origin, `/experiments/${e}?filter=${encodeURIComponent('params.lr >> 1')}`, { headers: auth() })).body)!).some((u) => u.startsWith('/api/runs?'))).toBe(false);
+    expect(Object.keys(answersOf((await request(ui.origin, '/', { headers: auth() })).body)!)).toEqual(['/api/info']);
+    expect(answersOf((await request(ui.origin, '/nope', { headers: auth() })).body)).toBeNull();
   });
 
   it("answers a malformed filter with MLflow's error and where it points", async () => {

@@ -23,27 +23,30 @@ function revive(_k: string, v: unknown): unknown {
 }
 
 /**
- * The runs table's first page the server put in the HTML (`<script id="mlruns-first">`), for the
- * query `key` (runs.tsx's qkey), once: later reads of that page ask the server.
+ * Answers the server put in the page's HTML (`<script id="mlruns-answers">`) to the requests the
+ * app makes first, keyed by URL: each serves one `get` of its URL, and all are dropped at the
+ * first change of route (after that, data is asked for).
  */
-let first: { key: string; answer: unknown } | null | undefined;
-export function takeFirstPage(key: string): any {
-  if (first === undefined) {
-    const el = document.getElementById('mlruns-first');
+let answers: Map<string, unknown> | undefined;
+function takeAnswer(url: string): unknown {
+  if (answers === undefined) {
+    const el = document.getElementById('mlruns-answers');
+    answers = new Map();
     try {
-      first = el?.textContent ? (JSON.parse(el.textContent, revive) as { key: string; answer: unknown }) : null;
+      if (el?.textContent) answers = new Map(Object.entries(JSON.parse(el.textContent, revive) as Record<string, unknown>));
     } catch {
-      first = null;
+      // asked for instead
     }
     el?.remove();
   }
-  if (!first || first.key !== key) return null;
-  const answer = first.answer;
-  first = null;
-  return answer;
+  const a = answers.get(url);
+  answers.delete(url);
+  return a;
 }
 
 export async function get<T = any>(url: string, signal?: AbortSignal): Promise<T> {
+  const answered = takeAnswer(url);
+  if (answered !== undefined) return answered as T;
   const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
   const text = await res.text();
   let body: any;
@@ -82,6 +85,11 @@ export const q = (params: Record<string, string | number | boolean | null | unde
 // ------------------------------------------------------------------ router
 
 export const route = signal({ path: location.pathname, search: new URLSearchParams(location.search) });
+// The HTML's answers are for the first route only.
+const firstRoute = route.value;
+route.subscribe((r) => {
+  if (r !== firstRoute) answers = new Map();
+});
 
 export function navigate(to: string, replace = false): void {
   if (replace) history.replaceState(null, '', to);

@@ -2,7 +2,7 @@
 // a column chooser that fits the window by default, group by a param or tag, nested runs, and a
 // hand-rolled virtualized ARIA grid (rows fetched by offset from the catalog, 100k runs scroll).
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe, takeFirstPage } from './api';
+import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe } from './api';
 import { ErrorBox, Warnings } from './common';
 
 const ROW_H = 30;
@@ -129,16 +129,19 @@ export function RunsPage({ ids }: { ids: string[] }) {
 
 
   // The rows come first; the count of matching runs follows in its own request (until it is
-  // known, the grid holds the rows loaded and one more, and aria-rowcount is -1: unknown).
-  const counted = useRef(-1);
-  async function fetchCount(g: number): Promise<void> {
-    if (counted.current === g) return;
-    counted.current = g;
+  // known, the grid holds the rows loaded and one more, and aria-rowcount is -1: unknown). The
+  // count does not depend on the order: a new sort keeps it.
+  const countKey = JSON.stringify([ids, filter, view]);
+  const counted = useRef<string | null>(null);
+  async function fetchCount(): Promise<void> {
+    if (counted.current === countKey) return;
+    const k = countKey;
+    counted.current = k;
     try {
-      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: 0, limit: 1 })}`);
-      if (g === gen.current) setTotal(r.total);
+      const r = await get(`/api/runs${q({ experiments: ids.join(','), filter, view, offset: 0, limit: 1 })}`);
+      if (counted.current === k) setTotal(r.total);
     } catch (e) {
-      if (g === gen.current) setError(e as Error);
+      if (counted.current === k) setError(e as Error);
     }
   }
 
@@ -147,12 +150,12 @@ export function RunsPage({ ids }: { ids: string[] }) {
     loading.current.add(p);
     try {
       const t0 = performance.now();
-      // The first page of the page's own query may have come with the HTML.
-      const r = (p === 0 ? takeFirstPage(qkey) : null) ?? (await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`));
+      // The first page of the page's own query may have come with the HTML (get takes it).
+      const r = (await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`));
       if (g !== gen.current) return;
       setMs(performance.now() - t0);
       if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === PAGE ? 1 : 0));
-      void fetchCount(g);
+      void fetchCount();
       setWarnings(r.warnings ?? []);
       setError(null);
       setPages((old) => new Map(old).set(p, r.runs));
@@ -179,7 +182,10 @@ export function RunsPage({ ids }: { ids: string[] }) {
     gen.current++;
     loading.current.clear();
     setPages(new Map());
-    setTotal(null);
+    if (counted.current !== countKey) {
+      counted.current = null;
+      setTotal(null);
+    }
     setLoadedRows(0);
     setGroups(null);
     setSelected(new Set());
@@ -190,8 +196,9 @@ export function RunsPage({ ids }: { ids: string[] }) {
     void fetchGroups(gen.current);
   }, [qkey]);
 
-  // After the first page's request (the server answers in order): the columns and the names.
-  useEffect(() => {
+  // After the first page's request (the server answers in order): the columns and the names. A
+  // layout effect: when the HTML brought them, the first paint has them.
+  useLayoutEffect(() => {
     get(`/api/columns${q({ experiments: ids.join(','), view })}`).then(setColumns, () => undefined);
     Promise.all(ids.map((id) => get(`/api/experiments/${encodeURIComponent(id)}`).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
   }, [ids.join(','), view]);
@@ -244,7 +251,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
       t = window.setTimeout(() => {
         t = null;
         const g = gen.current;
-        counted.current = -1; // the count too
+        counted.current = null; // the count too
         for (const p of pages.keys()) {
           loading.current.delete(p);
           void fetchPage(p, g);

@@ -147,6 +147,22 @@ function viewOf(u: URL): ViewType {
   return v as ViewType;
 }
 
+/**
+ * A query string as the app's `q()` (ui/src/api.ts) builds it: the same URLSearchParams, the same
+ * values left out (null, undefined, '' and false), arrays as repeated keys, true as '1'. The
+ * answers the page's HTML carries are keyed by the URLs the app will ask for.
+ */
+function appQuery(params: Record<string, string | number | boolean | null | undefined | string[]>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === null || v === undefined || v === '' || v === false) continue;
+    if (Array.isArray(v)) v.forEach((x) => u.append(k, x));
+    else u.set(k, v === true ? '1' : String(v));
+  }
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
 function intParam(u: URL, name: string, def: number, min: number, max: number): number {
   const s = u.searchParams.get(name);
   if (s === null || s === '') return def;
@@ -432,18 +448,23 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   }
 
   /**
-   * The runs table's first page for a page of the app at `parts` (`/experiments/<ids>`), as the
-   * app asks for it (runs.tsx: `qkey` and `fetchPage(0)`), to go in the HTML: the rows show
-   * without waiting for the app to start and ask. Null for other pages, or when the query fails
-   * (the app then asks, and shows the error).
+   * The answers to the API requests the app makes first on the page at `parts`, keyed by their
+   * URL as the app builds it (`q()` in ui/src/api.ts; runs.tsx for the runs table), to go in the
+   * HTML: the page shows complete without a round trip per request. Every page gets `/api/info`
+   * (the header); the runs table (`/experiments/<ids>`) also gets its first page, its columns and
+   * its experiments' names (not the count: it takes its own request). A failing query is left out
+   * (the app asks, and shows the error).
    */
-  async function firstRunsPage(parts: string[], u: URL): Promise<{ key: string; answer: unknown } | null> {
-    if (parts[0] !== 'experiments' || !parts[1] || parts.length !== 2) return null;
+  async function firstAnswers(parts: string[], u: URL): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = { '/api/info': infoAnswer() };
+    if (parts[0] !== 'experiments' || !parts[1] || parts.length !== 2) return out;
     const ids = parts[1].split(',').filter(Boolean);
-    if (ids.length === 0) return null;
+    if (ids.length === 0) return out;
     const filter = u.searchParams.get('filter') ?? '';
     const group = u.searchParams.get('group') ?? '';
     const view = u.searchParams.get('view') ?? 'ACTIVE_ONLY';
+    const v = view.toUpperCase();
+    if (!VIEWS.has(v)) return out;
     const order = [
       ...(group ? [`${group} ASC`] : []),
       ...(u.searchParams.get('order') ?? '')
@@ -451,14 +472,44 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         .map((x) => x.trim())
         .filter(Boolean),
     ];
+    const experiments = ids.join(',');
     try {
-      const v = view.toUpperCase();
-      if (!VIEWS.has(v)) return null;
-      const answer = await runsPage(ids, { filter, orderBy: order, view: v as ViewType, offset: 0, limit: 100, count: false });
-      return { key: JSON.stringify([ids, filter, order, view]), answer };
+      const page = await runsPage(ids, { filter, orderBy: order, view: v as ViewType, offset: 0, limit: 100, count: false });
+      out[`/api/runs${appQuery({ experiments, filter, order_by: order, view, offset: 0, limit: 100, count: '0' })}`] = page;
     } catch {
-      return null;
+      // the app asks, and shows the error with its caret
     }
+    try {
+      out[`/api/columns${appQuery({ experiments, view })}`] = await columnsOf(ids, v as ViewType);
+    } catch {
+      // asked for by the app
+    }
+    for (const id of ids) {
+      try {
+        out[`/api/experiments/${encodeURIComponent(id)}`] = { experiment: await client.getExperiment(id), warnings: warningsJson() };
+      } catch {
+        // the app shows the id
+      }
+    }
+    return out;
+  }
+
+  /** The header's facts (`/api/info`). */
+  const infoAnswer = (): Record<string, unknown> => ({ root, readOnly, version: 1, warnings: warningsJson(), watchErrors, mode: watcher.mode });
+
+  /** The runs table's column keys (`/api/columns`): those of the first 500 runs. */
+  async function columnsOf(ids: string[], view: ViewType): Promise<{ params: string[]; metrics: string[]; tags: string[] }> {
+    const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 500 });
+    const params = new Set<string>();
+    const metrics = new Set<string>();
+    const tags = new Set<string>();
+    for (const r of page.runs) {
+      for (const k of Object.keys(r.data.params)) params.add(k);
+      for (const k of Object.keys(r.data.metrics)) metrics.add(k);
+      for (const k of Object.keys(r.data.tags)) tags.add(k);
+    }
+    const sort = (s: Set<string>): string[] => [...s].sort();
+    return { params: sort(params), metrics: sort(metrics), tags: sort(tags) };
   }
 
   // ---------------------------------------------------------------- API
@@ -475,7 +526,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
       const body = await readBody(req);
       return write(a, b, c, body);
     }
-    if (a === 'info' && !b) return { root, readOnly, version: 1, warnings: warningsJson(), watchErrors, mode: watcher.mode };
+    if (a === 'info' && !b) return infoAnswer();
     if (a === 'experiments' && !b) {
       const view = viewOf(u);
       const q = u.searchParams.get('q') ?? '';
@@ -526,21 +577,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         throw e;
       }
     }
-    if (a === 'columns' && !b) {
-      const ids = (u.searchParams.get('experiments') ?? '').split(',').filter(Boolean);
-      const view = viewOf(u);
-      const page = await client.searchRuns(ids, '', { runViewType: view, maxResults: 500 });
-      const params = new Set<string>();
-      const metrics = new Set<string>();
-      const tags = new Set<string>();
-      for (const r of page.runs) {
-        for (const k of Object.keys(r.data.params)) params.add(k);
-        for (const k of Object.keys(r.data.metrics)) metrics.add(k);
-        for (const k of Object.keys(r.data.tags)) tags.add(k);
-      }
-      const sort = (s: Set<string>): string[] => [...s].sort();
-      return { params: sort(params), metrics: sort(metrics), tags: sort(tags) };
-    }
+    if (a === 'columns' && !b) return columnsOf((u.searchParams.get('experiments') ?? '').split(',').filter(Boolean), viewOf(u));
     if (a === 'runs' && b && !c) {
       const run = await client.getRun(b);
       const history: Record<string, { count: number; min: number | null; max: number | null }> = {};
@@ -700,11 +737,11 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
   let boundPort = options.port ?? 5050;
   /** The app's page with this server's token and mode, read once (the bundle does not change under a server). */
   let page: string | undefined;
-  const html = (first: { key: string; answer: unknown } | null = null): string => {
+  const html = (answers: Record<string, unknown> = {}): string => {
     page ??= fs.readFileSync(path.join(sdir, 'index.html'), 'utf8').replace('__MLRUNS_TOKEN__', token).replace('__MLRUNS_READONLY__', readOnly ? '1' : '0');
     // Data, not code (type application/json is never run); '<' escaped so that no text in it
     // can close the element.
-    const data = first ? `<script type="application/json" id="mlruns-first">${JSON.stringify(first, jsonNumbers).replace(/</g, '\\u003c')}</script>\n` : '';
+    const data = Object.keys(answers).length ? `<script type="application/json" id="mlruns-answers">${JSON.stringify(answers, jsonNumbers).replace(/</g, '\\u003c')}</script>\n` : '';
     return page.replace('<body>\n', `<body>\n${data}`);
   };
 
@@ -828,7 +865,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
         status = 404;
       }
     } else if (parts[0] && !['experiments', 'runs', 'compare', 'charts', 'models'].includes(parts[0])) status = 404;
-    send(res, status, html(status === 200 ? await firstRunsPage(parts, u) : null), { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie });
+    send(res, status, html(status === 200 ? await firstAnswers(parts, u) : {}), { 'Content-Type': 'text/html; charset=utf-8', 'Set-Cookie': cookie });
   }
 
   function fail(res: http.ServerResponse, e: unknown): void {
