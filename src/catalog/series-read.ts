@@ -135,7 +135,9 @@ export function summarySeries(
   let total = 0;
   for (const h of heads.values()) if (h.head) total += estimate(h.head);
   const fileOk = total <= FILE_POINTS;
-  const chunks = db.prepare('SELECT chunk, data FROM msum WHERE rid = ? AND key = ? AND level = ? AND x1 >= ? AND x0 <= ? ORDER BY chunk');
+  // Sorted series only: x1 never decreases from a chunk to the next, so (x1, chunk) is chunk order,
+  // and the order of the msum_span index (no sort).
+  const chunks = db.prepare('SELECT chunk, data FROM msum WHERE rid = ? AND key = ? AND level = ? AND x1 >= ? AND x0 <= ? ORDER BY x1, chunk');
   const one = db.prepare('SELECT data FROM msum WHERE rid = ? AND key = ? AND level = ? AND chunk = ?');
   const width = Math.max(1, opts.width);
   // The coarsest level with a block per two buckets (a block's points are drawn at their x);
@@ -171,7 +173,7 @@ export function summarySeries(
       for (let i = 0; i < rids.length; i += 500) {
         const part = rids.slice(i, i + 500);
         const rows = db
-          .prepare(`SELECT rid, chunk, data FROM msum WHERE key = ? AND level = ? AND x1 >= ? AND x0 <= ? AND rid IN (${part.map(() => '?').join(',')}) ORDER BY rid, chunk`)
+          .prepare(`SELECT rid, chunk, data FROM msum WHERE key = ? AND level = ? AND x1 >= ? AND x0 <= ? AND rid IN (${part.map(() => '?').join(',')}) ORDER BY rid, x1, chunk`)
           .all(key, level, opts.from ?? -Number.MAX_VALUE, opts.to ?? Number.MAX_VALUE, ...part) as { rid: number; chunk: number; data: Buffer }[];
         let a = 0;
         while (a < rows.length) {
