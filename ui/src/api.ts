@@ -44,9 +44,36 @@ function takeAnswer(url: string): unknown {
   return a;
 }
 
-export async function get<T = any>(url: string, signal?: AbortSignal): Promise<T> {
+/** GETs under way (without an abort signal), by URL: a second ask for one shares its answer. */
+const inflight = new Map<string, Promise<unknown>>();
+
+/**
+ * The JSON answer of a GET: from the page's HTML when it brought it (once), else shared with the
+ * same GET under way (see {@link prefetch}), else asked for.
+ */
+export function get<T = any>(url: string, signal?: AbortSignal): Promise<T> {
   const answered = takeAnswer(url);
-  if (answered !== undefined) return answered as T;
+  if (answered !== undefined) return Promise.resolve(answered as T);
+  if (signal) return fetchJson<T>(url, signal);
+  let p = inflight.get(url) as Promise<T> | undefined;
+  if (!p) {
+    p = fetchJson<T>(url);
+    inflight.set(url, p);
+    const done = (): void => void inflight.delete(url);
+    p.then(done, done);
+  }
+  return p;
+}
+
+/**
+ * Asks for `url` now, for a `get` of it that will follow (a click that changes the route: the
+ * server works while the page renders the new state).
+ */
+export function prefetch(url: string): void {
+  get(url).catch(() => undefined);
+}
+
+async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   const res = await fetch(url, { credentials: 'same-origin', ...(signal ? { signal } : {}) });
   const text = await res.text();
   let body: any;

@@ -2,7 +2,7 @@
 // a column chooser that fits the window by default, group by a param or tag, nested runs, and a
 // hand-rolled virtualized ARIA grid (rows fetched by offset from the catalog, 100k runs scroll).
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, q, route, setQuery, subscribe } from './api';
+import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, prefetch, q, route, setQuery, subscribe } from './api';
 import { ErrorBox, Warnings } from './common';
 
 const ROW_H = 30;
@@ -89,6 +89,13 @@ function cell(r: RunRow, id: string): string {
   return '';
 }
 
+/** The table's order_by: the group's key first (groups are runs in a row), then the chosen order. */
+const orderOf = (group: string, orderBy: string): string[] => [...(group ? [`${group} ASC`] : []), ...orderBy.split(';').map((x) => x.trim()).filter(Boolean)];
+
+/** The URL of page `p` of the table's query (also the key of its answer in the page's HTML). */
+const pageUrl = (ids: string[], filter: string, order: string[], view: string, p: number): string =>
+  `/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`;
+
 export function RunsPage({ ids }: { ids: string[] }) {
   const s = route.value.search;
   const filter = s.get('filter') ?? '';
@@ -119,7 +126,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
   const gen = useRef(0);
   const loading = useRef(new Set<number>());
 
-  const order = [...(group ? [`${group} ASC`] : []), ...orderBy.split(';').map((x) => x.trim()).filter(Boolean)];
+  const order = orderOf(group, orderBy);
   const qkey = JSON.stringify([ids, filter, order, view]);
 
   useEffect(() => {
@@ -151,7 +158,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
     try {
       const t0 = performance.now();
       // The first page of the page's own query may have come with the HTML (get takes it).
-      const r = (await get(`/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`));
+      const r = await get(pageUrl(ids, filter, order, view, p));
       if (g !== gen.current) return;
       setMs(performance.now() - t0);
       if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === PAGE ? 1 : 0));
@@ -311,13 +318,16 @@ export function RunsPage({ ids }: { ids: string[] }) {
   }, [colsParam, allCols, winW]);
 
   const rowAt = (i: number): RunRow | undefined => pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  // A new query's first page is asked for at the click, before the page renders the new state.
   const submit = (e: Event): void => {
     e.preventDefault();
+    prefetch(pageUrl(ids, draftFilter, orderOf(group, draftOrder), view, 0));
     setQuery({ filter: draftFilter, order: draftOrder });
   };
   const sortBy = (c: Col): void => {
     const cur = orderBy.trim();
     const next = cur === `${c.orderKey} ASC` ? `${c.orderKey} DESC` : `${c.orderKey} ASC`;
+    prefetch(pageUrl(ids, filter, orderOf(group, next), view, 0));
     setQuery({ order: next });
   };
   const sortState = (c: Col): 'ascending' | 'descending' | undefined =>
