@@ -343,15 +343,17 @@ export function blockPoints(
   from: number | null,
   to: number | null,
 ): { xs: Float64Array; ys: Float64Array; inRange: number } {
+  const lo = from ?? -Infinity;
+  const hi = to ?? Infinity;
+  // Room for the blocks in the range only (a chunk read holds many outside it: a chart of 1,000
+  // runs would allocate megabytes for nothing).
   let total = 0;
-  for (const p of parts) total += Math.floor(p.length / SUM_FIELDS);
+  for (const p of parts) for (let o = 0; o + SUM_FIELDS <= p.length; o += SUM_FIELDS) if (!(p[o + B.lx]! < lo || p[o + B.fx]! > hi)) total++;
   const xs = new Float64Array(total * 4);
   const ys = new Float64Array(total * 4);
   const size = blockSize(level);
   let k = 0;
   let inRange = 0;
-  const lo = from ?? -Infinity;
-  const hi = to ?? Infinity;
   let first = firstBlock;
   for (const blocks of parts) {
     const nb = Math.floor(blocks.length / SUM_FIELDS);

@@ -76,25 +76,58 @@ function inked(p: Page): Promise<{ all: number; highest: number; lowest: number 
 }
 
 describe('a chart of many runs', () => {
+  const zooms = [[null, null], [10_000, 15_000], [12_340, 12_350], [7000, 8000], [1000, 2000]] as const;
+
+  /** Every run drawn; the spike and the dip (when in the range) drawn far from the other lines. */
+  async function check(from: number | null, to: number | null): Promise<void> {
+    const chart = page.locator('figure.chart');
+    const label = `[${from}, ${to}]`;
+    const spike = from === null || (from <= 12_345 && 12_345 <= to!);
+    const dip = from === null || (from <= 7777 && 7777 <= to!);
+    if (spike) await expect.poll(() => chart.getAttribute('data-ymax'), { message: label }).toBe('1000');
+    else expect(Number(await chart.getAttribute('data-ymax')), label).toBeLessThan(1);
+    if (dip) expect(await chart.getAttribute('data-ymin'), label).toBe('-1000');
+    if (to !== null) expect(Number(await chart.getAttribute('data-xmax')), label).toBeLessThanOrEqual(to);
+    const points = Number(await chart.getAttribute('data-points'));
+    expect(points, label).toBeGreaterThanOrEqual(RUNS);
+    const ink = await inked(page);
+    expect(ink.all, label).toBeGreaterThan(400); // at least a line across the plot
+    // The spike is drawn far above the other lines (values within ±0.5), the dip far below.
+    if (spike) expect(ink.highest, label).toBeLessThan(0.3);
+    if (dip) expect(ink.lowest, label).toBeGreaterThan(0.55); // (the x axis takes the canvas' last quarter)
+    if (!spike && !dip) expect(ink.lowest - ink.highest, label).toBeGreaterThan(0.3); // the ±0.5 waves fill the plot
+  }
+
   it('draws every run and keeps a single spike and dip at the full range and zoomed in', async () => {
-    for (const [from, to] of [[null, null], [10_000, 15_000], [12_340, 12_350], [7000, 8000], [1000, 2000]] as const) {
+    for (const [from, to] of zooms) {
       await page.goto(`${ui.origin}/charts?experiments=${experimentId}&metrics=loss${from !== null ? `&from=${from}&to=${to}` : ''}`);
       await page.waitForSelector('figure.chart[data-points]');
-      const chart = page.locator('figure.chart');
-      const label = `[${from}, ${to}]`;
-      const spike = from === null || (from <= 12_345 && 12_345 <= to);
-      const dip = from === null || (from <= 7777 && 7777 <= to);
-      if (spike) await expect.poll(() => chart.getAttribute('data-ymax'), { message: label }).toBe('1000');
-      else expect(Number(await chart.getAttribute('data-ymax')), label).toBeLessThan(1);
-      if (dip) expect(await chart.getAttribute('data-ymin'), label).toBe('-1000');
-      const points = Number(await chart.getAttribute('data-points'));
-      expect(points, label).toBeGreaterThanOrEqual(RUNS);
-      const ink = await inked(page);
-      expect(ink.all, label).toBeGreaterThan(400); // at least a line across the plot
-      // The spike is drawn far above the other lines (values within ±0.5), the dip far below.
-      if (spike) expect(ink.highest, label).toBeLessThan(0.3);
-      if (dip) expect(ink.lowest, label).toBeGreaterThan(0.55); // (the x axis takes the canvas' last quarter)
-      if (!spike && !dip) expect(ink.lowest - ink.highest, label).toBeGreaterThan(0.3); // the ±0.5 waves fill the plot
+      await check(from, to);
+    }
+  });
+
+  it('zoomed in the open page, the plot takes each range in place (the same canvas), and draws what a fresh page does', async () => {
+    await page.goto(`${ui.origin}/charts?experiments=${experimentId}&metrics=loss`);
+    await page.waitForSelector('figure.chart[data-points]');
+    await page.locator('figure.chart canvas').evaluate((c) => ((c as any).__kept = true));
+    for (const [from, to] of [...zooms.slice(1), zooms[0]]) {
+      const before = await page.locator('figure.chart').getAttribute('data-drawn-at');
+      // What a drag on the plot does: the range goes to the URL, the page re-queries.
+      await page.evaluate(([a, b]) => {
+        const q = new URLSearchParams(location.search);
+        if (a === null) {
+          q.delete('from');
+          q.delete('to');
+        } else {
+          q.set('from', String(a));
+          q.set('to', String(b));
+        }
+        history.replaceState(null, '', `${location.pathname}?${q}`);
+        window.dispatchEvent(new PopStateEvent('popstate'));
+      }, [from, to] as const);
+      await page.waitForFunction((prev) => document.querySelector('figure.chart')?.getAttribute('data-drawn-at') !== prev, before);
+      await check(from, to);
+      expect(await page.locator('figure.chart canvas').evaluate((c) => (c as any).__kept === true)).toBe(true);
     }
   });
 

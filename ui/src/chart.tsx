@@ -147,6 +147,9 @@ function fillForward(y: (number | null)[]): (number | null)[] {
 export function Chart(p: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // A many-run plot: what it was built for, and the data its draw hook strokes.
+  const manyShape = useRef<string | null>(null);
+  const manyData = useRef<{ n: number; runs: number; flat: Float32Array | Float64Array; xs: number[]; count: number; xmax: number; ymax: number; ymin: number } | null>(null);
   const data = useRef<SeriesAnswer | null>(null);
   const [info, setInfo] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
@@ -231,10 +234,17 @@ export function Chart(p: ChartProps) {
   }
 
   /** The scales and axes both drawings (uPlot's series, or many runs stroked here) share. */
-  function frame(range: [number, number] | null): Pick<uPlot.Options, 'scales' | 'axes'> {
+  function frame(range: [number, number] | null, current = false): Pick<uPlot.Options, 'scales' | 'axes'> {
+    // `current`: the plot outlives this range (it takes new data in place): the x range is the
+    // chart's range at each draw, else the data's.
+    const x: uPlot.Scale = current
+      ? { range: (_u, lo, hi) => (rangeRef.current ? [rangeRef.current[0], rangeRef.current[1]] : [lo, hi]) }
+      : range
+        ? { auto: false, range: () => range }
+        : {};
     return {
       scales: {
-        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...(range ? { auto: false, range: () => range } : {}) },
+        x: { time: p.x === 'time', distr: p.logX ? 3 : 1, ...x },
         y: { distr: p.logY ? 3 : 1 },
       },
       axes: [{ label: p.x === 'time' ? 'wall time' : p.x === 'relative' ? 'relative time (s)' : p.x.startsWith('metric:') ? p.x.slice(7) : 'step' }, { label: p.metric }],
@@ -259,6 +269,7 @@ export function Chart(p: ChartProps) {
     const aligned = [xs, ...rows] as uPlot.AlignedData;
     const host = box.current.querySelector<HTMLDivElement>('.plot')!;
     plot.current?.destroy();
+    manyShape.current = null;
     const opts: uPlot.Options = {
       width: width(),
       height: p.height ?? 260,
@@ -351,6 +362,15 @@ export function Chart(p: ChartProps) {
       }
     }
     const xs = p.logX ? d.x.map((v) => (v > 0 ? v : NaN)) : d.x;
+    // The plot of the same chart (key, size) takes the new data in place: a zoom or a live
+    // re-query redraws its canvas instead of building a new plot (DOM, layout) for it.
+    const shape = JSON.stringify([key, width(), p.height ?? 260]);
+    manyData.current = { n, runs, flat, xs, count, xmax, ymax, ymin };
+    if (plot.current && manyShape.current === shape) {
+      plot.current.setData([xs, lo, hi] as uPlot.AlignedData, true);
+      return;
+    }
+    manyShape.current = shape;
     const host = box.current!.querySelector<HTMLDivElement>('.plot')!;
     plot.current?.destroy();
     const hidden = { stroke: 'transparent', width: 0, spanGaps: true, points: { show: false } };
@@ -360,11 +380,12 @@ export function Chart(p: ChartProps) {
       series: [{ label: p.x }, { label: `lowest of ${runs} runs`, ...hidden }, { label: `highest of ${runs} runs`, ...hidden }],
       legend: { show: false },
       cursor: { sync: { key: 'mlruns' }, drag: { x: true, y: false, setScale: true }, points: { show: false } },
-      ...frame(range),
+      ...frame(range, true),
       hooks: {
         setSelect: [zoomOnSelect],
         draw: [
           (u: uPlot) => {
+            const { n, runs, flat, xs, count, xmax, ymax, ymin } = manyData.current!;
             const ctx = u.ctx;
             const { left, top, width: bw, height: bh } = u.bbox;
             const px = new Float64Array(n);
