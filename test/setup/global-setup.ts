@@ -22,8 +22,6 @@ export default function setup(): () => void {
   // Says nothing when every virtualenv is ready (ORACLE_QUIET): the run's output is its results.
   execFileSync('bash', [path.join(root, 'scripts/setup-oracle.sh')], { stdio: 'inherit', env: { ...process.env, ORACLE_QUIET: '1' } });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-test-'));
-  // As /tmp is: PostgreSQL runs as its own user (tests run as root) in a folder made in it.
-  fs.chmodSync(tmp, 0o1777);
   process.env['TMPDIR'] = tmp;
   const warm = fs.mkdtempSync(path.join(tmp, 'mlruns-warm-python-'));
   process.env['MLRUNS_WARM_PYTHON_DIR'] = warm;
