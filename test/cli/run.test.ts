@@ -225,4 +225,19 @@ with mlflow.start_run() as run:
     expect(run.data.params).toEqual({ k: 'v' });
     expect(run.data.tags['mlflow.project.entryPoint']).toBe('train.py');
   });
+
+  it("runs the command in the environment it is given: no ~/.bashrc, even where bash would read one (a socket for stdin, a top-level shell)", () => {
+    // Node gives mlruns (and mlruns its child) a socket for a piped stdin; bash with SHLVL unset
+    // then takes itself for an sshd-started shell and runs ~/.bashrc before `-c`.
+    const home = tmpDir('mlruns-cli-home-');
+    fs.writeFileSync(path.join(home, '.bashrc'), 'export MLRUNS_RC_MARKER=from-bashrc\nexport PATH=/nowhere:$PATH\n');
+    const p2 = path.join(home, 'proj');
+    fs.mkdirSync(p2);
+    fs.writeFileSync(path.join(p2, 'MLproject'), 'name: rc\nentry_points:\n  main:\n    command: "echo marker=$MLRUNS_RC_MARKER path=$PATH"\n');
+    const r = mlruns(['--root', root, 'run', '--experiment', 'rc'], { cwd: p2, env: { HOME: home, SHLVL: undefined } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/marker= path=/);
+    expect(r.stdout).not.toContain('/nowhere');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
 });

@@ -233,7 +233,11 @@ child's exit code (128+N when it was killed by signal N).`,
         const started = ((): ChildProcess | undefined => {
           if (interrupted) return undefined;
           if (shellCommand !== undefined) {
-            return isWindows ? spawn('cmd', ['/c', shellCommand], { cwd, env, stdio }) : spawn('bash', ['-c', shellCommand], { cwd, env, stdio });
+            // As MLflow runs a project's command (`bash -c`), but with --norc: bash runs ~/.bashrc
+            // before a -c command when its stdin is a socket and it is a top-level shell (it then
+            // supposes sshd started it), and Node gives a child a socket for a piped stdin. A
+            // ~/.bashrc that changes PATH (pyenv, conda) would then pick another python.
+            return isWindows ? spawn('cmd', ['/c', shellCommand], { cwd, env, stdio }) : spawn('bash', ['--norc', '-c', shellCommand], { cwd, env, stdio });
           }
           const [file, ...args] = argv as [string, ...string[]];
           return spawn(file, args, { cwd, env, stdio });
