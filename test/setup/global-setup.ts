@@ -11,13 +11,21 @@ import path from 'node:path';
  * Also makes the folder where the run's warm Python servers live (test/oracle/zygote.ts): one per
  * virtualenv, shared by every test file, started by the first file that runs Python in it. The
  * returned teardown stops them (they also stop on their own once this process is gone).
+ *
+ * The run's temporary folders go in one folder of its own (TMPDIR, which the test files, their
+ * children and Python inherit), removed by the teardown: the stores, catalogs and servers' folders
+ * that tests make and a file's cleanup may miss do not pile up in the system's temporary folder.
  */
 export default function setup(): () => void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   execFileSync('bash', [path.join(root, 'scripts/setup-system.sh')], { stdio: 'inherit' });
   // Says nothing when every virtualenv is ready (ORACLE_QUIET): the run's output is its results.
   execFileSync('bash', [path.join(root, 'scripts/setup-oracle.sh')], { stdio: 'inherit', env: { ...process.env, ORACLE_QUIET: '1' } });
-  const warm = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-warm-python-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mlruns-test-'));
+  // As /tmp is: PostgreSQL runs as its own user (tests run as root) in a folder made in it.
+  fs.chmodSync(tmp, 0o1777);
+  process.env['TMPDIR'] = tmp;
+  const warm = fs.mkdtempSync(path.join(tmp, 'mlruns-warm-python-'));
   process.env['MLRUNS_WARM_PYTHON_DIR'] = warm;
   process.env['MLRUNS_WARM_PYTHON_OWNER'] = String(process.pid);
   return () => {
@@ -43,6 +51,6 @@ export default function setup(): () => void {
         /* gone */
       }
     }
-    fs.rmSync(warm, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
   };
 }
