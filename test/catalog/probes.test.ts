@@ -40,6 +40,8 @@ beforeAll(async () => {
     await c.logMetric(r, 'sub/m', i, { step: 0, timestamp: 1 });
   }
   fs.rmSync(path.join(dirOf(11), 'tags'), { recursive: true });
+  // A param file as a writer leaves it between its create and its write: read empty.
+  fs.writeFileSync(path.join(dirOf(13), 'params', 'late'), '');
   cat = openCatalog(root, { dir: path.join(tmp, 'cat') });
   await sleep(RACY + 50);
   expect(cat.refresh().cold).toBe(true);
@@ -99,6 +101,8 @@ const OPS: [string, () => Promise<void> | void][] = [
     },
   ],
   ['a run folder removed', () => fs.rmSync(dirOf(12), { recursive: true })],
+  // The writer's write, after a refresh read the file empty: the params folder's listing is the same.
+  ['a param file read empty, then written', () => fs.writeFileSync(path.join(dirOf(13), 'params', 'late'), '0.5')],
 ];
 
 describe('delta refresh through the folder probes', () => {

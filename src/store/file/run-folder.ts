@@ -427,6 +427,16 @@ function valueFolder(
     }
     if (!read) content = readNoStat(f.abs);
     if (content === undefined) continue;
+    if (kind === 'param' && lines && content.length === 0) {
+      // An empty param file: an empty value, or one read between the writer's create and its
+      // write (a param's signature is its name only: once filled, nothing would say to read it
+      // again). Its stat goes in the signature, taken before a second read: a value written after
+      // the stat changes the stat, so the next probe reads the run again.
+      const st = statOf(f.abs);
+      content = readNoStat(f.abs);
+      if (content === undefined) continue;
+      if (content.length === 0) lines.push(`F${rel}\t${fileVal(st)}`);
+    }
     try {
       values[f.key] = content.toString('utf8');
     } catch (err) {
