@@ -178,7 +178,7 @@ describe('queries', () => {
     const page = await request(ui.origin, `/experiments/${store.experimentId}?filter=${encodeURIComponent(filter)}&order=${encodeURIComponent(order)}`, { headers: auth() });
     expect(page.status).toBe(200);
     const got = answersOf(page.body)!;
-    // The URLs are the app's (api.ts q(), runs.tsx): the first page, the columns, the names, the header's info.
+    // The URLs are the app's (src/ui/app-urls.ts, shared by the app and the server): the first page, the columns, the names, the header's info.
     const e = store.experimentId;
     const firstPage = `/api/runs?experiments=${e}&filter=params.lr+%21%3D+%27%27&order_by=params.lr+DESC&view=ACTIVE_ONLY&offset=0&limit=100&count=0`;
     expect(Object.keys(got).sort()).toEqual([`/api/columns?experiments=${e}&view=ACTIVE_ONLY`, `/api/experiments/${e}`, '/api/info', firstPage].sort());

@@ -98,16 +98,8 @@ export async function post<T = any>(url: string, data: Record<string, unknown> =
   return body as T;
 }
 
-export const q = (params: Record<string, string | number | boolean | null | undefined | string[]>): string => {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v === null || v === undefined || v === '' || v === false) continue;
-    if (Array.isArray(v)) v.forEach((x) => u.append(k, x));
-    else u.set(k, v === true ? '1' : String(v));
-  }
-  const s = u.toString();
-  return s ? `?${s}` : '';
-};
+/** A query string (shared with the server, which keys the answers in a page's HTML by these URLs). */
+export { appQuery as q } from '../../src/ui/app-urls.js';
 
 // ------------------------------------------------------------------ router
 

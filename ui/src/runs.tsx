@@ -4,9 +4,9 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, READ_ONLY, fmtDuration, fmtNum, fmtTime, get, navigate, post, prefetch, q, route, setQuery, subscribe } from './api';
 import { ErrorBox, Warnings } from './common';
+import { RUNS_PAGE, columnsUrl, experimentUrl, runsPageUrl, tableOrder } from '../../src/ui/app-urls.js';
 
 const ROW_H = 30;
-const PAGE = 100;
 
 interface Group {
   value: string | null;
@@ -89,13 +89,6 @@ function cell(r: RunRow, id: string): string {
   return '';
 }
 
-/** The table's order_by: the group's key first (groups are runs in a row), then the chosen order. */
-const orderOf = (group: string, orderBy: string): string[] => [...(group ? [`${group} ASC`] : []), ...orderBy.split(';').map((x) => x.trim()).filter(Boolean)];
-
-/** The URL of page `p` of the table's query (also the key of its answer in the page's HTML). */
-const pageUrl = (ids: string[], filter: string, order: string[], view: string, p: number): string =>
-  `/api/runs${q({ experiments: ids.join(','), filter, order_by: order, view, offset: p * PAGE, limit: PAGE, count: '0' })}`;
-
 export function RunsPage({ ids }: { ids: string[] }) {
   const s = route.value.search;
   const filter = s.get('filter') ?? '';
@@ -126,7 +119,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
   const gen = useRef(0);
   const loading = useRef(new Set<number>());
 
-  const order = orderOf(group, orderBy);
+  const order = tableOrder(group, orderBy);
   const qkey = JSON.stringify([ids, filter, order, view]);
 
   useEffect(() => {
@@ -158,10 +151,10 @@ export function RunsPage({ ids }: { ids: string[] }) {
     try {
       const t0 = performance.now();
       // The first page of the page's own query may have come with the HTML (get takes it).
-      const r = await get(pageUrl(ids, filter, order, view, p));
+      const r = await get(runsPageUrl(ids, filter, order, view, p));
       if (g !== gen.current) return;
       setMs(performance.now() - t0);
-      if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === PAGE ? 1 : 0));
+      if (p === 0) setLoadedRows(r.runs.length + (r.runs.length === RUNS_PAGE ? 1 : 0));
       void fetchCount();
       setWarnings(r.warnings ?? []);
       setError(null);
@@ -206,8 +199,8 @@ export function RunsPage({ ids }: { ids: string[] }) {
   // After the first page's request (the server answers in order): the columns and the names. A
   // layout effect: when the HTML brought them, the first paint has them.
   useLayoutEffect(() => {
-    get(`/api/columns${q({ experiments: ids.join(','), view })}`).then(setColumns, () => undefined);
-    Promise.all(ids.map((id) => get(`/api/experiments/${encodeURIComponent(id)}`).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
+    get(columnsUrl(ids, view)).then(setColumns, () => undefined);
+    Promise.all(ids.map((id) => get(experimentUrl(id)).then((r) => r.experiment.name as string, () => id))).then(setExpNames);
   }, [ids.join(','), view]);
 
   // Grouped: group headers and the runs of the open groups; else one row per run.
@@ -223,7 +216,7 @@ export function RunsPage({ ids }: { ids: string[] }) {
     const need = new Set<number>();
     for (let i = first; i <= last; i++) {
       const r = at(i).run;
-      if (r !== null) need.add(Math.floor(r / PAGE));
+      if (r !== null) need.add(Math.floor(r / RUNS_PAGE));
     }
     for (const p of need) if (!pages.has(p)) void fetchPage(p, gen.current);
   }, [first, last, pages, qkey, lay]);
@@ -317,17 +310,17 @@ export function RunsPage({ ids }: { ids: string[] }) {
     return out;
   }, [colsParam, allCols, winW]);
 
-  const rowAt = (i: number): RunRow | undefined => pages.get(Math.floor(i / PAGE))?.[i % PAGE];
+  const rowAt = (i: number): RunRow | undefined => pages.get(Math.floor(i / RUNS_PAGE))?.[i % RUNS_PAGE];
   // A new query's first page is asked for at the click, before the page renders the new state.
   const submit = (e: Event): void => {
     e.preventDefault();
-    prefetch(pageUrl(ids, draftFilter, orderOf(group, draftOrder), view, 0));
+    prefetch(runsPageUrl(ids, draftFilter, tableOrder(group, draftOrder), view, 0));
     setQuery({ filter: draftFilter, order: draftOrder });
   };
   const sortBy = (c: Col): void => {
     const cur = orderBy.trim();
     const next = cur === `${c.orderKey} ASC` ? `${c.orderKey} DESC` : `${c.orderKey} ASC`;
-    prefetch(pageUrl(ids, filter, orderOf(group, next), view, 0));
+    prefetch(runsPageUrl(ids, filter, tableOrder(group, next), view, 0));
     setQuery({ order: next });
   };
   const sortState = (c: Col): 'ascending' | 'descending' | undefined =>

@@ -40,6 +40,7 @@ import { SeriesCache, chartBuckets, decimate, decimateTyped, encodeSeries, pyram
 import { catalogPath } from '../../catalog/location.js';
 import type { Series, XY } from './series.js';
 import { TOKEN_COOKIE, artifactHeaders, badArtifactPath, hostAllowed, newToken, requestToken, resolveInside, securityHeaders, tokenValid } from './security.js';
+import { RUNS_PAGE, columnsUrl, experimentUrl, runsPageUrl, tableOrder } from '../app-urls.js';
 
 /** The points of a metric, in logging order (a cached file read, or database rows). */
 type SeriesPoints = Pick<Series, 'length' | 'values' | 'steps' | 'timestamps' | 'stepsSorted' | 'timesSorted' | 'pyramid'>;
@@ -145,22 +146,6 @@ function viewOf(u: URL): ViewType {
   const v = (u.searchParams.get('view') ?? 'ACTIVE_ONLY').toUpperCase();
   if (!VIEWS.has(v)) throw new HttpError(400, `view must be one of ACTIVE_ONLY, DELETED_ONLY, ALL (got '${v}')`);
   return v as ViewType;
-}
-
-/**
- * A query string as the app's `q()` (ui/src/api.ts) builds it: the same URLSearchParams, the same
- * values left out (null, undefined, '' and false), arrays as repeated keys, true as '1'. The
- * answers the page's HTML carries are keyed by the URLs the app will ask for.
- */
-function appQuery(params: Record<string, string | number | boolean | null | undefined | string[]>): string {
-  const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v === null || v === undefined || v === '' || v === false) continue;
-    if (Array.isArray(v)) v.forEach((x) => u.append(k, x));
-    else u.set(k, v === true ? '1' : String(v));
-  }
-  const s = u.toString();
-  return s ? `?${s}` : '';
 }
 
 function intParam(u: URL, name: string, def: number, min: number, max: number): number {
@@ -449,7 +434,7 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
 
   /**
    * The answers to the API requests the app makes first on the page at `parts`, keyed by their
-   * URL as the app builds it (`q()` in ui/src/api.ts; runs.tsx for the runs table), to go in the
+   * URL as the app builds it (`../app-urls.ts`, shared with the app), to go in the
    * HTML: the page shows complete without a round trip per request. Every page gets `/api/info`
    * (the header); the runs table (`/experiments/<ids>`) also gets its first page, its columns and
    * its experiments' names (not the count: it takes its own request). A failing query is left out
@@ -461,32 +446,23 @@ export async function startUi(options: UiOptions = {}): Promise<UiServer> {
     const ids = parts[1].split(',').filter(Boolean);
     if (ids.length === 0) return out;
     const filter = u.searchParams.get('filter') ?? '';
-    const group = u.searchParams.get('group') ?? '';
     const view = u.searchParams.get('view') ?? 'ACTIVE_ONLY';
     const v = view.toUpperCase();
     if (!VIEWS.has(v)) return out;
-    const order = [
-      ...(group ? [`${group} ASC`] : []),
-      ...(u.searchParams.get('order') ?? '')
-        .split(';')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ];
-    const experiments = ids.join(',');
+    const order = tableOrder(u.searchParams.get('group') ?? '', u.searchParams.get('order') ?? '');
     try {
-      const page = await runsPage(ids, { filter, orderBy: order, view: v as ViewType, offset: 0, limit: 100, count: false });
-      out[`/api/runs${appQuery({ experiments, filter, order_by: order, view, offset: 0, limit: 100, count: '0' })}`] = page;
+      out[runsPageUrl(ids, filter, order, view, 0)] = await runsPage(ids, { filter, orderBy: order, view: v as ViewType, offset: 0, limit: RUNS_PAGE, count: false });
     } catch {
       // the app asks, and shows the error with its caret
     }
     try {
-      out[`/api/columns${appQuery({ experiments, view })}`] = await columnsOf(ids, v as ViewType);
+      out[columnsUrl(ids, view)] = await columnsOf(ids, v as ViewType);
     } catch {
       // asked for by the app
     }
     for (const id of ids) {
       try {
-        out[`/api/experiments/${encodeURIComponent(id)}`] = { experiment: await client.getExperiment(id), warnings: warningsJson() };
+        out[experimentUrl(id)] = { experiment: await client.getExperiment(id), warnings: warningsJson() };
       } catch {
         // the app shows the id
       }
