@@ -100,8 +100,8 @@ const now = () => performance.timeOrigin + performance.now();
  * starts by injecting its script into the new page: ~170 ms on this VM for a static page, see the
  * calibration row).
  */
-function recordGridPaints() {
-  window.__gridPaints = [];
+function recordPaints() {
+  window.__paints = [];
   // The user's click: when the browser took it (Playwright's click first waits for the target to
   // be stable over two animation frames, ~30-40 ms here that no user's click has).
   document.addEventListener('click', (e) => (window.__clickAt = performance.timeOrigin + e.timeStamp), true);
@@ -112,7 +112,7 @@ function recordGridPaints() {
     const drawn = document.querySelector('figure.chart')?.getAttribute('data-drawn-at') ?? null;
     if (`${id}|${n}|${drawn}` === last) return;
     last = `${id}|${n}|${drawn}`;
-    requestAnimationFrame(() => setTimeout(() => window.__gridPaints.push({ id, n, drawn, t: performance.timeOrigin + performance.now() })));
+    requestAnimationFrame(() => setTimeout(() => window.__paints.push({ id, n, drawn, t: performance.timeOrigin + performance.now() })));
   };
   new MutationObserver(seen).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-run-id', 'aria-rowcount', 'data-drawn-at'] });
 }
@@ -120,11 +120,11 @@ function recordGridPaints() {
 /** The first recorded paint at or after `since` (epoch ms) that `ok` accepts. */
 async function paintedAt(page, since, ok) {
   for (let i = 0; i < 100; i++) {
-    const hit = (await page.evaluate(() => window.__gridPaints ?? [])).find((p) => p.t >= since && ok(p));
+    const hit = (await page.evaluate(() => window.__paints ?? [])).find((p) => p.t >= since && ok(p));
     if (hit) return hit.t;
     await page.waitForTimeout(20);
   }
-  throw new Error('no recorded paint of the grid');
+  throw new Error('no recorded paint of the grid or chart');
 }
 
 /**
@@ -158,7 +158,7 @@ async function playwrightFloor() {
 async function withUi(root, fn) {
   const ui = await startUiProcess(root);
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await ctx.addInitScript(recordGridPaints);
+  await ctx.addInitScript(recordPaints);
   const page = await ctx.newPage();
   await page.goto(ui.url);
   try {
